@@ -1,0 +1,249 @@
+"""Typed configuration: a fleet of logical services, each joining whichever sources it has.
+
+Loaded from YAML with the line of every key kept, so an error can say `config.yaml: services[2].health.url
+(line 14): ...`. The models are plain frozen dataclasses; `probes.configload` turns YAML into them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a service turns WARN or CRIT from its numbers (the deployment guide's alert levels)."""
+
+    error_rate_warn: float = 0.05
+    """Share of failed requests (0..1) that makes the service WARN; the guide alerts above 5%."""
+    error_rate_crit: float = 0.25
+    """Share of failed requests that makes the service CRIT."""
+    latency_p95_warn_s: float = 10.0
+    """p95 request latency in seconds that makes the service WARN; the guide alerts above 10 s."""
+    latency_p95_crit_s: float = 30.0
+    """p95 request latency in seconds that makes the service CRIT."""
+    breaker_open: Literal["ok", "warn", "crit"] = "warn"
+    """What an open circuit breaker on any dependency makes the service."""
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """An HTTP health endpoint answering the health JSON convention (see README)."""
+
+    url: str
+    """Full URL of the endpoint, e.g. http://127.0.0.1:8101/health."""
+    interval: float | None = None
+    """Seconds between polls; defaults to the fleet's refresh_interval."""
+    timeout: float | None = None
+    """Seconds before a poll counts as failed (UNKNOWN); must be below the interval. Default: half the interval."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra request headers; use ${ENV_VAR} for secrets, e.g. 'Bearer ${AGENT_TOKEN}'."""
+    token_env: str | None = None
+    """Name of an environment variable holding a bearer token sent as Authorization."""
+
+
+@dataclass(frozen=True)
+class MetricNames:
+    """Prometheus metric names to read; the defaults are the deployment guide's."""
+
+    requests: str = "agent_requests_total"
+    """Counter of requests with a status label; error rate comes from its deltas."""
+    tokens: str = "agent_tokens_total"
+    """Counter of tokens with a direction label (input/output); tokens per minute come from its deltas."""
+    duration: str = "agent_request_duration_seconds"
+    """Histogram of request latency; p95 comes from its bucket deltas."""
+    active_tasks: str = "agent_active_tasks"
+    """Gauge of tasks running now."""
+    cost_hourly: str = "agent_cost_estimate_hourly"
+    """Gauge of the service's own estimate of USD per hour."""
+    breaker: str = "agent_circuit_breaker_state"
+    """Gauge per dependency label: 0 closed, 1 half-open, 2 open."""
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """A Prometheus /metrics endpoint scraped directly."""
+
+    url: str
+    """Full URL, e.g. http://127.0.0.1:8101/metrics."""
+    interval: float | None = None
+    """Seconds between scrapes; defaults to the fleet's refresh_interval."""
+    timeout: float | None = None
+    """Seconds before a scrape counts as failed; default half the interval."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra request headers (${ENV_VAR} allowed)."""
+    token_env: str | None = None
+    """Name of an environment variable holding a bearer token."""
+    names: MetricNames = field(default_factory=MetricNames)
+    """Metric names, when the service does not use the defaults."""
+    status_label: str = "status"
+    """Label of the requests counter that says success or failure."""
+    error_statuses: list[str] = field(default_factory=lambda: ["error", "failure", "failed"])
+    """Values of status_label that count as errors (HTTP codes 5xx always do)."""
+    breaker_label: str = "dependency"
+    """Label of the breaker gauge naming the dependency."""
+
+
+@dataclass(frozen=True)
+class ProcessConfig:
+    """A local process whose CPU and memory are shown (psutil)."""
+
+    pidfile: str | None = None
+    """File holding the PID; re-read every poll so restarts are followed."""
+    pid: int | None = None
+    """A fixed PID, for a process that is never restarted."""
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    """A cost ledger of one JSON object per line (timestamp, service, model, tokens, cost_usd, task_id...)."""
+
+    path: str
+    """Path of the JSON-lines file; several services may share one file."""
+    service: str | None = None
+    """Value of the record's `service` field that belongs to this service; defaults to the service's name."""
+    format: Literal["jsonl"] = "jsonl"
+    """Only JSON lines for now."""
+
+
+@dataclass(frozen=True)
+class DockerConfig:
+    """A Docker container or Compose project (collected by the Docker backend)."""
+
+    container: str | None = None
+    """Container name or ID."""
+    compose_project: str | None = None
+    """A Compose project whose containers are grouped by service label."""
+    host: str | None = None
+    """Docker host (unix://, tcp://, ssh://); default DOCKER_HOST or the local socket."""
+
+
+@dataclass(frozen=True)
+class SystemdConfig:
+    """A systemd unit (collected over D-Bus by the systemd backend)."""
+
+    unit: str | None = None
+    """Unit name, e.g. agent.service."""
+    unit_pattern: str | None = None
+    """Glob of unit names, e.g. agent-*.service."""
+    bus: Literal["system", "user"] = "system"
+    """Which bus the unit lives on."""
+    bus_address: str | None = None
+    """D-Bus address; default DBUS_SYSTEM_BUS_ADDRESS or the standard socket."""
+
+
+@dataclass(frozen=True)
+class LaunchdConfig:
+    """A launchd job on macOS (collected with launchctl by the launchd backend)."""
+
+    label: str
+    """Job label, e.g. com.example.agent."""
+    domain: str = "gui"
+    """gui/UID for LaunchAgents or system for LaunchDaemons."""
+
+
+@dataclass(frozen=True)
+class PrometheusConfig:
+    """A Prometheus server queried with PromQL (collected by the Prometheus backend)."""
+
+    url: str
+    """Base URL, e.g. http://127.0.0.1:9090."""
+    selector: str = ""
+    """Label selector added to every query, e.g. job="planner"."""
+    token_env: str | None = None
+    """Environment variable holding a bearer token."""
+
+
+@dataclass(frozen=True)
+class ControlEndpoint:
+    """One HTTP control operation of a service."""
+
+    path: str
+    """Path joined to control.base_url, e.g. /admin/drain."""
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
+    """HTTP method."""
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    """HTTP endpoints that drain, resume, throttle or restart the service (used by the action layer)."""
+
+    base_url: str
+    """Base URL the paths are joined to."""
+    token_env: str | None = None
+    """Environment variable holding a bearer token for the control endpoints."""
+    drain: ControlEndpoint | None = None
+    """Stop taking new work and finish what is running."""
+    resume: ControlEndpoint | None = None
+    """Take work again after a drain."""
+    throttle: ControlEndpoint | None = None
+    """Set a rate limit; body {"max_requests_per_minute": n}."""
+    restart: ControlEndpoint | None = None
+    """Restart the service in place."""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One logical service: one row on the dashboard, joining all of its sources."""
+
+    name: str
+    """Unique name shown on the dashboard."""
+    kind: str = "agent"
+    """Free label shown in the detail view: agent, proxy, worker, queue..."""
+    description: str = ""
+    """One line shown in the detail view."""
+    health: HealthConfig | None = None
+    """HTTP health endpoint."""
+    metrics: MetricsConfig | None = None
+    """Prometheus /metrics endpoint."""
+    process: ProcessConfig | None = None
+    """Local process for CPU and memory."""
+    ledger: LedgerConfig | None = None
+    """Cost ledger for spend today."""
+    docker: DockerConfig | None = None
+    """Docker container or Compose project."""
+    systemd: SystemdConfig | None = None
+    """systemd unit."""
+    launchd: LaunchdConfig | None = None
+    """launchd job."""
+    prometheus: PrometheusConfig | None = None
+    """Prometheus server for this service."""
+    control: ControlConfig | None = None
+    """HTTP control endpoints."""
+    thresholds: Thresholds | None = None
+    """Per-service thresholds; default the fleet's."""
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """The whole file."""
+
+    services: list[ServiceConfig]
+    """The logical services, one row each, in this order."""
+    refresh_interval: float = 2.0
+    """Default seconds between polls of every source."""
+    daily_budget_usd: float | None = None
+    """Fleet-wide daily LLM budget in USD; the header shows today's spend against it."""
+    read_only: bool = False
+    """Disable every action (restart, throttle, drain)."""
+    max_read_bytes: int = 1_048_576
+    """Cap on the bytes read from one HTTP response (default 1 MiB); more is an error, not a hang."""
+    concurrency: int = 100
+    """Most HTTP polls in flight at once across the fleet."""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """Fleet-wide status thresholds."""
+    source: str = "<memory>"
+    """Where the config was loaded from (set by the loader, not read from the file)."""
+
+    def interval_of(self, value: float | None) -> float:
+        """The poll interval for a source, falling back to the fleet's."""
+        return value if value is not None else self.refresh_interval
+
+    def thresholds_of(self, service: ServiceConfig) -> Thresholds:
+        """The thresholds that apply to a service."""
+        return service.thresholds or self.thresholds
+
+
+def timeout_for(timeout: float | None, interval: float) -> float:
+    """A probe's timeout: as configured, else half the interval (always shorter than the interval)."""
+    return timeout if timeout is not None else max(0.1, interval / 2)

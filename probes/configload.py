@@ -1,0 +1,326 @@
+"""Load and validate the YAML config, keeping the line of every key for error messages.
+
+The YAML is composed into nodes (which carry their line) and converted field by field following the dataclass
+type hints, so a wrong type, an unknown key or a missing ${ENV_VAR} is reported as
+`FILE:LINE: key.path: what is wrong`, all problems at once, before anything runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import stat
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from probes.config import FleetConfig, ServiceConfig, timeout_for
+
+CONFIG_ENV = "AGENTOPS_TUI_CONFIG"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_SECRET_HINT = re.compile(r"(?i)(bearer\s+[a-z0-9._\-]{8,}|sk-[a-z0-9_\-]{8,}|api[_-]?key)")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with the file, located by key path and line."""
+
+    path: str
+    line: int
+    message: str
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; `str()` lists every problem with file, line and key path."""
+
+    def __init__(self, file: str, problems: list[ConfigProblem]) -> None:
+        self.file = file
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.file}:{p.line}: {p.path or '<top>'}: {p.message}" for p in self.problems]
+        return "invalid config:\n  " + "\n  ".join(lines)
+
+
+class _Converter:
+    """Walks YAML nodes alongside dataclass fields, collecting problems instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[ConfigProblem] = []
+        self.warnings: list[str] = []
+
+    def fail(self, path: str, node: yaml.Node, message: str) -> None:
+        self.problems.append(ConfigProblem(path, node.start_mark.line + 1, message))
+
+    def convert(self, tp: Any, node: yaml.Node, path: str) -> Any:
+        origin = typing.get_origin(tp)
+        if origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+                return None
+            return self.convert(args[0], node, path)
+        if origin is Literal:
+            value = self.scalar(node, path)
+            allowed = typing.get_args(tp)
+            if value not in allowed:
+                self.fail(path, node, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+            return value
+        if origin is list:
+            if not isinstance(node, yaml.SequenceNode):
+                self.fail(path, node, f"expected a list, got {_kind(node)}")
+                return []
+            (item_tp,) = typing.get_args(tp)
+            return [self.convert(item_tp, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        if origin is dict:
+            if not isinstance(node, yaml.MappingNode):
+                self.fail(path, node, f"expected a mapping, got {_kind(node)}")
+                return {}
+            _, val_tp = typing.get_args(tp)
+            return {str(self.scalar(k, path)): self.convert(val_tp, v, f"{path}.{k.value}") for k, v in node.value}
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+            return self.dataclass(tp, node, path)
+        return self.primitive(tp, node, path)
+
+    def scalar(self, node: yaml.Node, path: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(path, node, f"expected a single value, got {_kind(node)}")
+            return None
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+
+    def primitive(self, tp: type, node: yaml.Node, path: str) -> Any:
+        value = self.scalar(node, path)
+        if value is None and isinstance(node, yaml.ScalarNode):
+            self.fail(path, node, f"expected {tp.__name__}, got nothing")
+            return None
+        if tp is str:
+            if not isinstance(value, str):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    return str(value)
+                self.fail(path, node, f"expected a string, got {value!r}")
+                return ""
+            return self.interpolate(value, node, path)
+        if tp is bool:
+            if not isinstance(value, bool):
+                self.fail(path, node, f"expected true or false, got {value!r}")
+            return value
+        if tp is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(path, node, f"expected an integer, got {value!r}")
+                return 0
+            return value
+        if tp is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.fail(path, node, f"expected a number, got {value!r}")
+                return 0.0
+            return float(value)
+        raise TypeError(f"unsupported config type {tp!r}")  # a bug in the models, not in the file
+
+    def interpolate(self, value: str, node: yaml.Node, path: str) -> str:
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.env:
+                self.fail(path, node, f"environment variable {name} is not set")
+                return ""
+            return self.env[name]
+
+        return _ENV_REF.sub(sub, value)
+
+    def dataclass(self, cls: type, node: yaml.Node, path: str) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(path, node, f"expected a mapping, got {_kind(node)}")
+            return None
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+        values: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            sub_path = f"{path}.{key}" if path else key
+            if key not in fields:
+                near = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                self.fail(sub_path, key_node, f"unknown key{hint}")
+                continue
+            if key in values:
+                self.fail(sub_path, key_node, "duplicate key")
+            values[key] = self.convert(hints[key], value_node, sub_path)
+        for name, f in fields.items():
+            if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                self.fail(f"{path}.{name}" if path else name, node, "required key is missing")
+        if any(p.path.startswith(path) for p in self.problems) and path:
+            return None
+        try:
+            return cls(**values)
+        except TypeError as exc:  # a required key already reported as missing
+            self.fail(path, node, str(exc))
+            return None
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"{node.value!r}"
+
+
+def _check_semantics(conv: _Converter, cfg: FleetConfig, root: yaml.MappingNode) -> None:
+    """Rules the types cannot say: unique names, timeouts below intervals, URLs that are URLs."""
+    lines = _LineIndex(root)
+    if cfg.refresh_interval <= 0:
+        conv.problems.append(ConfigProblem("refresh_interval", lines.of("refresh_interval"), "must be > 0"))
+    if cfg.max_read_bytes < 1024:
+        conv.problems.append(ConfigProblem("max_read_bytes", lines.of("max_read_bytes"), "must be >= 1024"))
+    if cfg.concurrency < 1:
+        conv.problems.append(ConfigProblem("concurrency", lines.of("concurrency"), "must be >= 1"))
+    if not cfg.services:
+        conv.problems.append(ConfigProblem("services", lines.of("services"), "at least one service is needed"))
+    seen: dict[str, int] = {}
+    for i, svc in enumerate(cfg.services):
+        base = f"services[{i}]"
+        if not svc.name.strip():
+            conv.problems.append(ConfigProblem(f"{base}.name", lines.of(f"{base}.name"), "must not be empty"))
+        if svc.name in seen:
+            conv.problems.append(
+                ConfigProblem(
+                    f"{base}.name",
+                    lines.of(f"{base}.name"),
+                    f"duplicate service name (also services[{seen[svc.name]}])",
+                )
+            )
+        seen.setdefault(svc.name, i)
+        _check_service(conv, cfg, svc, base, lines)
+
+
+def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base: str, lines: _LineIndex) -> None:
+    for part in ("health", "metrics"):
+        src = getattr(svc, part)
+        if src is None:
+            continue
+        if not re.match(r"^https?://", src.url):
+            conv.problems.append(
+                ConfigProblem(
+                    f"{base}.{part}.url",
+                    lines.of(f"{base}.{part}.url"),
+                    "must start with http:// or https://",
+                )
+            )
+        interval = cfg.interval_of(src.interval)
+        if interval <= 0:
+            conv.problems.append(
+                ConfigProblem(f"{base}.{part}.interval", lines.of(f"{base}.{part}.interval"), "must be > 0")
+            )
+        timeout = timeout_for(src.timeout, interval)
+        if timeout <= 0 or timeout >= interval:
+            conv.problems.append(
+                ConfigProblem(
+                    f"{base}.{part}.timeout",
+                    lines.of(f"{base}.{part}.timeout"),
+                    f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s",
+                )
+            )
+        for header, value in src.headers.items():
+            if _SECRET_HINT.search(value) and f"{base}.{part}.headers.{header}" in lines.literal_secrets:
+                conv.warnings.append(
+                    f"{base}.{part}.headers.{header} holds a literal secret; use ${{ENV_VAR}} or token_env instead"
+                )
+    if svc.control is not None and not re.match(r"^https?://", svc.control.base_url):
+        conv.problems.append(
+            ConfigProblem(
+                f"{base}.control.base_url",
+                lines.of(f"{base}.control.base_url"),
+                "must start with http:// or https://",
+            )
+        )
+    if svc.process is not None and svc.process.pid is None and svc.process.pidfile is None:
+        conv.problems.append(ConfigProblem(f"{base}.process", lines.of(f"{base}.process"), "needs pidfile or pid"))
+
+
+class _LineIndex:
+    """Key path -> line, for problems found after conversion."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.lines: dict[str, int] = {}
+        self.literal_secrets: set[str] = set()
+        self._walk(root, "")
+
+    def _walk(self, node: yaml.Node, path: str) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                sub = f"{path}.{k.value}" if path else str(k.value)
+                self.lines[sub] = k.start_mark.line + 1
+                self._walk(v, sub)
+                self.lines[sub] = k.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, f"{path}[{i}]")
+        elif isinstance(node, yaml.ScalarNode) and "${" not in str(node.value):
+            self.literal_secrets.add(path)
+
+    def of(self, path: str) -> int:
+        while path and path not in self.lines:
+            path = path.rsplit(".", 1)[0] if "." in path else ""
+        return self.lines.get(path, 1)
+
+
+def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -> tuple[FleetConfig, list[str]]:
+    """Parse and validate config text; returns the config and warnings, or raises ConfigError."""
+    env = os.environ if env is None else env
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError(source, [ConfigProblem("", line, f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, [ConfigProblem("", 1, f"not valid YAML: {exc}")]) from None
+    if root is None:
+        raise ConfigError(source, [ConfigProblem("", 1, "the file is empty; at least `services:` is needed")])
+    conv = _Converter(env)
+    cfg = conv.convert(FleetConfig, root, "")
+    if cfg is not None and not conv.problems:
+        assert isinstance(root, yaml.MappingNode)
+        _check_semantics(conv, cfg, root)
+    if conv.problems or cfg is None:
+        raise ConfigError(source, sorted(conv.problems, key=lambda p: p.line))
+    return dataclasses.replace(cfg, source=source), conv.warnings
+
+
+def xdg_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "agentops-tui" / "config.yaml"
+
+
+def find_config(explicit: str | None) -> Path | None:
+    """The config to use: --config, then $AGENTOPS_TUI_CONFIG, then the XDG path if it exists."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    path = xdg_config_path()
+    return path if path.exists() else None
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> tuple[FleetConfig, list[str]]:
+    """Read a config file; unreadable files are a ConfigError too. Warns when a secret sits in a world-readable file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [ConfigProblem("", 1, f"cannot read the file: {exc}")]) from None
+    cfg, warnings = parse_config(text, str(path), env)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    if warnings and mode & (stat.S_IROTH | stat.S_IRGRP):
+        warnings = [*warnings, f"{path} holds a literal secret and is readable by other users (chmod 600 it)"]
+    return cfg, warnings

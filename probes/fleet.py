@@ -1,0 +1,252 @@
+"""The joined view: one row per logical service, built from the latest result of each of its sources.
+
+`FleetState` is owned by the poller (one thread); it hands out frozen `ServiceView`s and `FleetSnapshot`s that
+the screen can keep and compare without locks.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from probes.config import FleetConfig, ServiceConfig, Thresholds
+from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
+from probes.status import evaluate
+
+HISTORY = 60  # points per sparkline series; bounded memory per service
+SAMPLES = 20  # recent samples kept for the detail screen
+SOURCES = ("health", "metrics", "process", "ledger", "docker", "systemd", "launchd", "prometheus", "control")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One row of the detail screen's recent-samples table."""
+
+    at: float
+    status: Status
+    latency_p95_s: float | None
+    error_rate: float | None
+    active_tasks: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """Everything the screen shows about one service, as of `updated` (monotonic seconds)."""
+
+    name: str
+    kind: str
+    description: str
+    status: Status
+    reason: str
+    updated: float
+    interval: float
+    latency_p95_s: float | None = None
+    error_rate: float | None = None
+    requests_per_s: float | None = None
+    tokens_per_min: float | None = None
+    active_tasks: float | None = None
+    cost_hourly_usd: float | None = None
+    breakers: tuple[tuple[str, str], ...] = ()
+    draining: bool = False
+    cpu_percent: float | None = None
+    rss_bytes: int | None = None
+    pid: int | None = None
+    spend_today_usd: float | None = None
+    calls_today: int | None = None
+    checks: tuple[tuple[str, Any], ...] = ()
+    extra: tuple[tuple[str, Any], ...] = ()
+    uptime_s: float | None = None
+    health_http_status: int | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    sources: tuple[str, ...] = ()
+    history: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    samples: tuple[Sample, ...] = ()
+
+    def series(self, name: str) -> tuple[float, ...]:
+        return dict(self.history).get(name, ())
+
+
+@dataclass(frozen=True)
+class FleetSnapshot:
+    """The whole fleet at one moment: what a screen renders."""
+
+    services: tuple[ServiceView, ...]
+    daily_budget_usd: float | None
+    spend_today_usd: float | None
+    at: float = field(default_factory=time.time)
+
+    def counts(self) -> dict[Status, int]:
+        out = dict.fromkeys(Status, 0)
+        for s in self.services:
+            out[s.status] += 1
+        return out
+
+    def worst(self) -> Status:
+        return max((s.status for s in self.services), key=lambda st: st.rank, default=Status.OK)
+
+
+class ServiceState:
+    """Latest results and bounded history for one service (mutable; poller thread only)."""
+
+    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float) -> None:
+        self.cfg = cfg
+        self.thresholds = thresholds
+        self.interval = interval
+        self.health: HealthResult | None = None
+        self.metrics: MetricsResult | None = None
+        self.last_good_metrics: MetricsResult | None = None
+        self.process: ProcessResult | None = None
+        self.spend_today: float | None = None
+        self.calls_today: int | None = None
+        self.updated = time.monotonic()
+        self.last_error: str | None = None
+        self.last_error_at: float | None = None
+        self.history: dict[str, collections.deque[float]] = {
+            k: collections.deque(maxlen=HISTORY) for k in ("latency", "errors", "spend")
+        }
+        self.samples: collections.deque[Sample] = collections.deque(maxlen=SAMPLES)
+        self._spend_mark: float | None = None
+        self.view = self._build()
+
+    def _note_error(self, source: str, error: str | None, at: float) -> None:
+        if error:
+            self.last_error = f"{source}: {error}"
+            self.last_error_at = at
+
+    def apply_health(self, r: HealthResult) -> None:
+        self.health = r
+        self._note_error("health", r.error.message if r.error else None, r.at)
+
+    def apply_metrics(self, r: MetricsResult) -> None:
+        self.metrics = r
+        self._note_error("metrics", r.error.message if r.error else None, r.at)
+        if r.ok:
+            self.last_good_metrics = r
+            d = r.derived
+            self.history["latency"].append(d.latency_p95_s or 0.0)
+            self.history["errors"].append(d.error_rate or 0.0)
+
+    def apply_process(self, r: ProcessResult) -> None:
+        self.process = r
+
+    def apply_ledger(self, r: LedgerResult, ledger_service: str) -> None:
+        if not r.ok and r.error is not None:
+            self._note_error("ledger", r.error.message, r.at)
+            return
+        spend = r.spend_today.get(ledger_service, 0.0)
+        if self._spend_mark is not None:
+            self.history["spend"].append(max(0.0, spend - self._spend_mark))
+        self._spend_mark = spend
+        self.spend_today = spend
+        self.calls_today = r.calls_today.get(ledger_service, 0)
+
+    def rebuild(self, sample: bool) -> ServiceView:
+        self.updated = time.monotonic()
+        self.view = self._build()
+        if sample:
+            v = self.view
+            self.samples.append(Sample(time.time(), v.status, v.latency_p95_s, v.error_rate, v.active_tasks, v.reason))
+            self.view = self._build()
+        return self.view
+
+    def _breakers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        m = self.last_good_metrics
+        if m is not None:
+            out.update(m.breakers)
+        if self.health is not None and self.health.ok:
+            out.update(self.health.breakers)
+        return out
+
+    def _build(self) -> ServiceView:
+        cfg = self.cfg
+        breakers = self._breakers()
+        verdict = evaluate(self.health, self.metrics, self.process, breakers, self.thresholds)
+        m = self.last_good_metrics
+        h = self.health if self.health is not None and self.health.ok else None
+        p = self.process if self.process is not None and self.process.ok else None
+        active = h.active_tasks if h is not None and h.active_tasks is not None else (m.active_tasks if m else None)
+        return ServiceView(
+            name=cfg.name,
+            kind=cfg.kind,
+            description=cfg.description,
+            status=verdict.status,
+            reason=verdict.reason,
+            updated=self.updated,
+            interval=self.interval,
+            latency_p95_s=m.derived.latency_p95_s if m else None,
+            error_rate=m.derived.error_rate if m else None,
+            requests_per_s=m.derived.requests_per_s if m else None,
+            tokens_per_min=m.derived.tokens_per_min if m else None,
+            active_tasks=active,
+            cost_hourly_usd=m.cost_hourly_usd if m else None,
+            breakers=tuple(sorted(breakers.items())),
+            draining=bool(h.draining) if h else False,
+            cpu_percent=p.cpu_percent if p else None,
+            rss_bytes=p.rss_bytes if p else None,
+            pid=p.pid if p else None,
+            spend_today_usd=self.spend_today,
+            calls_today=self.calls_today,
+            checks=tuple(h.checks.items()) if h else (),
+            extra=tuple(h.extra.items()) if h else (),
+            uptime_s=h.uptime_s if h else None,
+            health_http_status=self.health.http_status if self.health else None,
+            last_error=self.last_error,
+            last_error_at=self.last_error_at,
+            sources=tuple(s for s in SOURCES if getattr(cfg, s) is not None),
+            samples=tuple(self.samples),
+        )
+
+
+class FleetState:
+    """All services' states plus the routing of probe results to them."""
+
+    def __init__(self, cfg: FleetConfig) -> None:
+        self.cfg = cfg
+        self.services: dict[str, ServiceState] = {}
+        for svc in cfg.services:
+            interval = min(
+                [cfg.interval_of(s.interval) for s in (svc.health, svc.metrics) if s is not None]
+                or [cfg.refresh_interval]
+            )
+            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
+        self.ledger_routes: dict[str, list[tuple[str, str]]] = {}
+        for svc in cfg.services:
+            if svc.ledger is not None:
+                self.ledger_routes.setdefault(svc.ledger.path, []).append((svc.name, svc.ledger.service or svc.name))
+
+    def apply(self, key: str, result: object) -> list[str]:
+        """Route one probe result; returns the names of the services it changed."""
+        kind, _, target = key.partition(":")
+        changed: list[str] = []
+        if kind == "health" and isinstance(result, HealthResult):
+            self.services[target].apply_health(result)
+            changed = [target]
+        elif kind == "metrics" and isinstance(result, MetricsResult):
+            self.services[target].apply_metrics(result)
+            changed = [target]
+        elif kind == "process" and isinstance(result, dict):
+            for name, r in result.items():
+                self.services[name].apply_process(r)
+                changed.append(name)
+        elif kind == "ledger" and isinstance(result, LedgerResult):
+            for name, ledger_service in self.ledger_routes.get(target, []):
+                self.services[name].apply_ledger(result, ledger_service)
+                changed.append(name)
+        for name in changed:
+            state = self.services[name]
+            state.rebuild(sample=kind == ("metrics" if state.cfg.metrics is not None else "health"))
+        return changed
+
+    def snapshot(self) -> FleetSnapshot:
+        views = tuple(s.view for s in self.services.values())
+        spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
+        return FleetSnapshot(
+            services=views,
+            daily_budget_usd=self.cfg.daily_budget_usd,
+            spend_today_usd=sum(spends) if spends else None,
+        )

@@ -1,0 +1,69 @@
+"""Direct /metrics scrape: parse with prometheus_client, derive rates over a rolling window of scrapes."""
+
+from __future__ import annotations
+
+import collections
+import os
+import time
+
+import httpx
+
+from probes.config import MetricsConfig
+from probes.http import FetchError, auth_headers, fetch
+from probes.model import MetricsResult, ProbeError
+from probes.promtext import CumulativeSample, breaker_names, derive, parse_exposition
+from probes.sanitize import clean
+
+
+class MetricsProbe:
+    """Scrapes one service. Keeps the scrapes of the last `window_s` seconds so rates are not one-interval noise."""
+
+    def __init__(
+        self, service: str, cfg: MetricsConfig, client: httpx.AsyncClient, interval: float, timeout: float,
+        max_bytes: int, window_s: float = 30.0,
+    ) -> None:  # fmt: skip
+        self.key = f"metrics:{service}"
+        self.service = service
+        self.cfg = cfg
+        self.client = client
+        self.interval = interval
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.window_s = window_s
+        self.headers = auth_headers(cfg.headers, cfg.token_env, dict(os.environ))
+        self.history: collections.deque[CumulativeSample] = collections.deque(maxlen=256)
+
+    async def collect(self) -> MetricsResult:
+        start = time.monotonic()
+        at = time.time()
+        try:
+            code, body, _ = await fetch(self.client, self.cfg.url, self.headers, self.timeout, self.max_bytes)
+        except FetchError as exc:
+            return self.failed(exc.error, at, time.monotonic() - start)
+        elapsed = time.monotonic() - start
+        if code >= 400:
+            return self.failed(ProbeError("http", f"HTTP {code}"), at, elapsed)
+        try:
+            sample = parse_exposition(body.decode("utf-8", "replace"), self.cfg, time.monotonic())
+        except (ValueError, TypeError, IndexError) as exc:
+            return self.failed(ProbeError("garbage", f"unparsable metrics: {clean(exc, 120)}"), at, elapsed)
+        return self.record(sample, at, elapsed)
+
+    def record(self, sample: CumulativeSample, at: float, elapsed_s: float) -> MetricsResult:
+        """Add a scrape to the window and derive rates against the oldest scrape still inside it."""
+        while self.history and sample.at - self.history[0].at > self.window_s:
+            self.history.popleft()
+        base = self.history[0] if self.history else None
+        self.history.append(sample)
+        return MetricsResult(
+            at=at,
+            elapsed_s=elapsed_s,
+            derived=derive(base, sample),
+            active_tasks=sample.active_tasks,
+            cost_hourly_usd=sample.cost_hourly,
+            breakers=breaker_names(sample.breakers),
+            series=sample.series,
+        )
+
+    def failed(self, error: ProbeError, at: float, elapsed_s: float) -> MetricsResult:
+        return MetricsResult(at=at, elapsed_s=elapsed_s, error=error)

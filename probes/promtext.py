@@ -1,0 +1,154 @@
+"""Read agent metrics from Prometheus exposition text and derive rates from two scrapes.
+
+Parsing is prometheus_client's own parser; this module only sums the series we need into a small cumulative
+sample, then derives p95 (histogram_quantile on bucket deltas), error rate, request rate and tokens per minute
+the way PromQL's rate() would, including counter resets (a restarted service starts its counters at zero).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from probes.config import MetricsConfig
+from probes.model import MetricsDerived
+
+BREAKER_NAMES = {0: "closed", 1: "half_open", 2: "open"}
+_HTTP_5XX = re.compile(r"^5\d\d$")
+
+
+@dataclass(frozen=True)
+class CumulativeSample:
+    """The cumulative counters of one scrape, summed over the labels we do not split by."""
+
+    at: float
+    requests: float = 0.0
+    errors: float = 0.0
+    tokens: float = 0.0
+    buckets: dict[float, float] = field(default_factory=dict)
+    duration_count: float | None = None
+    active_tasks: float | None = None
+    cost_hourly: float | None = None
+    breakers: dict[str, int] = field(default_factory=dict)
+    series: int = 0
+
+
+def _finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))
+
+
+def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSample:
+    """Sum the configured metrics out of exposition text. Raises ValueError on text the parser rejects."""
+    n = cfg.names
+    req_names = {n.requests, n.requests + "_total"}
+    tok_names = {n.tokens, n.tokens + "_total"}
+    errors_set = {s.lower() for s in cfg.error_statuses}
+    requests = errors = tokens = 0.0
+    buckets: dict[float, float] = {}
+    count: float | None = None
+    active: float | None = None
+    cost: float | None = None
+    breakers: dict[str, int] = {}
+    series = 0
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            series += 1
+            name, labels, value = s.name, s.labels, float(s.value)
+            if name in req_names:
+                if not _finite(value):
+                    continue
+                requests += value
+                status = str(labels.get(cfg.status_label, "")).lower()
+                if status in errors_set or _HTTP_5XX.match(status):
+                    errors += value
+            elif name in tok_names:
+                if _finite(value):
+                    tokens += value
+            elif name == n.duration + "_bucket":
+                le = labels.get("le")
+                if le is None or not _finite(value):
+                    continue
+                try:
+                    bound = float(le)
+                except ValueError:
+                    continue
+                if math.isnan(bound):
+                    continue
+                buckets[bound] = buckets.get(bound, 0.0) + value
+            elif name == n.duration + "_count":
+                if _finite(value):
+                    count = (count or 0.0) + value
+            elif name == n.active_tasks:
+                if _finite(value):
+                    active = (active or 0.0) + value
+            elif name == n.cost_hourly:
+                if _finite(value):
+                    cost = (cost or 0.0) + value
+            elif name == n.breaker and _finite(value):
+                dep = str(labels.get(cfg.breaker_label, "?"))
+                breakers[dep] = max(breakers.get(dep, 0), int(value))
+    return CumulativeSample(at, requests, errors, tokens, buckets, count, active, cost, breakers, series)
+
+
+def _delta(new: float, old: float) -> float:
+    """Counter increase; a drop means the counter was reset, so the new value is the whole increase."""
+    return new - old if new >= old else new
+
+
+def histogram_quantile(q: float, buckets: dict[float, float]) -> float | None:
+    """Prometheus' histogram_quantile over cumulative bucket counts (le -> count); None when empty."""
+    if not buckets:
+        return None
+    bounds = sorted(buckets)
+    counts: list[float] = []
+    running = 0.0
+    for b in bounds:  # enforce monotonic counts, as Prometheus does for scrapes taken mid-update
+        running = max(running, buckets[b])
+        counts.append(running)
+    total = counts[-1]
+    if total <= 0:
+        return None
+    rank = q * total
+    for i, (bound, cum) in enumerate(zip(bounds, counts, strict=True)):
+        if cum >= rank:
+            if math.isinf(bound):
+                return bounds[i - 1] if i > 0 else None
+            lower = bounds[i - 1] if i > 0 else min(0.0, bound)
+            prev = counts[i - 1] if i > 0 else 0.0
+            if cum == prev:
+                return bound
+            return lower + (bound - lower) * (rank - prev) / (cum - prev)
+    return bounds[-1] if not math.isinf(bounds[-1]) else (bounds[-2] if len(bounds) > 1 else None)
+
+
+def derive(old: CumulativeSample | None, new: CumulativeSample) -> MetricsDerived:
+    """Rates between two scrapes; with no earlier scrape, lifetime ratios (p95, error rate) and no per-time rates."""
+    if old is None or new.at <= old.at:
+        p95 = histogram_quantile(0.95, new.buckets)
+        err = new.errors / new.requests if new.requests > 0 else None
+        return MetricsDerived(latency_p95_s=p95, error_rate=err, window_s=0.0)
+    dt = new.at - old.at
+    reset = new.requests < old.requests
+    d_req = _delta(new.requests, old.requests)
+    d_err = new.errors if reset else max(0.0, new.errors - old.errors)
+    d_tok = _delta(new.tokens, old.tokens)
+    bucket_reset = any(new.buckets.get(b, 0.0) < old.buckets.get(b, 0.0) for b in new.buckets)
+    if bucket_reset:
+        d_buckets = dict(new.buckets)
+    else:
+        d_buckets = {b: new.buckets[b] - old.buckets.get(b, 0.0) for b in new.buckets}
+    p95 = histogram_quantile(0.95, d_buckets)
+    return MetricsDerived(
+        latency_p95_s=p95,
+        error_rate=min(1.0, d_err / d_req) if d_req > 0 else None,
+        requests_per_s=d_req / dt,
+        tokens_per_min=d_tok / dt * 60.0,
+        window_s=dt,
+    )
+
+
+def breaker_names(states: dict[str, int]) -> dict[str, str]:
+    return {dep: BREAKER_NAMES.get(v, "open" if v > 2 else "closed") for dep, v in states.items()}

@@ -1,0 +1,131 @@
+"""Runs every probe on its own interval without overlap, and publishes coalesced fleet snapshots.
+
+Each probe has one loop task: poll (bounded by its timeout and the fleet's concurrency), record, then sleep for
+what is left of the interval. A poll can therefore never overlap the previous poll of the same probe, and a slow
+endpoint only delays itself. Results change `FleetState`; a publisher sends at most one snapshot per
+`publish_every` seconds, so a screen receives a handful of updates per second however many probes finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from probes.config import FleetConfig, timeout_for
+from probes.fleet import FleetSnapshot, FleetState
+from probes.health import HealthProbe
+from probes.http import classify, make_client
+from probes.ledger import LedgerProbe
+from probes.metrics import MetricsProbe
+from probes.model import Probe, ProbeError
+from probes.process import ProcessProbe
+
+Publish = Callable[[FleetSnapshot], None]
+
+
+def build_probes(cfg: FleetConfig, client: httpx.AsyncClient) -> list[Probe[Any]]:
+    """One probe per source of every service; process sampling and each ledger file are shared."""
+    probes: list[Probe[Any]] = []
+    processes = {}
+    ledgers: set[str] = set()
+    for svc in cfg.services:
+        if svc.health is not None:
+            iv = cfg.interval_of(svc.health.interval)
+            probes.append(
+                HealthProbe(svc.name, svc.health, client, iv, timeout_for(svc.health.timeout, iv), cfg.max_read_bytes)
+            )
+        if svc.metrics is not None:
+            iv = cfg.interval_of(svc.metrics.interval)
+            probes.append(
+                MetricsProbe(
+                    svc.name, svc.metrics, client, iv, timeout_for(svc.metrics.timeout, iv), cfg.max_read_bytes,
+                    window_s=max(30.0, 5 * iv),
+                )
+            )  # fmt: skip
+        if svc.process is not None:
+            processes[svc.name] = svc.process
+        if svc.ledger is not None and svc.ledger.path not in ledgers:
+            ledgers.add(svc.ledger.path)
+            iv = cfg.refresh_interval
+            probes.append(LedgerProbe(svc.ledger.path, iv, timeout_for(None, iv)))
+    if processes:
+        iv = cfg.refresh_interval
+        probes.append(ProcessProbe(processes, iv, timeout_for(None, iv)))
+    return probes
+
+
+class Scheduler:
+    """Polls a fleet until stopped; `publish` is called from the scheduler's own event loop thread."""
+
+    def __init__(self, cfg: FleetConfig, publish: Publish | None = None, publish_every: float = 0.25) -> None:
+        self.cfg = cfg
+        self.state = FleetState(cfg)
+        self.publish = publish
+        self.publish_every = publish_every
+        self._dirty = asyncio.Event()
+        self._sem = asyncio.Semaphore(cfg.concurrency)
+        self._stop = asyncio.Event()
+        self.polls = 0
+
+    async def poll(self, probe: Probe[Any]) -> None:
+        """One bounded poll of one probe; failures become results, never exceptions."""
+        async with self._sem:
+            start = time.monotonic()
+            at = time.time()
+            try:
+                result = await asyncio.wait_for(probe.collect(), probe.timeout)
+            except asyncio.TimeoutError:
+                result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), at,
+                                      time.monotonic() - start)  # fmt: skip
+            except Exception as exc:  # a probe bug or odd data must not stop the fleet
+                result = probe.failed(classify(exc), at, time.monotonic() - start)
+        self.polls += 1
+        if self.state.apply(probe.key, result):
+            self._dirty.set()
+
+    async def _loop(self, probe: Probe[Any]) -> None:
+        while not self._stop.is_set():
+            start = time.monotonic()
+            await self.poll(probe)
+            delay = max(0.0, probe.interval - (time.monotonic() - start))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), delay)
+
+    async def _publisher(self) -> None:
+        while not self._stop.is_set():
+            await self._dirty.wait()
+            self._dirty.clear()
+            if self.publish is not None:
+                self.publish(self.state.snapshot())
+            await asyncio.sleep(self.publish_every)
+
+    async def run(self) -> None:
+        """Poll forever (until stop() or cancellation)."""
+        async with make_client(self.cfg.concurrency) as client:
+            tasks = [asyncio.create_task(self._loop(p)) for p in build_probes(self.cfg, client)]
+            tasks.append(asyncio.create_task(self._publisher()))
+            try:
+                await self._stop.wait()
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def poll_once(self, settle_s: float = 0.0) -> FleetSnapshot:
+        """Poll everything once (twice, `settle_s` apart, so rates have two scrapes) and return the snapshot."""
+        async with make_client(self.cfg.concurrency) as client:
+            probes = build_probes(self.cfg, client)
+            rounds = 2 if settle_s > 0 else 1
+            for i in range(rounds):
+                await asyncio.gather(*(self.poll(p) for p in probes))
+                if i + 1 < rounds:
+                    await asyncio.sleep(settle_s)
+        return self.state.snapshot()

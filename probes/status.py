@@ -1,0 +1,129 @@
+"""Status rules: turn the latest results of a service's sources into one status with a reason.
+
+Each source gives a verdict; the worst wins (CRIT > UNKNOWN > STALE > WARN > OK) and the reasons of the worst
+level are joined. UNKNOWN means our probe could not tell (timeout, garbage); CRIT means the service itself says
+it is broken or refuses connections; STALE is decided at display time from the age of the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probes.config import Thresholds
+from probes.model import HealthResult, MetricsResult, ProbeError, ProcessResult, Status
+
+_CRIT_KINDS = {"refused", "http"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    reason: str
+
+
+def _error_verdict(source: str, error: ProbeError, primary: bool) -> Verdict:
+    """A failed poll: refusal or an HTTP error from the service is CRIT; our own failure to tell is UNKNOWN.
+
+    A secondary source (metrics beside a health check) failing only warns, since the health check still answers.
+    """
+    if not primary:
+        return Verdict(Status.WARN, f"{source}: {error.message}")
+    status = Status.CRIT if error.kind in _CRIT_KINDS else Status.UNKNOWN
+    return Verdict(status, f"{source}: {error.message}")
+
+
+def health_verdict(h: HealthResult) -> Verdict:
+    if h.error is not None:
+        return _error_verdict("health", h.error, primary=True)
+    if h.status == "unhealthy":
+        failing = [k for k, v in h.checks.items() if _check_failed(v)]
+        detail = f" ({', '.join(failing[:3])} failing)" if failing else ""
+        return Verdict(Status.CRIT, f"unhealthy{detail}")
+    if h.status == "degraded":
+        failing = [k for k, v in h.checks.items() if _check_failed(v)]
+        detail = f" ({', '.join(failing[:3])})" if failing else ""
+        return Verdict(Status.WARN, f"degraded{detail}")
+    if h.draining:
+        return Verdict(Status.WARN, "draining")
+    return Verdict(Status.OK, "healthy")
+
+
+def _check_failed(value: object) -> bool:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, dict):
+        ok = value.get("ok", value.get("healthy", value.get("status")))
+        return ok is False or (isinstance(ok, str) and ok.lower() in {"fail", "error", "down", "unhealthy"})
+    return isinstance(value, str) and value.lower() in {"fail", "error", "down", "unhealthy"}
+
+
+def metrics_verdicts(m: MetricsResult, t: Thresholds, primary: bool) -> list[Verdict]:
+    if m.error is not None:
+        return [_error_verdict("metrics", m.error, primary)]
+    out: list[Verdict] = []
+    d = m.derived
+    if d.error_rate is not None:
+        if d.error_rate >= t.error_rate_crit:
+            out.append(Verdict(Status.CRIT, f"error rate {d.error_rate:.0%} >= {t.error_rate_crit:.0%}"))
+        elif d.error_rate >= t.error_rate_warn:
+            out.append(Verdict(Status.WARN, f"error rate {d.error_rate:.0%} >= {t.error_rate_warn:.0%}"))
+    if d.latency_p95_s is not None:
+        if d.latency_p95_s >= t.latency_p95_crit_s:
+            out.append(Verdict(Status.CRIT, f"p95 {d.latency_p95_s:.1f}s >= {t.latency_p95_crit_s:g}s"))
+        elif d.latency_p95_s >= t.latency_p95_warn_s:
+            out.append(Verdict(Status.WARN, f"p95 {d.latency_p95_s:.1f}s >= {t.latency_p95_warn_s:g}s"))
+    return out or [Verdict(Status.OK, "metrics ok")]
+
+
+def breaker_verdict(breakers: dict[str, str], t: Thresholds) -> Verdict | None:
+    opened = sorted(dep for dep, state in breakers.items() if state == "open")
+    if not opened or t.breaker_open == "ok":
+        return None
+    status = Status.CRIT if t.breaker_open == "crit" else Status.WARN
+    return Verdict(status, f"breaker open: {', '.join(opened)}")
+
+
+def process_verdict(p: ProcessResult, primary: bool) -> Verdict:
+    if p.error is not None:
+        return _error_verdict("process", p.error, primary)
+    return Verdict(Status.OK, "running")
+
+
+def combine(verdicts: list[Verdict]) -> Verdict:
+    """Worst status wins; reasons at that level are joined, skipping the bland OK ones when others exist."""
+    if not verdicts:
+        return Verdict(Status.UNKNOWN, "no sources configured")
+    worst = max(v.status.rank for v in verdicts)
+    top = [v for v in verdicts if v.status.rank == worst]
+    reasons = list(dict.fromkeys(v.reason for v in top))
+    if top[0].status is Status.OK:
+        reasons = reasons[:1]
+    return Verdict(top[0].status, "; ".join(reasons))
+
+
+def evaluate(
+    health: HealthResult | None,
+    metrics: MetricsResult | None,
+    process: ProcessResult | None,
+    breakers: dict[str, str],
+    t: Thresholds,
+) -> Verdict:
+    """The service's status from whatever sources it has (None = not configured or not polled yet)."""
+    verdicts: list[Verdict] = []
+    if health is not None:
+        verdicts.append(health_verdict(health))
+    if metrics is not None:
+        verdicts.extend(metrics_verdicts(metrics, t, primary=health is None))
+    if process is not None:
+        verdicts.append(process_verdict(process, primary=health is None and metrics is None))
+    b = breaker_verdict(breakers, t)
+    if b is not None:
+        verdicts.append(b)
+    return combine(verdicts)
+
+
+def effective(status: Status, reason: str, age_s: float, interval: float) -> tuple[Status, str]:
+    """STALE when the newest data is older than three intervals (the poller is stuck or starved)."""
+    if age_s > 3 * interval:
+        return Status.STALE, f"no data for {age_s:.0f}s (last: {status.value} {reason})"
+    return status, reason

@@ -1,0 +1,134 @@
+"""Config errors name the file, the key path and the line; the example documents every key."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import typing
+from pathlib import Path
+
+import pytest
+
+from probes import config as models
+from probes.configload import ConfigError, find_config, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def problems(text: str, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "fleet.yaml", env or {})
+    return [f"{p.line}:{p.path}:{p.message}" for p in info.value.problems]
+
+
+def test_example_config_loads_and_documents_every_key() -> None:
+    cfg, warnings = parse_config((ROOT / "config.example.yaml").read_text(), "config.example.yaml", {})
+    assert [s.name for s in cfg.services] == ["planner", "model-proxy"]
+    assert warnings == []
+    text = (ROOT / "config.example.yaml").read_text()
+    seen: set[type] = set()
+
+    def walk(cls: type) -> None:
+        if cls in seen:
+            return
+        seen.add(cls)
+        for f in dataclasses.fields(cls):
+            if f.name == "source":
+                continue
+            assert re.search(rf"\b{f.name}:", text), f"config.example.yaml does not explain {cls.__name__}.{f.name}"
+            for arg in [typing.get_type_hints(cls)[f.name], *typing.get_args(typing.get_type_hints(cls)[f.name])]:
+                for inner in [arg, *typing.get_args(arg)]:
+                    if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+                        walk(inner)
+
+    walk(models.FleetConfig)
+    assert models.ControlEndpoint in seen and models.MetricNames in seen
+
+
+def test_error_names_file_key_path_and_line() -> None:
+    text = "refresh_interval: 2\nservices:\n  - name: a\n    health:\n      url: 12\n      timeout: soon\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "fleet.yaml", {})
+    msg = str(info.value)
+    assert "fleet.yaml:6: services[0].health.timeout: expected a number, got 'soon'" in msg
+
+
+def test_unknown_key_is_reported_with_a_suggestion() -> None:
+    out = problems("services:\n  - name: a\n    helth: {url: http://x}\n")
+    assert out == ["3:services[0].helth:unknown key (did you mean 'health'?)"]
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    text = "refresh_interval: fast\nservices:\n  - name: a\n    metrics: [1]\n  - health: {url: http://x}\n"
+    out = problems(text)
+    assert "1:refresh_interval:expected a number, got 'fast'" in out
+    assert "4:services[0].metrics:expected a mapping, got a list" in out
+    assert "5:services[1].name:required key is missing" in out
+
+
+def test_missing_env_var_is_an_error_naming_the_key() -> None:
+    text = "services:\n  - name: a\n    health:\n      url: http://x/health\n      headers: {Authorization: 'Bearer ${TOK}'}\n"
+    assert problems(text) == ["5:services[0].health.headers.Authorization:environment variable TOK is not set"]
+    cfg, _ = parse_config(text, "f", {"TOK": "s3cret"})
+    assert cfg.services[0].health is not None
+    assert cfg.services[0].health.headers["Authorization"] == "Bearer s3cret"
+
+
+def test_semantic_rules() -> None:
+    text = (
+        "refresh_interval: 2\nservices:\n"
+        "  - name: a\n    health: {url: ftp://x, timeout: 5}\n"
+        "  - name: a\n    process: {}\n"
+    )
+    out = problems(text)
+    assert "4:services[0].health.url:must start with http:// or https://" in out
+    assert any(p.startswith("4:services[0].health.timeout:must be > 0 and shorter than the interval") for p in out)
+    assert "5:services[1].name:duplicate service name (also services[0])" in out
+    assert "6:services[1].process:needs pidfile or pid" in out
+
+
+def test_wrong_literal_and_bool() -> None:
+    text = "read_only: maybe\nservices:\n  - name: a\n    thresholds: {breaker_open: explode}\n"
+    out = problems(text)
+    assert "1:read_only:expected true or false, got 'maybe'" in out
+    assert "4:services[0].thresholds.breaker_open:must be one of 'ok', 'warn', 'crit', got 'explode'" in out
+
+
+def test_yaml_syntax_error_has_a_line() -> None:
+    out = problems("services:\n  - name: a\n    health: {url: http://x\n")
+    assert len(out) == 1 and out[0].split(":")[0] in {"3", "4"} and "not valid YAML" in out[0]
+
+
+def test_empty_file_and_empty_services() -> None:
+    assert problems("") == ["1::the file is empty; at least `services:` is needed"]
+    assert problems("services: []\n") == ["1:services:at least one service is needed"]
+
+
+def test_literal_secret_in_world_readable_file_warns(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("services:\n  - name: a\n    health:\n      url: http://x\n"
+                    "      headers: {Authorization: Bearer abcdefghijklmnop}\n")  # fmt: skip
+    os.chmod(path, 0o644)
+    _, warnings = load_config(path, {})
+    assert any("literal secret" in w for w in warnings)
+    assert any("readable by other users" in w for w in warnings)
+
+
+def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "missing.yaml")
+    assert "missing.yaml:1" in str(info.value)
+
+
+def test_find_config_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("AGENTOPS_TUI_CONFIG", raising=False)
+    assert find_config(None) is None
+    xdg = tmp_path / "agentops-tui" / "config.yaml"
+    xdg.parent.mkdir()
+    xdg.write_text("services: []\n")
+    assert find_config(None) == xdg
+    monkeypatch.setenv("AGENTOPS_TUI_CONFIG", "/env.yaml")
+    assert find_config(None) == Path("/env.yaml")
+    assert find_config("/flag.yaml") == Path("/flag.yaml")

@@ -1,0 +1,31 @@
+"""Text from outside never carries control sequences to the terminal."""
+
+from __future__ import annotations
+
+from probes.sanitize import clean, clean_json
+
+
+def test_strips_csi_osc_and_c1() -> None:
+    evil = "a\x1b[2Jb\x1b]0;pwned\x07c\x1b]52;c;ZXZpbA==\x1b\\d\x9b31me\x85f\rg\x07h"
+    assert clean(evil) == "abcdef gh"
+
+
+def test_exact_output_for_common_sequences() -> None:
+    assert clean("\x1b[31mred\x1b[0m") == "red"
+    assert clean("title\x1b]2;hello\x07!") == "title!"
+    assert clean("line1\nline2\ttab") == "line1 line2 tab"
+    assert clean("x" * 600).endswith("…") and len(clean("x" * 600)) == 512
+
+
+def test_markup_is_left_as_text() -> None:
+    # Markup is harmless once the cell is built as Text; sanitizing must not eat the brackets users need to see.
+    assert clean("[@click=app.quit]boom[/]") == "[@click=app.quit]boom[/]"
+
+
+def test_clean_json_cleans_keys_and_values_and_bounds_depth() -> None:
+    data = {"\x1b[2Jk": ["\x1b]52;c;x\x07v", {"n": 1}]}
+    assert clean_json(data) == {"k": ["v", {"n": 1}]}
+    deep: object = "x"
+    for _ in range(20):
+        deep = [deep]
+    assert "…" in repr(clean_json(deep))
