@@ -13,7 +13,7 @@ from typing import Any
 
 from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
-from probes.status import evaluate
+from probes.status import Verdict, evaluate
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
@@ -165,7 +165,10 @@ class ServiceState:
     def _build(self) -> ServiceView:
         cfg = self.cfg
         breakers = self._breakers()
-        verdict = evaluate(self.health, self.metrics, self.process, breakers, self.thresholds)
+        if self.health is None and self.metrics is None and self.process is None:
+            verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
+        else:
+            verdict = evaluate(self.health, self.metrics, self.process, breakers, self.thresholds)
         m = self.last_good_metrics
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 
 import httpx
@@ -24,6 +25,16 @@ def make_client(concurrency: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(limits=limits, follow_redirects=True, max_redirects=5, trust_env=False)
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes (httpx wraps the OSError that says what really happened)."""
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and len(out) < 10:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
 def classify(exc: BaseException) -> ProbeError:
     """Map an httpx or OS error to a kind (refused, dns, tls, timeout...) and a short message."""
     text = clean(str(exc) or type(exc).__name__, 200)
@@ -33,8 +44,12 @@ def classify(exc: BaseException) -> ProbeError:
     if isinstance(exc, httpx.TooManyRedirects):
         return ProbeError("http", "too many redirects")
     if isinstance(exc, httpx.ConnectError):
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, ssl.SSLError) or "ssl" in low or "certificate" in low:
+        chain = _chain(exc)
+        if any(isinstance(e, ConnectionRefusedError) for e in chain):
+            return ProbeError("refused", "connection refused")
+        if any(isinstance(e, socket.gaierror) for e in chain):
+            return ProbeError("dns", f"DNS lookup failed: {text}")
+        if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in low or "certificate" in low:
             return ProbeError("tls", f"TLS error: {text}")
         if "refused" in low:
             return ProbeError("refused", "connection refused")

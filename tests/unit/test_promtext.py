@@ -21,9 +21,7 @@ class Agent:
         self.reg = CollectorRegistry()
         self.requests = Counter("agent_requests_total", "r", ["model", "status"], registry=self.reg)
         self.tokens = Counter("agent_tokens_total", "t", ["model", "direction"], registry=self.reg)
-        self.duration = Histogram(
-            "agent_request_duration_seconds", "d", ["model"], buckets=BUCKETS, registry=self.reg
-        )
+        self.duration = Histogram("agent_request_duration_seconds", "d", ["model"], buckets=BUCKETS, registry=self.reg)
         self.active = Gauge("agent_active_tasks", "a", registry=self.reg)
         self.cost = Gauge("agent_cost_estimate_hourly", "c", registry=self.reg)
         self.breaker = Gauge("agent_circuit_breaker_state", "b", ["dependency"], registry=self.reg)
@@ -124,7 +122,7 @@ def test_nan_and_inf_values_are_ignored() -> None:
 
 def test_garbage_raises_value_error() -> None:
     with pytest.raises(ValueError):
-        parse_exposition("agent_requests_total{status=\"x\" 1\n", CFG, at=0.0)
+        parse_exposition('agent_requests_total{status="x" 1\n', CFG, at=0.0)
 
 
 def test_custom_names_and_http_status_codes() -> None:

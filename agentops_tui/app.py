@@ -1,0 +1,103 @@
+"""The Textual app: receives fleet snapshots from a source and hands them to the active screen."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from agentops_tui.messages import FleetUpdated
+from agentops_tui.presentation import Palette
+from agentops_tui.screens.detail import DetailScreen
+from agentops_tui.screens.help import HelpScreen
+from agentops_tui.screens.overview import OverviewScreen
+from agentops_tui.source import FleetSource, LiveSource
+from probes.config import FleetConfig
+from probes.fleet import FleetSnapshot
+
+
+class AgentOpsApp(App[int]):
+    """One app for the CLI, the tests and the screenshot script; build it with `make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "agentops-tui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        cfg: FleetConfig,
+        source: FleetSource,
+        *,
+        badges: tuple[str, ...] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.source = source
+        self.badges = badges
+        self.clock = clock
+        self.snapshot: FleetSnapshot | None = None
+        self.palette = Palette()
+
+    def get_default_screen(self) -> OverviewScreen:
+        return OverviewScreen()
+
+    def on_mount(self) -> None:
+        self.palette = self._palette_from_theme()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit, 128 + sig)
+        self.source.start(self._publish)
+
+    def _publish(self, snap: FleetSnapshot) -> None:
+        """Called on the poller thread; post_message is thread-safe."""
+        self.post_message(FleetUpdated(snap))
+
+    def on_unmount(self) -> None:
+        self.source.stop()
+
+    def _palette_from_theme(self) -> Palette:
+        t = self.current_theme
+        return Palette(
+            ok=t.success or Palette.ok,
+            warn=t.warning or Palette.warn,
+            crit=t.error or Palette.crit,
+            unknown=t.accent or Palette.unknown,
+        )
+
+    def on_fleet_updated(self, message: FleetUpdated) -> None:
+        self.snapshot = message.snapshot
+        screen = self.screen
+        show = getattr(screen, "show_fleet", None)
+        if show is not None:
+            show(message.snapshot)
+
+    def open_detail(self, name: str) -> None:
+        self.push_screen(DetailScreen(name))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def make_app(
+    cfg: FleetConfig,
+    *,
+    source: FleetSource | None = None,
+    badges: tuple[str, ...] = (),
+    clock: Callable[[], float] = time.monotonic,
+) -> AgentOpsApp:
+    """The one app factory (CLI, tests, screenshots): live polling unless a source is given."""
+    if cfg.read_only and "READ-ONLY" not in badges:
+        badges = (*badges, "READ-ONLY")
+    return AgentOpsApp(cfg, source or LiveSource(cfg), badges=badges, clock=clock)

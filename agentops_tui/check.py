@@ -1,0 +1,80 @@
+"""`agentops-tui check`: one poll of everything, as a table or JSON, with the Nagios exit code.
+
+Imports no Textual: it runs from cron, a Nagios agent or a CI job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from probes.config import FleetConfig
+from probes.fleet import FleetSnapshot, ServiceView
+from probes.model import Status
+from probes.sanitize import clean
+from probes.scheduler import Scheduler
+
+
+def service_json(v: ServiceView) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "status": v.status.value,
+        "reason": v.reason,
+        "latency_p95_s": _round(v.latency_p95_s, 4),
+        "error_rate": _round(v.error_rate, 4),
+        "breakers": dict(v.breakers),
+        "active_tasks": v.active_tasks,
+        "spend_today_usd": _round(v.spend_today_usd, 6),
+        "requests_per_s": _round(v.requests_per_s, 3),
+        "tokens_per_min": _round(v.tokens_per_min, 1),
+    }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
+    return {
+        "status": snap.worst().value,
+        "services": [service_json(v) for v in snap.services],
+        "alerts": [],
+        "spend_today_usd": _round(snap.spend_today_usd, 6),
+        "daily_budget_usd": snap.daily_budget_usd,
+    }
+
+
+def snapshot_table(snap: FleetSnapshot) -> str:
+    """A plain-text table (no colours, no control sequences) for terminals, mail and logs."""
+    head = ("SERVICE", "STATUS", "P95", "ERR%", "BREAKERS", "TASKS", "SPEND", "REASON")
+    rows = [head]
+    for v in snap.services:
+        opened = [f"{d}:{s}" for d, s in v.breakers if s != "closed"]
+        rows.append(
+            (
+                clean(v.name, 40),
+                v.status.value,
+                "-" if v.latency_p95_s is None else f"{v.latency_p95_s:.2f}s",
+                "-" if v.error_rate is None else f"{v.error_rate * 100:.1f}",
+                ",".join(opened) or ("closed" if v.breakers else "-"),
+                "-" if v.active_tasks is None else f"{v.active_tasks:.0f}",
+                "-" if v.spend_today_usd is None else f"${v.spend_today_usd:.2f}",
+                clean(v.reason, 100),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1] for r in rows]
+    total = snap.spend_today_usd
+    budget = f" of ${snap.daily_budget_usd:.2f}" if snap.daily_budget_usd else ""
+    lines.append("")
+    lines.append(f"fleet: {snap.worst().value}; spend today: {'-' if total is None else f'${total:.2f}'}{budget}")
+    return "\n".join(lines)
+
+
+def run_check(cfg: FleetConfig, as_json: bool, settle_s: float = 2.0) -> tuple[str, int]:
+    """Poll once (two scrapes `settle_s` apart so rates exist) and return the output and the exit code."""
+    snap = asyncio.run(Scheduler(cfg).poll_once(settle_s))
+    out = json.dumps(snapshot_json(snap), indent=2) if as_json else snapshot_table(snap)
+    worst = snap.worst() if snap.services else Status.UNKNOWN
+    return out, worst.exit_code

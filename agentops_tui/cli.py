@@ -1,0 +1,114 @@
+"""Command line: `agentops-tui` (dashboard), `agentops-tui demo`, `agentops-tui check`.
+
+Textual is imported only by the commands that draw, so `check` and `demo --fleet-only` start fast and run
+where no terminal exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from probes.config import FleetConfig
+from probes.configload import ConfigError, find_config, load_config, xdg_config_path
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="agentops-tui",
+        description="Terminal dashboard for LLM agents run as services. With no config, opens the built-in demo.",
+    )
+    p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, then the XDG config path)")
+    p.add_argument("--read-only", action="store_true", help="disable every action (restart, throttle, drain)")
+    sub = p.add_subparsers(dest="command")
+    d = sub.add_parser("demo", help="start the built-in demo fleet on loopback and open the dashboard on it")
+    d.add_argument("--fleet-only", action="store_true", help="run only the fleet, until SIGTERM or Ctrl+C")
+    d.add_argument("--write-config", metavar="PATH", help="write the fleet's config file here")
+    d.add_argument("--services", type=int, default=5, help="number of agents (default 5, plus a model proxy)")
+    d.add_argument("--cycle", type=float, default=120.0, help="seconds in one cycle of scheduled faults")
+    d.add_argument("--base-port", type=int, default=0, help="first port (default: free ephemeral ports)")
+    d.add_argument("--refresh", type=float, default=2.0, help="refresh interval written into the config")
+    d.add_argument("--read-only", action="store_true", dest="demo_read_only", help="disable actions")
+    c = sub.add_parser("check", help="poll everything once; print a table or JSON; exit 0/1/2/3 (Nagios)")
+    c.add_argument("--config", dest="check_config", help="config file")
+    c.add_argument("--json", action="store_true", help="print JSON")
+    c.add_argument("--settle", type=float, default=2.0, help="seconds between the two scrapes rates come from")
+    return p
+
+
+def _load(path: Path) -> FleetConfig:
+    cfg, warnings = load_config(path)
+    for w in warnings:
+        print(f"agentops-tui: warning: {w}", file=sys.stderr)
+    return cfg
+
+
+def _run_dashboard(cfg: FleetConfig, badges: tuple[str, ...] = ()) -> int:
+    from agentops_tui.app import make_app  # Textual only when drawing
+
+    app = make_app(cfg, badges=badges)
+    result = app.run()
+    return int(result or 0)
+
+
+def _demo(args: argparse.Namespace, read_only: bool) -> int:
+    from agentops_tui.demo.fleet import DemoFleet, run_fleet_only
+
+    if args.fleet_only:
+        out = Path(args.write_config) if args.write_config else None
+        return run_fleet_only(None, out, args.services, args.cycle, args.base_port, args.refresh)
+    with tempfile.TemporaryDirectory(prefix="agentops-demo-") as tmp:
+        fleet = DemoFleet(Path(tmp), services=args.services, cycle_s=args.cycle, base_port=args.base_port,
+                          refresh_interval=args.refresh)  # fmt: skip
+        print("starting the demo fleet…", file=sys.stderr)
+        fleet.start()
+        try:
+            path = Path(args.write_config) if args.write_config else Path(tmp) / "demo.yaml"
+            fleet.write_config(path)
+            cfg = _load(path)
+            if read_only:
+                from dataclasses import replace
+
+                cfg = replace(cfg, read_only=True)
+            return _run_dashboard(cfg, badges=("DEMO",))
+        finally:
+            fleet.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args, args.read_only or args.demo_read_only)
+        if args.command == "check":
+            from agentops_tui.check import run_check
+
+            path = find_config(args.check_config or args.config)
+            if path is None:
+                print(f"agentops-tui: no config (give --config, set AGENTOPS_TUI_CONFIG, or write {xdg_config_path()})",
+                      file=sys.stderr)  # fmt: skip
+                return 3
+            out, code = run_check(_load(path), args.json, args.settle)
+            print(out)
+            return code
+        path = find_config(args.config)
+        if path is None:
+            print(f"agentops-tui: no config at {xdg_config_path()}; opening the built-in demo fleet", file=sys.stderr)
+            return _demo(_parser().parse_args(["demo"]), args.read_only)
+        cfg = _load(path)
+        if args.read_only:
+            from dataclasses import replace
+
+            cfg = replace(cfg, read_only=True)
+        return _run_dashboard(cfg)
+    except ConfigError as exc:
+        print(f"agentops-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

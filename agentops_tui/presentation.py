@@ -1,0 +1,197 @@
+"""Pure presentation: service views in, Rich `Text` cells out. No widgets, so it is tested without an app.
+
+Every string that came from outside (names, reasons, check values) goes into `Text(...)` as plain text, never as
+markup, so `[@click=app.quit]` in a container name is shown, not run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from probes.fleet import FleetSnapshot, ServiceView
+from probes.model import Status
+from probes.sanitize import clean
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours for statuses, taken from the app theme at run time (defaults for tests and `check`)."""
+
+    ok: str = "#4EBF71"
+    warn: str = "#FFA62B"
+    crit: str = "#E5534B"
+    unknown: str = "#B48EAD"
+    stale: str = "#808080"
+    dim: str = "#808080"
+
+    def of(self, status: Status) -> str:
+        return {
+            Status.OK: self.ok,
+            Status.WARN: self.warn,
+            Status.CRIT: self.crit,
+            Status.UNKNOWN: self.unknown,
+            Status.STALE: self.stale,
+        }[status]
+
+
+GLYPH = {Status.OK: "●", Status.WARN: "▲", Status.CRIT: "✖", Status.UNKNOWN: "?", Status.STALE: "◌"}
+LABEL = {Status.OK: "OK", Status.WARN: "WARN", Status.CRIT: "CRIT", Status.UNKNOWN: "UNKN", Status.STALE: "STALE"}
+BREAKER_ORDER = {"open": 3, "half_open": 2, "unknown": 1, "closed": 0}
+
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("status", "STATUS", 7),
+    ("name", "SERVICE", 16),
+    ("p95", "P95", 6),
+    ("err", "ERR%", 6),
+    ("breaker", "BREAKER", 12),
+    ("tasks", "TASKS", 5),
+    ("cpu", "CPU", 5),
+    ("mem", "MEM", 6),
+    ("spend", "SPEND", 8),
+    ("reason", "REASON", 40),
+)
+
+
+def status_cell(status: Status, p: Palette) -> Text:
+    return Text(f"{GLYPH[status]} {LABEL[status]}", style=f"bold {p.of(status)}")
+
+
+def fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 1:
+        return f"{value * 1000:.0f}ms"
+    if value < 100:
+        return f"{value:.1f}s"
+    return f"{value:.0f}s"
+
+
+def fmt_rate(value: float | None) -> str:
+    if value is None:
+        return "–"
+    pct = value * 100
+    return f"{pct:.1f}%" if pct < 10 else f"{pct:.0f}%"
+
+
+def fmt_bytes(value: int | None) -> str:
+    if value is None:
+        return "–"
+    size = float(value)
+    for unit in ("B", "K", "M", "G"):
+        if size < 1024 or unit == "G":
+            return f"{size:.0f}{unit}" if unit in ("B", "K") or size >= 10 else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.0f}T"
+
+
+def fmt_money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 100:
+        return f"${value:.2f}"
+    return f"${value:,.0f}"
+
+
+def fmt_number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    if s < 172800:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d"
+
+
+def worst_breaker(breakers: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    if not breakers:
+        return None
+    return max(breakers, key=lambda b: (BREAKER_ORDER.get(b[1], 1), b[0]))
+
+
+def breaker_cell(breakers: tuple[tuple[str, str], ...], p: Palette) -> Text:
+    worst = worst_breaker(breakers)
+    if worst is None:
+        return Text("–", style=p.dim)
+    dep, state = worst
+    if state == "closed":
+        return Text(f"closed ({len(breakers)})" if len(breakers) > 1 else "closed", style=p.dim)
+    style = p.crit if state == "open" else p.warn
+    short = "half" if state == "half_open" else state
+    return Text(f"{short}:{clean(dep, 24)}", style=f"bold {style}")
+
+
+def _threshold_style(value: float | None, warn: float, crit: float, p: Palette) -> str:
+    if value is None:
+        return p.dim
+    if value >= crit:
+        return f"bold {p.crit}"
+    if value >= warn:
+        return p.warn
+    return ""
+
+
+def row_cells(v: ServiceView, p: Palette, status: Status | None = None, reason: str | None = None) -> tuple[Text, ...]:
+    """The overview row for a service; `status`/`reason` override the view's (used for STALE)."""
+    st = status or v.status
+    muted = st in (Status.STALE, Status.UNKNOWN)
+    num_style = p.dim if muted else ""
+    return (
+        status_cell(st, p),
+        Text(clean(v.name, 64), style="bold" if not muted else p.dim),
+        Text(fmt_seconds(v.latency_p95_s), style=num_style or _threshold_style(v.latency_p95_s, 10, 30, p)),
+        Text(fmt_rate(v.error_rate), style=num_style or _threshold_style(v.error_rate, 0.05, 0.25, p)),
+        breaker_cell(v.breakers, p),
+        Text(fmt_number(v.active_tasks), style=num_style or ("" if v.active_tasks is not None else p.dim)),
+        Text(f"{v.cpu_percent:.0f}%" if v.cpu_percent is not None else "–", style=num_style or ""),
+        Text(fmt_bytes(v.rss_bytes), style=num_style or ""),
+        Text(fmt_money(v.spend_today_usd), style=num_style or ""),
+        Text(clean(reason if reason is not None else v.reason, 200), style=p.of(st) if st is not Status.OK else p.dim),
+    )
+
+
+def summary_text(
+    snap: FleetSnapshot, p: Palette, statuses: list[Status] | None = None, badges: tuple[str, ...] = ()
+) -> Text:
+    """The header line: counts by status and today's spend against the budget."""
+    counts = dict.fromkeys(Status, 0)
+    for st in statuses if statuses is not None else [s.status for s in snap.services]:
+        counts[st] += 1
+    out = Text()
+    out.append(" agentops ", style="bold reverse")
+    for badge in badges:
+        out.append(f" {badge} ", style=f"bold reverse {p.warn}")
+    out.append(f"  {len(snap.services)} services  ")
+    for st in (Status.OK, Status.WARN, Status.CRIT, Status.UNKNOWN, Status.STALE):
+        if counts[st] or st in (Status.OK, Status.CRIT):
+            out.append(f"{GLYPH[st]} {counts[st]} {LABEL[st]}  ", style=p.of(st) if counts[st] else p.dim)
+    out.append_text(budget_text(snap.spend_today_usd, snap.daily_budget_usd, p))
+    return out
+
+
+def budget_text(spend: float | None, budget: float | None, p: Palette, width: int = 10) -> Text:
+    """`spend $12.40 / $20.00 [██████░░░░] 62%`, coloured at the guide's 80% and 100% marks."""
+    out = Text("spend ")
+    if spend is None:
+        out.append("–", style=p.dim)
+        return out
+    out.append(fmt_money(spend), style="bold")
+    if not budget:
+        out.append(" today")
+        return out
+    share = spend / budget
+    style = p.crit if share >= 1 else p.warn if share >= 0.8 else p.ok
+    filled = min(width, round(share * width))
+    out.append(f" / {fmt_money(budget)} ")
+    out.append("█" * filled, style=style)
+    out.append("░" * (width - filled), style=p.dim)
+    out.append(f" {share:.0%}", style=f"bold {style}")
+    return out

@@ -1,0 +1,159 @@
+"""Enter on a row: everything known about one service: checks, breakers, recent samples, last error, raw fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from agentops_tui.presentation import (
+    Palette,
+    fmt_bytes,
+    fmt_duration,
+    fmt_money,
+    fmt_number,
+    fmt_rate,
+    fmt_seconds,
+    status_cell,
+)
+from probes.fleet import FleetSnapshot, ServiceView
+from probes.model import Status
+from probes.sanitize import clean
+from probes.status import effective
+
+if TYPE_CHECKING:
+    from agentops_tui.app import AgentOpsApp
+
+
+def _clock(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%H:%M:%S") if ts else "–"
+
+
+def _value(v: Any) -> Text:
+    if isinstance(v, bool):
+        return Text("ok" if v else "FAIL", style="" if v else "bold red")
+    if isinstance(v, (dict, list)):
+        return Text(clean(json.dumps(v, default=str), 300))
+    return Text(clean(v, 300))
+
+
+def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Group:
+    """The whole detail page as Rich renderables (pure, so it can be tested without an app)."""
+    head = Text.assemble(status_cell(st, p), "  ", (clean(v.name, 80), "bold"), "  ", (clean(v.kind, 20), p.dim))
+    if v.description:
+        head.append("\n" + clean(v.description, 200), style=p.dim)
+    head.append("\n")
+    head.append(clean(reason, 300), style=p.of(st) if st is not Status.OK else "")
+
+    facts = Table.grid(padding=(0, 2))
+    rows = (
+        ("p95 latency", fmt_seconds(v.latency_p95_s)),
+        ("error rate", fmt_rate(v.error_rate)),
+        ("requests/s", f"{v.requests_per_s:.2f}" if v.requests_per_s is not None else "–"),
+        ("tokens/min", fmt_number(v.tokens_per_min)),
+        ("active tasks", fmt_number(v.active_tasks)),
+        ("cost/hour (self-reported)", fmt_money(v.cost_hourly_usd)),
+        ("spend today", f"{fmt_money(v.spend_today_usd)} in {v.calls_today if v.calls_today is not None else '–'} calls"),
+        ("uptime", fmt_duration(v.uptime_s)),
+        ("draining", "yes" if v.draining else "no"),
+        ("pid / cpu / memory", f"{v.pid or '–'} / "
+         f"{f'{v.cpu_percent:.0f}%' if v.cpu_percent is not None else '–'} / {fmt_bytes(v.rss_bytes)}"),
+        ("health HTTP status", str(v.health_http_status or "–")),
+        ("sources", ", ".join(v.sources) or "–"),
+    )  # fmt: skip
+    for k, val in rows:
+        facts.add_row(Text(k, style=p.dim), Text(val))
+
+    checks = Table(title="Checks", title_justify="left", expand=False, show_edge=False)
+    checks.add_column("check")
+    checks.add_column("value")
+    for k, val in v.checks:
+        checks.add_row(Text(clean(k, 60)), _value(val))
+    if not v.checks:
+        checks.add_row(Text("–", style=p.dim), Text(""))
+
+    breakers = Table(title="Breakers", title_justify="left", show_edge=False)
+    breakers.add_column("dependency")
+    breakers.add_column("state")
+    for dep, state in v.breakers:
+        style = p.crit if state == "open" else p.warn if state == "half_open" else p.ok
+        breakers.add_row(Text(clean(dep, 60)), Text(state, style=style))
+    if not v.breakers:
+        breakers.add_row(Text("–", style=p.dim), Text(""))
+
+    samples = Table(title="Recent samples", title_justify="left", show_edge=False)
+    for col in ("time", "status", "p95", "errors", "tasks", "note"):
+        samples.add_column(col)
+    for s in reversed(v.samples[-10:]):
+        samples.add_row(
+            Text(_clock(s.at)), status_cell(s.status, p), Text(fmt_seconds(s.latency_p95_s)),
+            Text(fmt_rate(s.error_rate)), Text(fmt_number(s.active_tasks)), Text(clean(s.note, 80)),
+        )  # fmt: skip
+
+    last = Text("Last error  ", style="bold")
+    last.append(f"{_clock(v.last_error_at)}  {clean(v.last_error, 300)}" if v.last_error else "none", style="")
+
+    extra = Table(title="Other health fields", title_justify="left", show_edge=False)
+    extra.add_column("field")
+    extra.add_column("value")
+    for k, val in v.extra:
+        extra.add_row(Text(clean(k, 60)), _value(val))
+    parts: list[Any] = [head, Text(""), facts, Text(""), checks, Text(""), breakers, Text(""), samples, Text(""), last]
+    if v.extra:
+        parts += [Text(""), extra]
+    return Group(*parts)
+
+
+class DetailScreen(Screen[None]):
+    """Live detail of one service; follows new snapshots while open."""
+
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
+    ]
+
+    app: AgentOpsApp
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.service_name = name
+        self._view: ServiceView | None = None
+        self._status: tuple[Status, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-scroll"):
+            yield Static("", id="detail-body")
+        yield Footer()
+
+    ready = False
+
+    def on_mount(self) -> None:
+        self.ready = True
+        self.set_interval(1.0, self._tick)
+        if self.app.snapshot is not None:
+            self.show_fleet(self.app.snapshot)
+
+    def _tick(self) -> None:
+        if self.app.snapshot is not None:
+            self.show_fleet(self.app.snapshot)
+
+    def show_fleet(self, snap: FleetSnapshot) -> None:
+        if not self.ready:
+            return
+        view = next((v for v in snap.services if v.name == self.service_name), None)
+        if view is None:
+            self.query_one("#detail-body", Static).update(Text(f"{clean(self.service_name)} is no longer configured"))
+            return
+        status = effective(view.status, view.reason, self.app.clock() - view.updated, view.interval)
+        if view is self._view and status == self._status:
+            return
+        self._view, self._status = view, status
+        self.query_one("#detail-body", Static).update(detail_renderable(view, *status, self.app.palette))

@@ -1,0 +1,53 @@
+"""`?`: the keys and what each status means."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = (
+    ("↑ ↓ / j k", "move between services"),
+    ("Enter", "details of the selected service"),
+    ("/", "filter rows by name, kind, status or reason"),
+    ("Esc", "clear the filter / go back"),
+    ("s", "cycle sort: config, status, name, p95, errors, spend"),
+    ("Ctrl+P", "command palette"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+STATUSES = (
+    ("● OK", "every source answers and every number is inside its thresholds"),
+    ("▲ WARN", "degraded, draining, an open breaker, or errors/latency above the warning line"),
+    ("✖ CRIT", "unhealthy, refusing connections, HTTP errors, or above the critical line"),
+    ("? UNKN", "our probe could not tell: timeout, garbage, DNS or TLS failure"),
+    ("◌ STALE", "no new data for three poll intervals; the values shown are old"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        for k, what in KEYS:
+            keys.add_row(Text(k, style="bold"), Text(what))
+        statuses = Table.grid(padding=(0, 2))
+        for k, what in STATUSES:
+            statuses.add_row(Text(k, style="bold"), Text(what))
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("Keys", style="bold underline"))
+            yield Static(keys)
+            yield Static(Text("\nStatuses", style="bold underline"))
+            yield Static(statuses)
+            yield Static(Text("\nEsc or ? closes this help.", style="dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

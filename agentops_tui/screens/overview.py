@@ -1,0 +1,113 @@
+"""The overview: fleet summary, one row per service, the selected service's trends, and the keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from agentops_tui.widgets.fleet_summary import FleetSummary
+from agentops_tui.widgets.service_table import ServiceTable
+from agentops_tui.widgets.spark_panel import SparkPanel
+from probes.fleet import FleetSnapshot
+
+if TYPE_CHECKING:
+    from agentops_tui.app import AgentOpsApp
+
+
+class OverviewScreen(Screen[None]):
+    """The screen an operator leaves open all day."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="overview.filter"),
+        Binding("s", "sort", "Sort", id="overview.sort"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="overview.clear_filter"),
+    ]
+
+    app: AgentOpsApp
+
+    def compose(self) -> ComposeResult:
+        yield FleetSummary(self.app.palette, self.app.badges, id="summary")
+        yield Input(placeholder="filter: name, kind, status or reason words (Esc clears)", id="filter")
+        yield ServiceTable(self.app.palette, self.app.clock, id="services")
+        yield SparkPanel(self.app.palette, id="sparks")
+        yield Footer()
+
+    ready = False
+    """Set once the widgets exist; snapshots that arrive earlier are picked up from app.snapshot."""
+
+    def on_mount(self) -> None:
+        self.ready = True
+        self.query_one("#filter", Input).display = False
+        self.table.focus()
+        self.set_interval(1.0, self._tick)
+        if self.app.snapshot is not None:
+            self.show_fleet(self.app.snapshot)
+
+    def on_screen_resume(self) -> None:
+        if self.app.snapshot is not None:
+            self.show_fleet(self.app.snapshot)
+
+    @property
+    def table(self) -> ServiceTable:
+        return self.query_one("#services", ServiceTable)
+
+    def show_fleet(self, snap: FleetSnapshot) -> None:
+        if not self.ready:
+            return
+        table = self.table
+        table.show_fleet(snap)
+        self._refresh_side(snap)
+
+    def _refresh_side(self, snap: FleetSnapshot) -> None:
+        table = self.table
+        statuses = [table._effective(v)[0] for v in snap.services]
+        self.query_one(FleetSummary).show_fleet(snap, statuses)
+        name = table.selected_name()
+        view = table.views.get(name) if name else None
+        self.query_one(SparkPanel).show(view, table._effective(view) if view else None)
+
+    def _tick(self) -> None:
+        """Once a second: STALE rows (a stuck poller sends nothing, so time alone must change them)."""
+        self.table.refresh_staleness()
+        if self.app.snapshot is not None:
+            self._refresh_side(self.app.snapshot)
+
+    @on(DataTable.RowHighlighted, "#services")
+    def _highlighted(self) -> None:
+        if self.app.snapshot is not None:
+            self._refresh_side(self.app.snapshot)
+
+    @on(ServiceTable.OpenDetail)
+    def _open_detail(self, event: ServiceTable.OpenDetail) -> None:
+        self.app.open_detail(event.name)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.table.set_filter("")
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        key = self.table.cycle_sort()
+        self.notify(f"sorted by {key}", timeout=1.5)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            event.input.display = False
+        self.table.focus()

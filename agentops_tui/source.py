@@ -1,0 +1,46 @@
+"""Where the app's fleet snapshots come from: the live poller, or a fixed snapshot for tests and screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from probes.config import FleetConfig
+from probes.fleet import FleetSnapshot, FleetState
+from probes.runner import PollerThread
+
+
+class FleetSource(Protocol):
+    def start(self, publish: Callable[[FleetSnapshot], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class LiveSource:
+    """Polls the configured fleet on a background thread."""
+
+    def __init__(self, cfg: FleetConfig) -> None:
+        self.cfg = cfg
+        self._poller: PollerThread | None = None
+
+    def start(self, publish: Callable[[FleetSnapshot], None]) -> None:
+        publish(FleetState(self.cfg).snapshot())  # rows appear at once, as "no data yet"
+        self._poller = PollerThread(self.cfg, publish)
+        self._poller.start()
+
+    def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+
+
+class StaticSource:
+    """Publishes one fixed snapshot: deterministic screens for snapshot tests."""
+
+    def __init__(self, snapshot: FleetSnapshot) -> None:
+        self.snapshot = snapshot
+
+    def start(self, publish: Callable[[FleetSnapshot], None]) -> None:
+        publish(self.snapshot)
+
+    def stop(self) -> None:
+        return None

@@ -1,0 +1,26 @@
+"""The header line: fleet counts by status and today's spend against the daily budget."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from agentops_tui.presentation import Palette, summary_text
+from probes.fleet import FleetSnapshot
+from probes.model import Status
+
+
+class FleetSummary(Static):
+    """A single line; re-rendered only when its text changes."""
+
+    def __init__(self, palette: Palette, badges: tuple[str, ...] = (), **kwargs: str) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self.palette = palette
+        self.badges = badges
+        self._last = ""
+
+    def show_fleet(self, snap: FleetSnapshot, statuses: list[Status]) -> None:
+        text = summary_text(snap, self.palette, statuses, self.badges)
+        key = text.plain + str(text.spans)
+        if key != self._last:
+            self._last = key
+            self.update(text)

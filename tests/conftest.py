@@ -1,0 +1,51 @@
+"""Shared fixtures: deterministic screens, no user config, and one real demo fleet per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentops_tui.demo.fleet import DemoFleet
+from probes.config import FleetConfig
+from probes.configload import load_config
+
+FLEET_CYCLE_S = 40.0
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No config from $HOME, no cursor blink; tests see only what they set up."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("AGENTOPS_TUI_CONFIG", raising=False)
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(scope="session")
+def demo_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoFleet]:
+    """The real built-in demo fleet (agents and proxy as processes on loopback), started once."""
+    fleet = DemoFleet(tmp_path_factory.mktemp("fleet"), services=5, cycle_s=FLEET_CYCLE_S)
+    fleet.start()
+    try:
+        yield fleet
+    finally:
+        fleet.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_config_path(demo_fleet: DemoFleet) -> Path:
+    path = demo_fleet.workdir / "agentops.yaml"
+    demo_fleet.write_config(path)
+    os.chmod(path, 0o600)
+    return path
+
+
+@pytest.fixture
+def demo_config(demo_config_path: Path) -> FleetConfig:
+    cfg, warnings = load_config(demo_config_path)
+    assert warnings == []
+    return cfg

@@ -1,0 +1,69 @@
+"""Small helpers for driving the real app and real sockets in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from textual.pilot import Pilot
+
+from agentops_tui.widgets.service_table import ServiceTable
+from probes.model import Status
+
+
+async def wait_until(pilot: Pilot[object], cond: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if cond():
+            return True
+        await pilot.pause(step)
+    return cond()
+
+
+def row_status(table: ServiceTable, name: str) -> Status | None:
+    shown = table.shown.get(name)
+    return shown[0] if shown else None
+
+
+def row_text(table: ServiceTable, name: str) -> list[str]:
+    return [cell.plain for cell in table.get_row(name)]
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never answers (a hung endpoint); yields its port."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        yield srv.getsockname()[1]
+    finally:
+        stop.set()
+        t.join(2)
+        for c in held:
+            c.close()
+        srv.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,0 +1,125 @@
+"""The real app (App.run_test + Pilot) against the real demo fleet."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from agentops_tui.app import make_app
+from agentops_tui.demo import schedule
+from agentops_tui.demo.fleet import DemoFleet
+from agentops_tui.screens.detail import DetailScreen
+from agentops_tui.widgets.service_table import ServiceTable
+from probes.config import FleetConfig
+from probes.configload import load_config, parse_config
+from probes.model import Status
+from tests.functional.helpers import free_port, row_status, row_text, silent_server, wait_until
+
+SIZE = (120, 30)
+
+
+async def test_rows_appear_with_live_numbers(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        names = demo_fleet.service_names()
+        assert sorted(table.cells) == sorted(names)  # rows exist before the first poll answers
+        assert await wait_until(pilot, lambda: all(row_text(table, n)[2] != "–" for n in ("planner", "writer")), 15)
+        planner = row_text(table, "planner")
+        assert planner[1] == "planner"
+        assert planner[8].startswith("$")  # spend today from the ledger
+        assert app.snapshot is not None and app.snapshot.spend_today_usd
+        summary = str(app.screen.query_one("#summary").render())
+        assert "6 services" in summary and "spend $" in summary
+
+
+async def test_scheduled_error_burst_turns_writer_warn_or_crit(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    start, end = schedule.next_window(schedule.ERROR_BURST, time.time(), demo_fleet.epoch, demo_fleet.cycle_s)
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        await pilot.pause(max(0.0, start - time.time()))
+        bad = {Status.WARN, Status.CRIT}
+        assert await wait_until(pilot, lambda: row_status(table, "writer") in bad, end - time.time() + 2)
+        reason = row_text(table, "writer")[9]
+        assert "error rate" in reason or "unhealthy" in reason
+
+
+async def test_filter_narrows_rows_and_escape_restores(demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        await pilot.press("slash", "p", "l", "a", "n")
+        await pilot.pause(0.2)
+        assert list(table.cells) == ["planner"]
+        await pilot.press("enter")  # back to the table, filter kept
+        assert app.focused is table and table.row_count == 1
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert table.row_count == 6
+
+
+async def test_sort_enter_detail_and_back(demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        await pilot.press("s", "s")  # config -> status -> name
+        await pilot.pause(0.2)
+        assert table.sort_by == "name"
+        ordered = [str(r.key.value) for r in table.ordered_rows]
+        assert ordered == sorted(table.cells)
+        assert table.cursor_row == ordered.index("planner")  # the selection follows its service
+        await pilot.press("down", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.service_name == ordered[ordered.index("planner") + 1]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+        await pilot.press("question_mark")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_killed_agent_is_crit_and_hung_endpoint_unknown() -> None:
+    """A refused connection is CRIT; an endpoint that accepts and never answers is UNKNOWN within its timeout."""
+    with silent_server() as hung_port:
+        dead = free_port()  # nothing listens here: connection refused
+        text = (
+            "refresh_interval: 1.0\nservices:\n"
+            f"  - name: dead\n    health: {{url: 'http://127.0.0.1:{dead}/health', timeout: 0.5}}\n"
+            f"  - name: hung\n    health: {{url: 'http://127.0.0.1:{hung_port}/health', timeout: 0.5}}\n"
+        )
+        cfg, _ = parse_config(text, "inline.yaml", {})
+        app = make_app(cfg)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(ServiceTable)
+            t0 = time.monotonic()
+            assert row_text(table, "hung")[9] == "waiting for first poll"
+            assert await wait_until(pilot, lambda: "no answer" in row_text(table, "hung")[9], 3)
+            assert time.monotonic() - t0 < 2.0  # first poll at once, answer cut at its 0.5 s timeout
+            assert row_status(table, "hung") is Status.UNKNOWN
+            assert row_status(table, "dead") is Status.CRIT
+            assert "connection refused" in row_text(table, "dead")[9]
+            assert "no answer within 0.5s" in row_text(table, "hung")[9]
+
+
+async def test_demo_agent_killed_mid_run_turns_crit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    fleet = DemoFleet(tmp_path_factory.mktemp("killfleet"), services=5, cycle_s=600)
+    fleet.start()
+    try:
+        path = fleet.workdir / "c.yaml"
+        fleet.write_config(path)
+        cfg, _ = load_config(path)
+        app = make_app(cfg)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(ServiceTable)
+            assert await wait_until(pilot, lambda: row_status(table, "summarizer") is Status.OK, 15)
+            fleet.kill("summarizer", restart=False)
+            assert await wait_until(pilot, lambda: row_status(table, "summarizer") is Status.CRIT, 6)
+            assert "connection refused" in row_text(table, "summarizer")[9]
+            assert app.is_running  # the dashboard lives on
+    finally:
+        fleet.stop()
