@@ -68,7 +68,10 @@ def test_all_problems_are_reported_at_once() -> None:
 
 
 def test_missing_env_var_is_an_error_naming_the_key() -> None:
-    text = "services:\n  - name: a\n    health:\n      url: http://x/health\n      headers: {Authorization: 'Bearer ${TOK}'}\n"
+    text = (
+        "services:\n  - name: a\n    health:\n      url: http://x/health\n"
+        "      headers: {Authorization: 'Bearer ${TOK}'}\n"
+    )
     assert problems(text) == ["5:services[0].health.headers.Authorization:environment variable TOK is not set"]
     cfg, _ = parse_config(text, "f", {"TOK": "s3cret"})
     assert cfg.services[0].health is not None
