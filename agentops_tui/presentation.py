@@ -44,14 +44,17 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("status", "STATUS", 7),
     ("name", "SERVICE", 16),
     ("p95", "P95", 6),
-    ("err", "ERR%", 6),
+    ("err", "ERR%", 5),
     ("breaker", "BREAKER", 12),
     ("tasks", "TASKS", 5),
-    ("cpu", "CPU", 5),
-    ("mem", "MEM", 6),
-    ("spend", "SPEND", 8),
-    ("reason", "REASON", 40),
+    ("spend", "SPEND", 7),
+    ("cpu", "CPU", 4),
+    ("mem", "MEM", 5),
+    ("reason", "REASON", 20),
 )
+"""(key, header, width). REASON takes what is left of the terminal's width; CPU and MEM go below 100 columns."""
+NARROW_DROP = frozenset({"cpu", "mem"})
+NARROW_BELOW = 100
 
 
 def status_cell(status: Status, p: Palette) -> Text:
@@ -139,29 +142,42 @@ def _threshold_style(value: float | None, warn: float, crit: float, p: Palette) 
     return ""
 
 
-def row_cells(v: ServiceView, p: Palette, status: Status | None = None, reason: str | None = None) -> tuple[Text, ...]:
-    """The overview row for a service; `status`/`reason` override the view's (used for STALE)."""
+def row_cells(
+    v: ServiceView,
+    p: Palette,
+    status: Status | None = None,
+    reason: str | None = None,
+    columns: tuple[str, ...] = tuple(c[0] for c in COLUMNS),
+) -> tuple[Text, ...]:
+    """The overview row for a service, in `columns` order; `status`/`reason` override the view's (for STALE)."""
     st = status or v.status
     muted = st in (Status.STALE, Status.UNKNOWN)
     num_style = p.dim if muted else ""
-    return (
-        status_cell(st, p),
-        Text(clean(v.name, 64), style="bold" if not muted else p.dim),
-        Text(fmt_seconds(v.latency_p95_s), style=num_style or _threshold_style(v.latency_p95_s, 10, 30, p)),
-        Text(fmt_rate(v.error_rate), style=num_style or _threshold_style(v.error_rate, 0.05, 0.25, p)),
-        breaker_cell(v.breakers, p),
-        Text(fmt_number(v.active_tasks), style=num_style or ("" if v.active_tasks is not None else p.dim)),
-        Text(f"{v.cpu_percent:.0f}%" if v.cpu_percent is not None else "–", style=num_style or ""),
-        Text(fmt_bytes(v.rss_bytes), style=num_style or ""),
-        Text(fmt_money(v.spend_today_usd), style=num_style or ""),
-        Text(clean(reason if reason is not None else v.reason, 200), style=p.of(st) if st is not Status.OK else p.dim),
-    )
+    cells = {
+        "status": status_cell(st, p),
+        "name": Text(clean(v.name, 64), style="bold" if not muted else p.dim),
+        "p95": Text(fmt_seconds(v.latency_p95_s), style=num_style or _threshold_style(v.latency_p95_s, 10, 30, p)),
+        "err": Text(fmt_rate(v.error_rate), style=num_style or _threshold_style(v.error_rate, 0.05, 0.25, p)),
+        "breaker": breaker_cell(v.breakers, p),
+        "tasks": Text(fmt_number(v.active_tasks), style=num_style or ("" if v.active_tasks is not None else p.dim)),
+        "spend": Text(fmt_money(v.spend_today_usd), style=num_style or ""),
+        "cpu": Text(f"{v.cpu_percent:.0f}%" if v.cpu_percent is not None else "–", style=num_style or ""),
+        "mem": Text(fmt_bytes(v.rss_bytes), style=num_style or ""),
+        "reason": Text(
+            clean(reason if reason is not None else v.reason, 200), style=p.of(st) if st is not Status.OK else p.dim
+        ),
+    }
+    return tuple(cells[key] for key in columns)
 
 
 def summary_text(
-    snap: FleetSnapshot, p: Palette, statuses: list[Status] | None = None, badges: tuple[str, ...] = ()
+    snap: FleetSnapshot,
+    p: Palette,
+    statuses: list[Status] | None = None,
+    badges: tuple[str, ...] = (),
+    compact: bool = False,
 ) -> Text:
-    """The header line: counts by status and today's spend against the budget."""
+    """The header line: counts by status and today's spend against the budget (labels dropped when compact)."""
     counts = dict.fromkeys(Status, 0)
     for st in statuses if statuses is not None else [s.status for s in snap.services]:
         counts[st] += 1
@@ -169,11 +185,13 @@ def summary_text(
     out.append(" agentops ", style="bold reverse")
     for badge in badges:
         out.append(f" {badge} ", style=f"bold reverse {p.warn}")
-    out.append(f"  {len(snap.services)} services  ")
+    out.append(f" {len(snap.services)} svc " if compact else f"  {len(snap.services)} services  ")
     for st in (Status.OK, Status.WARN, Status.CRIT, Status.UNKNOWN, Status.STALE):
         if counts[st] or st in (Status.OK, Status.CRIT):
-            out.append(f"{GLYPH[st]} {counts[st]} {LABEL[st]}  ", style=p.of(st) if counts[st] else p.dim)
-    out.append_text(budget_text(snap.spend_today_usd, snap.daily_budget_usd, p))
+            label = f"{GLYPH[st]}{counts[st]} " if compact else f"{GLYPH[st]} {counts[st]} {LABEL[st]}  "
+            out.append(label, style=p.of(st) if counts[st] else p.dim)
+    out.append(" ")
+    out.append_text(budget_text(snap.spend_today_usd, snap.daily_budget_usd, p, width=6 if compact else 10))
     return out
 
 

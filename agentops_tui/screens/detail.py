@@ -61,7 +61,7 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
         ("requests/s", f"{v.requests_per_s:.2f}" if v.requests_per_s is not None else "–"),
         ("tokens/min", fmt_number(v.tokens_per_min)),
         ("active tasks", fmt_number(v.active_tasks)),
-        ("cost/hour (self-reported)", fmt_money(v.cost_hourly_usd)),
+        ("cost/hour (reported)", fmt_money(v.cost_hourly_usd)),
         ("spend today", f"{fmt_money(v.spend_today_usd)} in {fmt_number(v.calls_today)} calls"),
         ("uptime", fmt_duration(v.uptime_s)),
         ("draining", "yes" if v.draining else "no"),

@@ -19,7 +19,8 @@ class FleetSummary(Static):
         self._last = ""
 
     def show_fleet(self, snap: FleetSnapshot, statuses: list[Status]) -> None:
-        text = summary_text(snap, self.palette, statuses, self.badges)
+        compact = 0 < self.size.width < 100
+        text = summary_text(snap, self.palette, statuses, self.badges, compact=compact)
         key = text.plain + str(text.spans)
         if key != self._last:
             self._last = key

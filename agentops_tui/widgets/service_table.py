@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from agentops_tui.presentation import COLUMNS, Palette, row_cells
+from agentops_tui.presentation import COLUMNS, NARROW_BELOW, NARROW_DROP, Palette, row_cells
 from probes.fleet import FleetSnapshot, ServiceView
 from probes.model import Status
 from probes.status import effective
@@ -57,8 +57,28 @@ class ServiceTable(DataTable[Text]):
         self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
         self.filter_text = ""
         self.sort_by = "config"
-        for key, label, width in COLUMNS:
-            self.add_column(label, width=width, key=key)
+        self.layout_width = 0
+        self.column_keys: tuple[str, ...] = ()
+        self._add_columns(120)
+
+    def _add_columns(self, width: int) -> None:
+        """Fit the columns to the width: REASON takes the rest, CPU and MEM go on narrow terminals."""
+        narrow = width < NARROW_BELOW
+        cols = [c for c in COLUMNS if not (narrow and c[0] in NARROW_DROP)]
+        fixed = sum(w + 2 * self.cell_padding for key, _, w in cols if key != "reason")
+        self.layout_width = width
+        self.column_keys = tuple(c[0] for c in cols)
+        for key, label, w in cols:
+            if key == "reason":
+                w = max(w, width - fixed - 2 * self.cell_padding - 1)
+            self.add_column(label, width=w, key=key)
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        if width and width != self.layout_width:
+            self.clear(columns=True)
+            self._add_columns(width)
+            self._rebuild()
 
     # data in
     def show_fleet(self, snap: FleetSnapshot) -> None:
@@ -133,7 +153,7 @@ class ServiceTable(DataTable[Text]):
     def _row_cells(self, v: ServiceView) -> tuple[Text, ...]:
         st, reason = self._effective(v)
         self.shown[v.name] = (st, reason)
-        return row_cells(v, self.palette, st, reason)
+        return row_cells(v, self.palette, st, reason, self.column_keys)
 
     def _write_row(self, v: ServiceView) -> None:
         cells = self._row_cells(v)
@@ -141,7 +161,7 @@ class ServiceTable(DataTable[Text]):
         old = self.cells.get(v.name)
         if old == keys:
             return
-        for i, (col, _, _) in enumerate(COLUMNS):
+        for i, col in enumerate(self.column_keys):
             if old is None or old[i] != keys[i]:
                 self.update_cell(v.name, col, cells[i], update_width=False)
         self.cells[v.name] = keys

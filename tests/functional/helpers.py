@@ -29,8 +29,9 @@ def row_status(table: ServiceTable, name: str) -> Status | None:
     return shown[0] if shown else None
 
 
-def row_text(table: ServiceTable, name: str) -> list[str]:
-    return [cell.plain for cell in table.get_row(name)]
+def row_text(table: ServiceTable, name: str) -> dict[str, str]:
+    """The row's cells as plain text by column key (status, name, p95, err, ..., reason)."""
+    return dict(zip(table.column_keys, (cell.plain for cell in table.get_row(name)), strict=True))
 
 
 @contextmanager

@@ -25,10 +25,10 @@ async def test_rows_appear_with_live_numbers(demo_fleet: DemoFleet, demo_config:
         table = app.screen.query_one(ServiceTable)
         names = demo_fleet.service_names()
         assert sorted(table.cells) == sorted(names)  # rows exist before the first poll answers
-        assert await wait_until(pilot, lambda: all(row_text(table, n)[2] != "–" for n in ("planner", "writer")), 15)
+        assert await wait_until(pilot, lambda: all(row_text(table, n)["p95"] != "–" for n in ("planner", "writer")), 15)
         planner = row_text(table, "planner")
-        assert planner[1] == "planner"
-        assert planner[8].startswith("$")  # spend today from the ledger
+        assert planner["name"] == "planner"
+        assert planner["spend"].startswith("$")  # spend today from the ledger
         assert app.snapshot is not None and app.snapshot.spend_today_usd
         summary = str(app.screen.query_one("#summary").render())
         assert "6 services" in summary and "spend $" in summary
@@ -42,7 +42,7 @@ async def test_scheduled_error_burst_turns_writer_warn_or_crit(demo_fleet: DemoF
         await pilot.pause(max(0.0, start - time.time()))
         bad = {Status.WARN, Status.CRIT}
         assert await wait_until(pilot, lambda: row_status(table, "writer") in bad, end - time.time() + 2)
-        reason = row_text(table, "writer")[9]
+        reason = row_text(table, "writer")["reason"]
         assert "error rate" in reason or "unhealthy" in reason
 
 
@@ -97,13 +97,13 @@ async def test_killed_agent_is_crit_and_hung_endpoint_unknown() -> None:
         async with app.run_test(size=SIZE) as pilot:
             table = app.screen.query_one(ServiceTable)
             t0 = time.monotonic()
-            assert row_text(table, "hung")[9] == "waiting for first poll"
-            assert await wait_until(pilot, lambda: "no answer" in row_text(table, "hung")[9], 3)
+            assert row_text(table, "hung")["reason"] == "waiting for first poll"
+            assert await wait_until(pilot, lambda: "no answer" in row_text(table, "hung")["reason"], 3)
             assert time.monotonic() - t0 < 2.0  # first poll at once, answer cut at its 0.5 s timeout
             assert row_status(table, "hung") is Status.UNKNOWN
             assert row_status(table, "dead") is Status.CRIT
-            assert "connection refused" in row_text(table, "dead")[9]
-            assert "no answer within 0.5s" in row_text(table, "hung")[9]
+            assert "connection refused" in row_text(table, "dead")["reason"]
+            assert "no answer within 0.5s" in row_text(table, "hung")["reason"]
 
 
 async def test_demo_agent_killed_mid_run_turns_crit(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -119,7 +119,7 @@ async def test_demo_agent_killed_mid_run_turns_crit(tmp_path_factory: pytest.Tem
             assert await wait_until(pilot, lambda: row_status(table, "summarizer") is Status.OK, 15)
             fleet.kill("summarizer", restart=False)
             assert await wait_until(pilot, lambda: row_status(table, "summarizer") is Status.CRIT, 6)
-            assert "connection refused" in row_text(table, "summarizer")[9]
+            assert "connection refused" in row_text(table, "summarizer")["reason"]
             assert app.is_running  # the dashboard lives on
     finally:
         fleet.stop()

@@ -1,0 +1,79 @@
+"""SVG snapshots of every screen at fixed sizes, on a fixed fleet (pytest-textual-snapshot)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from agentops_tui.app import AgentOpsApp, make_app
+from agentops_tui.source import StaticSource
+from probes.configload import parse_config
+from tests.fixtures.fleet import static_snapshot
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+def static_app(read_only: bool = False) -> AgentOpsApp:
+    snap = static_snapshot()
+    lines = ["services:"] + [f"  - name: 's{i}'" for i in range(len(snap.services))]
+    if read_only:
+        lines.insert(0, "read_only: true")
+    cfg, _ = parse_config("\n".join(lines) + "\n", "static.yaml", {})
+    return make_app(cfg, source=StaticSource(snap), clock=lambda: 0.0)
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause(0.3)
+
+
+def test_overview_80x24(snap_compare: SnapCompare) -> None:
+    assert snap_compare(static_app(), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_overview_120x30_read_only(snap_compare: SnapCompare) -> None:
+    assert snap_compare(static_app(read_only=True), terminal_size=(120, 30), run_before=_settle)
+
+
+def test_detail_screen(snap_compare: SnapCompare) -> None:
+    async def open_detail(pilot: Pilot[Any]) -> None:
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+
+    assert snap_compare(static_app(), terminal_size=(100, 40), run_before=open_detail)
+
+
+def test_help_screen(snap_compare: SnapCompare) -> None:
+    assert snap_compare(static_app(), terminal_size=(100, 30), press=["question_mark"], run_before=_settle)
+
+
+def test_filter_and_status_sort(snap_compare: SnapCompare) -> None:
+    async def filter_rows(pilot: Pilot[Any]) -> None:
+        await pilot.press("s", "slash", *"crit", "enter")
+        await pilot.pause(0.3)
+
+    assert snap_compare(static_app(), terminal_size=(100, 24), run_before=filter_rows)
+
+
+async def test_markup_in_names_is_shown_literally_and_runs_nothing() -> None:
+    app = static_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.3)
+        from agentops_tui.widgets.service_table import ServiceTable
+
+        table = app.screen.query_one(ServiceTable)
+        name = "[@click=app.quit]evil[/]"
+        assert table.get_row(name)[1].plain == name
+        await pilot.click(ServiceTable, offset=(12, 8))  # clicking the row must not quit
+        await pilot.pause(0.2)
+        assert app.is_running
