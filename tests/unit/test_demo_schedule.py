@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -27,7 +28,7 @@ def test_windows_are_inside_the_cycle_and_do_not_overlap() -> None:
         assert 0.0 <= w.start < w.end <= 1.0
         assert w.agent in s.NAMED_AGENTS
         assert s.FAULT_WINDOWS[w.kind] is w
-    for earlier, later in zip(windows, windows[1:], strict=False):
+    for earlier, later in itertools.pairwise(windows):
         assert earlier.end <= later.start
 
 
