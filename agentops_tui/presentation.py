@@ -53,6 +53,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("reason", "REASON", 20),
 )
 """(key, header, width). REASON takes what is left of the terminal's width; CPU and MEM go below 100 columns."""
+COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
 NARROW_DROP = frozenset({"cpu", "mem"})
 NARROW_BELOW = 100
 
@@ -147,7 +148,7 @@ def row_cells(
     p: Palette,
     status: Status | None = None,
     reason: str | None = None,
-    columns: tuple[str, ...] = tuple(c[0] for c in COLUMNS),
+    columns: tuple[str, ...] = COLUMN_KEYS,
 ) -> tuple[Text, ...]:
     """The overview row for a service, in `columns` order; `status`/`reason` override the view's (for STALE)."""
     st = status or v.status

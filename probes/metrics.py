@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import os
 import time
+from dataclasses import replace
 
 import httpx
 
@@ -20,7 +21,7 @@ class MetricsProbe:
 
     def __init__(
         self, service: str, cfg: MetricsConfig, client: httpx.AsyncClient, interval: float, timeout: float,
-        max_bytes: int, window_s: float = 30.0,
+        max_bytes: int, window_s: float = 30.0, lifetime_fallback: bool = False,
     ) -> None:  # fmt: skip
         self.key = f"metrics:{service}"
         self.service = service
@@ -30,6 +31,8 @@ class MetricsProbe:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.window_s = window_s
+        self.lifetime_fallback = lifetime_fallback
+        """For one-shot checks: with no request inside the window, report lifetime p95 and error rate."""
         self.headers = auth_headers(cfg.headers, cfg.token_env, dict(os.environ))
         self.history: collections.deque[CumulativeSample] = collections.deque(maxlen=256)
 
@@ -55,10 +58,14 @@ class MetricsProbe:
             self.history.popleft()
         base = self.history[0] if self.history else None
         self.history.append(sample)
+        derived = derive(base, sample)
+        if self.lifetime_fallback and derived.latency_p95_s is None and derived.error_rate is None:
+            lifetime = derive(None, sample)
+            derived = replace(derived, latency_p95_s=lifetime.latency_p95_s, error_rate=lifetime.error_rate)
         return MetricsResult(
             at=at,
             elapsed_s=elapsed_s,
-            derived=derive(base, sample),
+            derived=derived,
             active_tasks=sample.active_tasks,
             cost_hourly_usd=sample.cost_hourly,
             breakers=breaker_names(sample.breakers),

@@ -28,7 +28,7 @@ from probes.process import ProcessProbe
 Publish = Callable[[FleetSnapshot], None]
 
 
-def build_probes(cfg: FleetConfig, client: httpx.AsyncClient) -> list[Probe[Any]]:
+def build_probes(cfg: FleetConfig, client: httpx.AsyncClient, one_shot: bool = False) -> list[Probe[Any]]:
     """One probe per source of every service; process sampling and each ledger file are shared."""
     probes: list[Probe[Any]] = []
     processes = {}
@@ -44,7 +44,7 @@ def build_probes(cfg: FleetConfig, client: httpx.AsyncClient) -> list[Probe[Any]
             probes.append(
                 MetricsProbe(
                     svc.name, svc.metrics, client, iv, timeout_for(svc.metrics.timeout, iv), cfg.max_read_bytes,
-                    window_s=max(30.0, 5 * iv),
+                    window_s=max(30.0, 5 * iv), lifetime_fallback=one_shot,
                 )
             )  # fmt: skip
         if svc.process is not None:
@@ -122,7 +122,7 @@ class Scheduler:
     async def poll_once(self, settle_s: float = 0.0) -> FleetSnapshot:
         """Poll everything once (twice, `settle_s` apart, so rates have two scrapes) and return the snapshot."""
         async with make_client(self.cfg.concurrency) as client:
-            probes = build_probes(self.cfg, client)
+            probes = build_probes(self.cfg, client, one_shot=True)
             rounds = 2 if settle_s > 0 else 1
             for i in range(rounds):
                 await asyncio.gather(*(self.poll(p) for p in probes))
