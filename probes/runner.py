@@ -13,7 +13,7 @@ from probes.scheduler import Publish, Scheduler
 class PollerThread:
     """Start/stop wrapper; `publish` is called on the poller thread and must be thread-safe."""
 
-    def __init__(self, cfg: FleetConfig, publish: Publish, publish_every: float = 0.25) -> None:
+    def __init__(self, cfg: FleetConfig, publish: Publish, publish_every: float | None = None) -> None:
         self.cfg = cfg
         self.publish = publish
         self.publish_every = publish_every

@@ -3,7 +3,7 @@
 Each probe has one loop task: poll (bounded by its timeout and the fleet's concurrency), record, then sleep for
 what is left of the interval. A poll can therefore never overlap the previous poll of the same probe, and a slow
 endpoint only delays itself. Results change `FleetState`; a publisher sends at most one snapshot per
-`publish_every` seconds, so a screen receives a handful of updates per second however many probes finish.
+`publish_every` seconds (half the refresh interval, at most 1 s), however many probes finish.
 """
 
 from __future__ import annotations
@@ -62,11 +62,12 @@ def build_probes(cfg: FleetConfig, client: httpx.AsyncClient, one_shot: bool = F
 class Scheduler:
     """Polls a fleet until stopped; `publish` is called from the scheduler's own event loop thread."""
 
-    def __init__(self, cfg: FleetConfig, publish: Publish | None = None, publish_every: float = 0.25) -> None:
+    def __init__(self, cfg: FleetConfig, publish: Publish | None = None, publish_every: float | None = None) -> None:
         self.cfg = cfg
         self.state = FleetState(cfg)
         self.publish = publish
-        self.publish_every = publish_every
+        self.publish_every = publish_every if publish_every is not None else min(1.0, cfg.refresh_interval / 2)
+        self.gather_s = min(0.05, self.publish_every / 2)
         self._dirty = asyncio.Event()
         self._sem = asyncio.Semaphore(cfg.concurrency)
         self._stop = asyncio.Event()
@@ -99,10 +100,11 @@ class Scheduler:
     async def _publisher(self) -> None:
         while not self._stop.is_set():
             await self._dirty.wait()
+            await asyncio.sleep(self.gather_s)  # polls started together finish together: one snapshot for all
             self._dirty.clear()
             if self.publish is not None:
                 self.publish(self.state.snapshot())
-            await asyncio.sleep(self.publish_every)
+            await asyncio.sleep(self.publish_every - self.gather_s)
 
     async def run(self) -> None:
         """Poll forever (until stop() or cancellation)."""
