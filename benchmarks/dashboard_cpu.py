@@ -1,0 +1,104 @@
+"""Measure the dashboard's CPU (% of one core) and RSS from outside the process, as an operator's box sees it.
+
+Starts the demo fleet (`agentops-tui demo --fleet-only`), opens the dashboard in a detached tmux session at a
+fixed size, waits for a warm-up, then reads utime+stime and VmRSS from /proc/PID over the window. Prints a table.
+Not a test: figures, not assertions.
+
+    python benchmarks/dashboard_cpu.py [--services 5] [--seconds 60] [--refresh 2] [--runs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime, all threads
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def start_fleet(tmp: Path, services: int, refresh: float) -> tuple[subprocess.Popen[bytes], Path]:
+    cfg = tmp / "fleet.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentops_tui.cli", "demo", "--fleet-only", "--write-config", str(cfg),
+         "--services", str(services), "--refresh", str(refresh)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not cfg.exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise SystemExit("the demo fleet did not start")
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return proc, cfg
+
+
+def measure(cfg: Path, seconds: float, warmup: float, size: tuple[int, int]) -> tuple[float, float, float]:
+    """One run: (cpu % of one core, mean RSS MB, max RSS MB) of the dashboard over `seconds`."""
+    session = f"agentops-bench-{os.getpid()}"
+    exe = shutil.which("agentops-tui") or f"{sys.executable} -m agentops_tui.cli"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
+         f"exec {exe} --config {cfg}"],
+        check=True,
+    )  # fmt: skip
+    try:
+        pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]).split()[0])
+        time.sleep(warmup)
+        c0, t0 = cpu_seconds(pid), time.monotonic()
+        samples = []
+        while time.monotonic() - t0 < seconds:
+            time.sleep(1.0)
+            samples.append(rss_mb(pid))
+        c1, t1 = cpu_seconds(pid), time.monotonic()
+        return 100.0 * (c1 - c0) / (t1 - t0), statistics.mean(samples), max(samples)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--services", type=int, default=5, help="demo agents (plus the model proxy)")
+    ap.add_argument("--seconds", type=float, default=60.0, help="measurement window per run")
+    ap.add_argument("--warmup", type=float, default=10.0, help="seconds after start before measuring")
+    ap.add_argument("--refresh", type=float, default=2.0, help="poll interval written into the config")
+    ap.add_argument("--runs", type=int, default=1, help="runs; the median is reported")
+    args = ap.parse_args()
+    if not shutil.which("tmux"):
+        raise SystemExit("tmux is needed (apt-get install tmux)")
+    with tempfile.TemporaryDirectory(prefix="agentops-bench-") as tmp:
+        fleet, cfg = start_fleet(Path(tmp), args.services, args.refresh)
+        try:
+            runs = [measure(cfg, args.seconds, args.warmup, (120, 40)) for _ in range(args.runs)]
+        finally:
+            os.killpg(fleet.pid, signal.SIGTERM)
+            fleet.wait(15)
+    cpu = statistics.median(r[0] for r in runs)
+    rss = statistics.median(r[1] for r in runs)
+    peak = max(r[2] for r in runs)
+    print(f"{'what':<44} {'CPU % of one core':>18} {'RSS MB (mean/max)':>18}")
+    label = f"agentops-tui, {args.services + 1} services, {args.refresh:g}s refresh, {args.seconds:g}s x{args.runs}"
+    print(f"{label:<44} {cpu:>18.2f} {f'{rss:.1f} / {peak:.1f}':>18}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Regenerate screenshots/ from the real demo fleet, through the same app factory the CLI uses.
+
+Starts the demo fleet, waits until the scheduled faults and sparklines have something to show, then saves the
+overview and one detail screen as SVG (and PNG when rsvg-convert is installed).
+
+    python scripts/screenshots.py [--wait 45]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from agentops_tui.app import make_app
+from agentops_tui.demo import schedule
+from agentops_tui.demo.fleet import DemoFleet
+from probes.configload import load_config
+
+OUT = Path(__file__).resolve().parents[1] / "screenshots"
+SIZE = (120, 32)
+
+
+async def shoot(cfg_path: Path, fleet: DemoFleet) -> list[Path]:
+    cfg, _ = load_config(cfg_path)
+    app = make_app(cfg, badges=("DEMO",))
+    saved: list[Path] = []
+    async with app.run_test(size=SIZE) as pilot:
+        # The error burst on `writer`, with the latency spike on `researcher` just before it: both visible.
+        start, end = schedule.next_window(schedule.ERROR_BURST, time.time(), fleet.epoch, fleet.cycle_s)
+        await pilot.pause(max(20.0, start - time.time() + (end - start) * 0.6))
+        await pilot.press("j", "j")
+        await pilot.pause(1.0)
+        saved.append(Path(app.save_screenshot("overview.svg", str(OUT))))
+        await pilot.press("enter")
+        await pilot.pause(1.5)
+        saved.append(Path(app.save_screenshot("detail.svg", str(OUT))))
+    return saved
+
+
+def main() -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="agentops-shots-") as tmp:
+        fleet = DemoFleet(Path(tmp), services=5, cycle_s=60.0)
+        fleet.start()
+        try:
+            cfg = Path(tmp) / "demo.yaml"
+            fleet.write_config(cfg)
+            saved = asyncio.run(shoot(cfg, fleet))
+        finally:
+            fleet.stop()
+    for svg in saved:
+        print(svg)
+        if shutil.which("rsvg-convert"):
+            png = svg.with_suffix(".png")
+            subprocess.run(["rsvg-convert", "-w", "1400", str(svg), "-o", str(png)], check=True)
+            print(png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""The command line against real processes: check's JSON and exit codes, config errors, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from agentops_tui.check import run_check
+from agentops_tui.demo import schedule
+from agentops_tui.demo.fleet import DemoFleet
+from probes.config import FleetConfig
+from tests.functional.helpers import free_port, silent_server
+
+CLI = [sys.executable, "-m", "agentops_tui.cli"]
+
+
+@contextmanager
+def health_server(body: bytes, code: int = 200) -> Iterator[int]:
+    """A real HTTP server answering every GET with `body`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield srv.server_address[1]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def one_service(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "one.yaml"
+    path.write_text(f"refresh_interval: 2\nservices:\n  - name: solo\n    health: {{url: '{url}', timeout: 0.5}}\n")
+    return path
+
+
+def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def wait_outside(kind: str, fleet: DemoFleet, margin: float = 8.0) -> None:
+    """Sleep until `kind`'s window is over (plus a margin), if it is on now or starts within the margin."""
+    now = time.time()
+    start, end = schedule.next_window(kind, now, fleet.epoch, fleet.cycle_s)
+    in_window = kind in schedule.active_faults(schedule.FAULT_WINDOWS[kind].agent, now, fleet.epoch, fleet.cycle_s)
+    if in_window or start - now < margin:
+        time.sleep(max(0.0, end - now) + margin)
+
+
+def test_check_json_lists_every_demo_service_with_numbers(demo_fleet: DemoFleet, demo_config_path: Path) -> None:
+    wait_outside(schedule.CRASH_LOOP, demo_fleet)
+    out = run_cli("check", "--config", str(demo_config_path), "--json")
+    assert out.returncode in (0, 1, 2), out.stderr
+    data = json.loads(out.stdout)
+    names = [s["name"] for s in data["services"]]
+    assert sorted(names) == sorted(demo_fleet.service_names())
+    for s in data["services"]:
+        assert set(s) >= {"name", "status", "reason", "latency_p95_s", "error_rate", "breakers", "active_tasks",
+                          "spend_today_usd"}  # fmt: skip
+        assert isinstance(s["latency_p95_s"], float), s
+        assert isinstance(s["error_rate"], float), s
+    assert data["alerts"] == []
+    worst = {"OK": 0, "WARN": 1, "CRIT": 2, "UNKNOWN": 3}[data["status"]]
+    assert out.returncode == worst
+
+
+@pytest.mark.parametrize(
+    ("kind", "agent", "statuses"),
+    [
+        (schedule.ERROR_BURST, "writer", {"WARN", "CRIT"}),
+        (schedule.CRASH_LOOP, "scraper", {"CRIT"}),
+    ],
+)
+def test_scheduled_faults_show_in_check_during_their_windows(
+    demo_fleet: DemoFleet, demo_config: FleetConfig, kind: str, agent: str, statuses: set[str]
+) -> None:
+    start, end = schedule.next_window(kind, time.time(), demo_fleet.epoch, demo_fleet.cycle_s)
+    time.sleep(max(0.0, start - time.time()))
+    seen: list[str] = []
+    while time.time() < end:
+        out, code = run_check(demo_config, as_json=True, settle_s=1.0)
+        status = next(s for s in json.loads(out)["services"] if s["name"] == agent)["status"]
+        seen.append(status)
+        if status in statuses:
+            assert code >= 1
+            return
+    pytest.fail(f"{agent} never showed {statuses} during its {kind} window; saw {seen}")
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "expected"),
+    [
+        (b'{"status": "healthy"}', 200, 0),
+        (b'{"status": "degraded", "checks": {"db": false}}', 200, 1),
+        (b'{"status": "unhealthy"}', 503, 2),
+        (b"<html>oops</html>", 200, 3),
+    ],
+)
+def test_check_exit_codes_follow_nagios(tmp_path: Path, body: bytes, code: int, expected: int) -> None:
+    with health_server(body, code) as port:
+        out = run_cli("check", "--config", str(one_service(tmp_path, f"http://127.0.0.1:{port}/health")))
+    assert out.returncode == expected, out.stdout + out.stderr
+
+
+def test_check_refused_is_crit_and_hung_is_unknown(tmp_path: Path) -> None:
+    out = run_cli("check", "--config", str(one_service(tmp_path, f"http://127.0.0.1:{free_port()}/h")), "--json")
+    assert out.returncode == 2
+    assert json.loads(out.stdout)["services"][0]["reason"] == "health: connection refused"
+    with silent_server() as port:
+        t0 = time.monotonic()
+        out = run_cli("check", "--config", str(one_service(tmp_path, f"http://127.0.0.1:{port}/h")), "--json")
+        elapsed = time.monotonic() - t0
+    assert out.returncode == 3
+    assert "no answer within 0.5s" in json.loads(out.stdout)["services"][0]["reason"]
+    assert elapsed < 10
+
+
+def test_bad_config_exits_2_naming_file_key_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("services:\n  - name: x\n    health:\n      url: http://127.0.0.1:1/h\n      timeout: soon\n")
+    for args in (["check", "--config", str(bad)], ["--config", str(bad)]):
+        out = run_cli(*args)
+        assert out.returncode == 2
+        assert f"{bad}:5: services[0].health.timeout: expected a number, got 'soon'" in out.stderr
+        assert out.stdout == ""
+
+
+def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and needle not in buf:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                buf += os.read(fd, 65536)
+            except OSError:
+                break
+    return buf
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_exits_and_restores_the_terminal(tmp_path: Path, sig: signal.Signals) -> None:
+    with health_server(b'{"status": "healthy"}') as port:
+        cfg = one_service(tmp_path, f"http://127.0.0.1:{port}/health")
+        pid, fd = pty.fork()
+        if pid == 0:  # child: the dashboard on a real pseudo-terminal
+            os.environ["TERM"] = "xterm-256color"
+            os.execv(sys.executable, [*CLI, "--config", str(cfg)])
+        try:
+            first = _read_until(fd, b"solo", 20)
+            assert b"solo" in first, first[-500:]
+            os.kill(pid, sig)
+            rest = _read_until(fd, b"\x1b[?1049l", 10)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.close(fd)
+    assert b"\x1b[?1049l" in rest  # left the alternate screen: the terminal is restored
+    assert os.WIFEXITED(status)
