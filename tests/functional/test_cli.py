@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -177,10 +178,8 @@ def test_signal_exits_and_restores_the_terminal(tmp_path: Path, sig: signal.Sign
             rest = _read_until(fd, b"\x1b[?1049l", 10)
             _, status = os.waitpid(pid, 0)
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.close(fd)
     assert b"\x1b[?1049l" in rest  # left the alternate screen: the terminal is restored
     assert os.WIFEXITED(status)
