@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from agentops_tui.presentation import Palette, fmt_money, fmt_rate, fmt_seconds, status_cell
-from probes.fleet import ServiceView
+from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
 from probes.sanitize import clean
 
@@ -54,4 +54,5 @@ class SparkPanel(Vertical):
             value = fmt(latest[key])
             suffix = " today" if key == "spend" else ""
             self.query_one(f"#spark-label-{key}", Static).update(Text(f"{label}  {value}{suffix}"))
-            self.query_one(f"#spark-{key}", Sparkline).data = list(data) or [0.0]
+            # Zeros in front: the scale starts at 0 and a young series grows in from the right, as in btop.
+            self.query_one(f"#spark-{key}", Sparkline).data = [0.0] * (HISTORY - len(data)) + list(data)
