@@ -53,6 +53,8 @@ class AgentOpsApp(App[int]):
 
     def on_mount(self) -> None:
         self.palette = self._palette_from_theme()
+        if self.cfg.keymap:
+            self.set_keymap(self.cfg.keymap)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

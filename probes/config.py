@@ -232,6 +232,8 @@ class FleetConfig:
     """Most HTTP polls in flight at once across the fleet."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     """Fleet-wide status thresholds."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Key rebinding by binding id, e.g. {"overview.sort": "o", "app.quit": "ctrl+q"} (see the README)."""
     source: str = "<memory>"
     """Where the config was loaded from (set by the loader, not read from the file)."""
 

@@ -123,3 +123,17 @@ async def test_demo_agent_killed_mid_run_turns_crit(tmp_path_factory: pytest.Tem
             assert app.is_running  # the dashboard lives on
     finally:
         fleet.stop()
+
+
+async def test_keymap_from_config_rebinds_keys() -> None:
+    text = "keymap: {overview.sort: o, app.quit: x}\nservices:\n  - name: a\n    process: {pid: 1}\n"
+    cfg, _ = parse_config(text, "inline.yaml", {})
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        await pilot.press("o")
+        assert table.sort_by == "status"
+        await pilot.press("q")  # no longer quits
+        assert app.is_running
+        await pilot.press("x")
+    assert app.return_code == 0
