@@ -183,6 +183,43 @@ class ControlConfig:
 
 
 @dataclass(frozen=True)
+class CommandConfig:
+    """Commands run for actions, each an argv list (never a shell string). `{max_requests_per_minute}` in a
+    throttle argument is replaced by the requested limit."""
+
+    restart: list[str] | None = None
+    """argv that restarts the service, e.g. [systemctl, restart, agent.service]."""
+    drain: list[str] | None = None
+    """argv that drains the service."""
+    resume: list[str] | None = None
+    """argv that resumes the service after a drain."""
+    throttle: list[str] | None = None
+    """argv that sets a rate limit."""
+    timeout: float = 30.0
+    """Seconds before a command is killed and the action counts as failed."""
+
+
+@dataclass(frozen=True)
+class ActionsConfig:
+    """The safety layer every action goes through."""
+
+    max_bulk: int = 5
+    """Most services one action may target at once."""
+    restart_limit: int = 3
+    """Most restarts of one service within restart_window_s (like systemd's StartLimitBurst)."""
+    restart_window_s: float = 300.0
+    """The storm guard's window in seconds."""
+    timeout_s: float = 10.0
+    """Seconds before an HTTP control call counts as failed."""
+    drain_timeout_s: float = 120.0
+    """How long the drain workflow waits for active tasks to reach 0."""
+    healthy_timeout_s: float = 60.0
+    """How long the drain workflow waits for the service to be healthy again after a restart."""
+    journal: str | None = None
+    """Audit journal path; default $XDG_STATE_HOME/agentops-tui/audit.jsonl."""
+
+
+@dataclass(frozen=True)
 class ServiceConfig:
     """One logical service: one row on the dashboard, joining all of its sources."""
 
@@ -210,6 +247,8 @@ class ServiceConfig:
     """Prometheus server for this service."""
     control: ControlConfig | None = None
     """HTTP control endpoints."""
+    command: CommandConfig | None = None
+    """Commands (argv lists) for actions without a control endpoint."""
     thresholds: Thresholds | None = None
     """Per-service thresholds; default the fleet's."""
 
@@ -232,6 +271,8 @@ class FleetConfig:
     """Most HTTP polls in flight at once across the fleet."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     """Fleet-wide status thresholds."""
+    actions: ActionsConfig = field(default_factory=ActionsConfig)
+    """The action safety layer: bulk cap, storm guard, timeouts, audit journal."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Key rebinding by binding id, e.g. {"overview.sort": "o", "app.quit": "ctrl+q"} (see the README)."""
     source: str = "<memory>"
