@@ -201,6 +201,7 @@ class ServiceState:
             last_error=self.last_error,
             last_error_at=self.last_error_at,
             sources=tuple(s for s in SOURCES if getattr(cfg, s) is not None),
+            history=tuple((k, tuple(v)) for k, v in self.history.items()),
             samples=tuple(self.samples),
         )
 
