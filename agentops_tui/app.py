@@ -7,10 +7,15 @@ import contextlib
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
+from agentops_tui.actions.journal import Journal, default_journal_path
+from agentops_tui.actions.layer import ActionLayer
+from agentops_tui.commands import ServiceCommands
+from agentops_tui.controller import ActionController
 from agentops_tui.messages import FleetUpdated
 from agentops_tui.presentation import Palette
 from agentops_tui.screens.detail import DetailScreen
@@ -18,7 +23,7 @@ from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
 from probes.config import FleetConfig
-from probes.fleet import FleetSnapshot
+from probes.fleet import FleetSnapshot, ServiceView
 
 
 class AgentOpsApp(App[int]):
@@ -27,6 +32,7 @@ class AgentOpsApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "agentops-tui"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ServiceCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -47,6 +53,15 @@ class AgentOpsApp(App[int]):
         self.clock = clock
         self.snapshot: FleetSnapshot | None = None
         self.palette = Palette()
+        journal = Path(cfg.actions.journal) if cfg.actions.journal else default_journal_path()
+        self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
+        self.controller = ActionController(self, self.actions)
+
+    def view_of(self, name: str) -> ServiceView | None:
+        """The latest view of a service (None before the first snapshot or for an unknown name)."""
+        if self.snapshot is None:
+            return None
+        return next((v for v in self.snapshot.services if v.name == name), None)
 
     def get_default_screen(self) -> OverviewScreen:
         return OverviewScreen()

@@ -149,6 +149,7 @@ def row_cells(
     status: Status | None = None,
     reason: str | None = None,
     columns: tuple[str, ...] = COLUMN_KEYS,
+    marked: bool = False,
 ) -> tuple[Text, ...]:
     """The overview row for a service, in `columns` order; `status`/`reason` override the view's (for STALE)."""
     st = status or v.status
@@ -156,7 +157,9 @@ def row_cells(
     num_style = p.dim if muted else ""
     cells = {
         "status": status_cell(st, p),
-        "name": Text(clean(v.name, 64), style="bold" if not muted else p.dim),
+        "name": Text.assemble(
+            ("✓ " if marked else "", f"bold {p.warn}"), (clean(v.name, 64), "bold" if not muted else p.dim)
+        ),
         "p95": Text(fmt_seconds(v.latency_p95_s), style=num_style or _threshold_style(v.latency_p95_s, 10, 30, p)),
         "err": Text(fmt_rate(v.error_rate), style=num_style or _threshold_style(v.error_rate, 0.05, 0.25, p)),
         "breaker": breaker_cell(v.breakers, p),

@@ -26,6 +26,12 @@ class OverviewScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="overview.filter"),
         Binding("s", "sort", "Sort", id="overview.sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="overview.clear_filter"),
+        Binding("r", "act('restart')", "Restart", id="overview.restart"),
+        Binding("t", "act('throttle')", "Throttle", id="overview.throttle"),
+        Binding("d", "act('drain')", "Drain", id="overview.drain"),
+        Binding("R", "act('resume')", "Resume", show=False, id="overview.resume"),
+        Binding("space", "mark", "Mark", show=False, id="overview.mark"),
+        Binding("a", "journal", "Journal", id="overview.journal"),
     ]
 
     app: AgentOpsApp
@@ -98,9 +104,28 @@ class OverviewScreen(Screen[None]):
         self.table.set_filter("")
         self.table.focus()
 
+    def targets(self) -> list[str]:
+        """The marked services, else the selected one."""
+        table = self.table
+        if table.marked:
+            return [n for n in table.order if n in table.marked]
+        name = table.selected_name()
+        return [name] if name else []
+
+    def action_act(self, kind: str) -> None:
+        self.app.controller.request(self.targets(), kind)  # type: ignore[arg-type]
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+
+    def action_journal(self) -> None:
+        from agentops_tui.screens.journal import JournalScreen
+
+        self.app.push_screen(JournalScreen())
+
     def action_sort(self) -> None:
         key = self.table.cycle_sort()
-        self.notify(f"sorted by {key}", timeout=1.5)
+        self.notify(f"sorted by {key}", timeout=1.5, markup=False)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -56,6 +56,7 @@ class ServiceTable(DataTable[Text]):
         self.shown: dict[str, tuple[Status, str]] = {}  # effective status per visible row
         self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
         self.filter_text = ""
+        self.marked: set[str] = set()
         self.sort_by = "config"
         self.layout_width = 0
         self.column_keys: tuple[str, ...] = ()
@@ -116,6 +117,15 @@ class ServiceTable(DataTable[Text]):
         self._resort(force=True)
         return self.sort_by
 
+    def toggle_mark(self) -> None:
+        """Space: mark or unmark the selected service for a bulk action, then move down."""
+        name = self.selected_name()
+        if name is None:
+            return
+        self.marked.symmetric_difference_update({name})
+        self._write_row(self.views[name])
+        self.action_cursor_down()
+
     def selected_name(self) -> str | None:
         if not self.row_count:
             return None
@@ -153,7 +163,7 @@ class ServiceTable(DataTable[Text]):
     def _row_cells(self, v: ServiceView) -> tuple[Text, ...]:
         st, reason = self._effective(v)
         self.shown[v.name] = (st, reason)
-        return row_cells(v, self.palette, st, reason, self.column_keys)
+        return row_cells(v, self.palette, st, reason, self.column_keys, marked=v.name in self.marked)
 
     def _write_row(self, v: ServiceView) -> None:
         cells = self._row_cells(v)

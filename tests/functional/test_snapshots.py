@@ -25,7 +25,12 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def static_app(read_only: bool = False) -> AgentOpsApp:
     snap = static_snapshot()
-    lines = ["services:"] + [f"  - name: 's{i}'" for i in range(len(snap.services))]
+    lines = ["services:"]
+    for v in snap.services:
+        lines.append(f"  - name: '{v.name}'")
+        lines.append("    control: {base_url: 'http://127.0.0.1:8101', drain: {path: /admin/drain},")
+        lines.append("              resume: {path: /admin/resume}, throttle: {path: /admin/throttle},")
+        lines.append("              restart: {path: /admin/restart}}")
     if read_only:
         lines.insert(0, "read_only: true")
     cfg, _ = parse_config("\n".join(lines) + "\n", "static.yaml", {})
@@ -77,3 +82,30 @@ async def test_markup_in_names_is_shown_literally_and_runs_nothing() -> None:
         await pilot.click(ServiceTable, offset=(12, 8))  # clicking the row must not quit
         await pilot.pause(0.2)
         assert app.is_running
+
+
+def test_restart_confirmation_dialog(snap_compare: SnapCompare) -> None:
+    async def press_r(pilot: Pilot[Any]) -> None:
+        await pilot.pause(0.2)
+        await pilot.press("r")
+        await pilot.pause(0.3)
+
+    assert snap_compare(static_app(), terminal_size=(100, 30), run_before=press_r)
+
+
+def test_bulk_confirmation_asks_for_the_word(snap_compare: SnapCompare) -> None:
+    async def mark_two(pilot: Pilot[Any]) -> None:
+        await pilot.pause(0.2)
+        await pilot.press("space", "space", "R")
+        await pilot.pause(0.3)
+
+    assert snap_compare(static_app(), terminal_size=(100, 30), run_before=mark_two)
+
+
+def test_drain_dialog(snap_compare: SnapCompare) -> None:
+    async def press_d(pilot: Pilot[Any]) -> None:
+        await pilot.pause(0.2)
+        await pilot.press("d", "down", "down", "enter")
+        await pilot.pause(0.3)
+
+    assert snap_compare(static_app(), terminal_size=(100, 30), run_before=press_d)

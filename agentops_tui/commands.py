@@ -1,0 +1,57 @@
+"""Command palette: the actions that make sense for the selected service, with the exact operation as help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from agentops_tui.actions.model import ACTION_KINDS, ActionKind
+
+if TYPE_CHECKING:
+    from agentops_tui.app import AgentOpsApp
+
+
+class ServiceCommands(Provider):
+    """Restart/throttle/drain/resume the selected (or marked) services; only what their config supports."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = cast("AgentOpsApp", self.app)
+        targets_of = getattr(app.screen_stack[-1] if app.screen_stack else None, "targets", None)
+        if targets_of is None:  # the palette runs over the overview; find it
+            for screen in reversed(app.screen_stack):
+                targets_of = getattr(screen, "targets", None)
+                if targets_of is not None:
+                    break
+        names: list[str] = targets_of() if targets_of else []
+        out: list[tuple[str, Callable[[], object], str]] = []
+        if names:
+            label = names[0] if len(names) == 1 else f"{len(names)} marked services"
+            for kind in ACTION_KINDS:
+                if all(app.actions.supported(n, kind) is None for n in names):
+                    op = app.actions.operation(names[0], kind, {"max_requests_per_minute": 1})
+                    help_text = op.description if op and kind != "throttle" else "asks for the new limit"
+                    out.append((f"{kind.capitalize()} {label}", partial(self._act, names, kind), help_text))
+        out.append(("Show the audit journal", partial(self._journal), "every action, before and after"))
+        return out
+
+    def _act(self, names: list[str], kind: ActionKind) -> None:
+        cast("AgentOpsApp", self.app).controller.request(names, kind)
+
+    def _journal(self) -> None:
+        from agentops_tui.screens.journal import JournalScreen
+
+        self.app.push_screen(JournalScreen())
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,185 @@
+"""Turns a key press into a safe action: refusal reasons, dialogs, the layer's journaled run, notifications.
+
+Runs as async Textual workers on the UI loop (the HTTP calls are async; nothing here blocks for long).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from textual.worker import get_current_worker
+
+from agentops_tui.actions.layer import ActionLayer
+from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
+from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.screens.confirm import ConfirmScreen
+from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
+from agentops_tui.screens.throttle import ThrottleScreen
+from probes.fleet import ServiceView
+
+if TYPE_CHECKING:
+    from agentops_tui.app import AgentOpsApp
+
+VERBS: dict[str, str] = {"restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume"}
+
+
+class ActionController:
+    """One per app. `request()` is what keys, the palette and tests call."""
+
+    def __init__(self, app: AgentOpsApp, layer: ActionLayer) -> None:
+        self.app = app
+        self.layer = layer
+
+    def request(self, names: list[str], kind: ActionKind) -> None:
+        self.app.run_worker(self._guarded(names, kind), group="actions", exit_on_error=False)
+
+    async def _guarded(self, names: list[str], kind: ActionKind) -> None:
+        """A bug in an action flow becomes a notification, never a traceback on the operator's screen."""
+        try:
+            await self.flow(names, kind)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the layer journals its own failures; this catches the unexpected
+            self.app.notify(
+                f"{kind} failed: {type(exc).__name__}: {exc}", title="Action error", severity="error", markup=False
+            )
+
+    async def settle(self, name: str) -> ServiceView | None:
+        """The service's view after the next poll that follows the action (bounded wait)."""
+        start = time.monotonic()
+        view = self.app.view_of(name)
+        deadline = start + 2.5 * (view.interval if view else self.app.cfg.refresh_interval)
+        while time.monotonic() < deadline:
+            view = self.app.view_of(name)
+            if view is not None and view.updated > start:
+                return view
+            await asyncio.sleep(0.1)
+        return self.app.view_of(name)
+
+    def _refused(self, refusal: Refusal) -> None:
+        who = f"{refusal.request.service}: " if refusal.request else ""
+        self.app.notify(f"{who}{refusal.reason}", title="Action refused", severity="error", timeout=8, markup=False)
+
+    def _report(self, plan: Plan, outcome: Outcome) -> None:
+        req = plan.request
+        if outcome.ok:
+            self.app.notify(f"{VERBS[req.kind]} {req.service}: {outcome.detail}", title="Done", timeout=5, markup=False)
+        else:
+            kind = f" ({outcome.error_kind})" if outcome.error_kind else ""
+            self.app.notify(
+                f"{VERBS[req.kind]} {req.service} failed{kind}: {outcome.detail}", title="Action failed",
+                severity="error", timeout=10, markup=False)  # fmt: skip
+
+    async def flow(self, names: list[str], kind: ActionKind) -> None:
+        layer = self.layer
+        if not names:
+            return
+        if layer.read_only:  # journaled as requested + failed, so even refused attempts are on record
+            for name in names:
+                refusal = layer.plan(ActionRequest(name, kind))
+                if isinstance(refusal, Refusal):
+                    self._refused(refusal)
+            return
+        for name in names:
+            reason = layer.supported(name, kind)
+            if reason is not None:
+                self.app.notify(reason, title=f"No {kind}", severity="warning", timeout=8, markup=False)
+                return
+        if kind == "drain" and len(names) == 1:
+            await self.drain_workflow(names[0])
+            return
+        params: dict[str, int] = {}
+        if kind == "throttle":
+            limit = await self._ask_limit(names)
+            if limit is None:
+                return
+            params = {"max_requests_per_minute": limit}
+        requests = [ActionRequest(n, kind, dict(params)) for n in names]
+        if len(requests) == 1:
+            results: list[Plan | Refusal] = [layer.plan(requests[0])]
+        else:
+            bulk = layer.plan_bulk(requests)
+            if isinstance(bulk, Refusal):
+                self._refused(bulk)
+                return
+            results = bulk
+        for r in results:
+            if isinstance(r, Refusal):
+                self._refused(r)
+        plans = [r for r in results if isinstance(r, Plan)]
+        if not plans:
+            return
+        confirmed = kind == "throttle" and len(plans) == 1  # the throttle dialog already showed the operation
+        if not confirmed:
+            confirmed = await self._confirm(plans)
+        if not confirmed:
+            for p in plans:
+                layer.cancel(p)
+            self.app.notify(f"{VERBS[kind]} cancelled", timeout=3, markup=False)
+            return
+        for p in plans:
+            layer.confirm(p)
+        for p in plans:  # one at a time: a bulk restart never takes every service down at once
+            self._report(p, await layer.run(p, settle=self.settle))
+
+    async def _confirm(self, plans: list[Plan]) -> bool:
+        kind = plans[0].request.kind
+        if len(plans) == 1:
+            p = plans[0]
+            title = f"{VERBS[kind]} {p.request.service}?"
+            lines = [("service", p.request.service), ("executor", p.operation.executor),
+                     ("operation", p.operation.description)]  # fmt: skip
+            single: bool = await self.app.push_screen_wait(ConfirmScreen(title, lines, VERBS[kind]))
+            return single
+        title = f"{VERBS[kind]} {len(plans)} services?"
+        lines = [(p.request.service, f"{p.operation.executor}: {p.operation.description}") for p in plans]
+        word = kind.upper()
+        bulk: bool = await self.app.push_screen_wait(ConfirmScreen(title, lines, VERBS[kind], typed_word=word))
+        return bulk
+
+    async def _ask_limit(self, names: list[str]) -> int | None:
+        name = names[0]
+        view = self.app.view_of(name)
+        current = dict(view.extra).get("max_requests_per_minute") if view else None
+        current_text = f"{current} requests/min" if current not in (None, "") else "no limit reported"
+        op = self.layer.operation(name, "throttle", {"max_requests_per_minute": 1})
+        executor = op.executor if op else "?"
+
+        def describe(n: int) -> str:
+            ops = [self.layer.operation(x, "throttle", {"max_requests_per_minute": n}) for x in names]
+            return "; ".join(o.description for o in ops if o is not None)
+
+        title = name if len(names) == 1 else f"{len(names)} services"
+        result = await self.app.push_screen_wait(ThrottleScreen(title, executor, current_text, describe))
+        return result if isinstance(result, int) else None
+
+    async def drain_workflow(self, name: str) -> None:
+        views = self.app.view_of
+        op = self.layer.operation(name, "drain")
+
+        def preview(then: str) -> list[tuple[str, str]]:
+            wf = DrainWorkflow(self.layer, name, then, views)  # type: ignore[arg-type]
+            return [(s.name, o.description if o else "") for s, o in zip(wf.steps, wf.preview(), strict=True)]
+
+        then = await self.app.push_screen_wait(DrainScreen(name, op.executor if op else "?", preview))
+        if then is None:
+            self.app.notify("Drain cancelled", timeout=3, markup=False)
+            return
+        worker = get_current_worker()
+        screen = WorkflowScreen(name, on_cancel=worker.cancel)
+        await self.app.push_screen(screen)
+        workflow = DrainWorkflow(self.layer, name, then, views)  # type: ignore[arg-type]
+
+        def progress(steps: list[Step]) -> None:
+            screen.show_steps(steps)
+
+        try:
+            outcome = await workflow.run(progress)
+        except asyncio.CancelledError:
+            screen.show_steps(workflow.steps)
+            screen.show_result(False, "cancelled by the operator")
+            raise
+        screen.show_steps(workflow.steps)
+        screen.show_result(outcome.ok, outcome.detail)

@@ -1,0 +1,81 @@
+"""`a`: the audit journal, newest first: who did what to which service, and how it ended."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from agentops_tui.actions.journal import JournalError
+from probes.sanitize import clean
+
+if TYPE_CHECKING:
+    from agentops_tui.app import AgentOpsApp
+
+PHASE_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "started": "bold"}
+
+
+def journal_row(rec: dict[str, Any]) -> tuple[Text, ...]:
+    """One journal line as table cells (pure; every value cleaned, none parsed as markup)."""
+    phase = str(rec.get("phase", ""))
+    before = rec.get("before") or {}
+    after = rec.get("after") or {}
+    change = ""
+    if before or after:
+        change = f"{before.get('status', '–')} → {after.get('status', '…')}" if after else str(before.get("status", ""))
+    params = rec.get("params") or {}
+    action = str(rec.get("action", ""))
+    if params:
+        action += " " + " ".join(f"{k}={v}" for k, v in params.items())
+    return (
+        Text(clean(str(rec.get("time", ""))[:19].replace("T", " "), 20)),
+        Text(clean(rec.get("user", ""), 20)),
+        Text(clean(rec.get("service", ""), 40), style="bold"),
+        Text(clean(action, 60)),
+        Text(clean(phase, 12), style=PHASE_STYLE.get(phase, "")),
+        Text(clean(change, 30), style="dim"),
+        Text(clean(rec.get("error") or rec.get("operation") or "", 200), style="red" if rec.get("error") else "dim"),
+    )
+
+
+class JournalScreen(Screen[None]):
+    """Reads the journal's tail when shown and when `g` is pressed; it is a file, not a stream."""
+
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back", id="journal.back"),
+        Binding("g", "reload", "Reload", id="journal.reload"),
+    ]
+
+    app: AgentOpsApp
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="journal-title")
+        yield DataTable(id="journal", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#journal", DataTable)
+        for label in ("TIME (UTC)", "USER", "SERVICE", "ACTION", "PHASE", "STATUS", "DETAIL"):
+            table.add_column(label)
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        table = self.query_one("#journal", DataTable)
+        table.clear()
+        try:
+            records = self.app.actions.tail(500)
+        except JournalError as exc:
+            records = []
+            self.notify(f"cannot read the journal: {exc}", severity="error", markup=False)
+        for rec in reversed(records):
+            table.add_row(*journal_row(rec))
+        title = Text.assemble(
+            (" Audit journal ", "bold reverse"),
+            f"  {self.app.actions.journal.path}  ",
+            (f"{len(records)} lines", "dim"),
+        )
+        self.query_one("#journal-title", Static).update(title)

@@ -1,0 +1,155 @@
+"""Actions from the keyboard, through the real app, against the real demo fleet, journaled."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from textual.widgets import Input
+
+from agentops_tui.app import AgentOpsApp, make_app
+from agentops_tui.demo.fleet import DemoFleet
+from agentops_tui.screens.confirm import ConfirmScreen
+from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
+from agentops_tui.screens.journal import JournalScreen
+from agentops_tui.screens.throttle import ThrottleScreen
+from agentops_tui.widgets.service_table import ServiceTable
+from probes.config import FleetConfig
+from probes.configload import parse_config
+from probes.model import Status
+from tests.functional.helpers import row_status, wait_until
+
+SIZE = (120, 34)
+
+
+def phases(app: AgentOpsApp, service: str, action: str) -> list[str]:
+    return [r["phase"] for r in app.actions.tail() if r["service"] == service and r["action"] == action]
+
+
+async def select(pilot: Any, app: AgentOpsApp, name: str) -> ServiceTable:
+    table = app.screen.query_one(ServiceTable)
+    assert await wait_until(pilot, lambda: row_status(table, name) in (Status.OK, Status.WARN), 20)
+    table.move_cursor(row=table.get_row_index(name))
+    return table
+
+
+async def test_r_then_y_restarts_and_journals(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "summarizer")
+        old_pid = demo_fleet.pid_of("summarizer")
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmScreen)
+        shown = " ".join(value for _, value in app.screen.lines)
+        assert f"POST http://127.0.0.1:{demo_fleet.port_of('summarizer')}/admin/restart" in shown
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: demo_fleet.pid_of("summarizer") not in (None, old_pid), 15)
+        assert await wait_until(pilot, lambda: phases(app, "summarizer", "restart")[-1:] == ["succeeded"], 15)
+        assert phases(app, "summarizer", "restart") == ["requested", "confirmed", "started", "succeeded"]
+        started, done = app.actions.tail()[-2:]
+        assert started["phase"] == "started" and started["before"]["status"] in ("OK", "WARN")
+        assert done["phase"] == "succeeded" and done["after"] is not None
+        await pilot.press("a")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, JournalScreen)
+
+
+async def test_cancel_is_journaled_and_nothing_runs(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "summarizer")
+        pid = demo_fleet.pid_of("summarizer")
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # focus starts on Cancel: a stray Enter does nothing harmful
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert phases(app, "summarizer", "restart") == ["requested", "cancelled"]
+        assert demo_fleet.pid_of("summarizer") == pid
+
+
+async def test_read_only_blocks_every_action(demo_config: FleetConfig) -> None:
+    app = make_app(dataclasses.replace(demo_config, read_only=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "planner")
+        assert "READ-ONLY" in str(app.screen.query_one("#summary").render())
+        for key in ("r", "t", "d", "R"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, (ConfirmScreen, ThrottleScreen, DrainScreen))
+        for action in ("restart", "throttle", "drain", "resume"):
+            assert phases(app, "planner", action) == ["requested", "failed"]
+        assert all("read-only" in r["error"] for r in app.actions.tail() if r["phase"] == "failed")
+
+
+async def test_throttle_dialog_shows_current_limit_and_sets_the_new_one(
+    demo_fleet: DemoFleet, demo_config: FleetConfig
+) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "summarizer")  # no scheduled fault on it
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ThrottleScreen)
+        await pilot.press(*"90", "enter")
+
+        def limit() -> object:
+            view = app.view_of("summarizer")
+            return dict(view.extra).get("max_requests_per_minute") if view else None
+
+        assert await wait_until(pilot, lambda: limit() == 90, 10), app.actions.tail()[-4:]
+        assert await wait_until(pilot, lambda: phases(app, "summarizer", "throttle")[-1:] == ["succeeded"], 10)
+        rec = app.actions.tail()[-1]
+        assert rec["params"] == {"max_requests_per_minute": 90}
+
+
+async def test_bulk_resume_needs_the_typed_word(demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await select(pilot, app, "planner")
+        await pilot.press("space", "space")  # marks planner and the next row
+        assert len(table.marked) == 2
+        await pilot.press("R")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmScreen) and app.screen.typed_word == "RESUME"
+        await pilot.press("y")  # `y` cannot skip the typed word
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#typed", Input).value = "RESUME"
+        await pilot.press("enter")
+        for name in sorted(table.marked):
+            assert await wait_until(pilot, lambda n=name: phases(app, n, "resume")[-1:] == ["succeeded"], 10)
+
+
+async def test_unsupported_action_says_why_and_journals_nothing() -> None:
+    cfg, _ = parse_config("services:\n  - name: solo\n    process: {pid: 1}\n", "inline.yaml", {})
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ThrottleScreen)
+        assert any("no throttle" in n.message for n in app._notifications)
+        assert app.actions.tail() == []
+
+
+async def test_drain_workflow_from_the_keyboard(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "summarizer")
+        await pilot.press("d")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DrainScreen)
+        await pilot.press("down", "enter")  # "resume when idle"
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, WorkflowScreen)
+        screen = app.screen
+        t0 = time.monotonic()
+        assert await wait_until(pilot, lambda: screen.finished, 60)
+        steps = [r["action"] for r in app.actions.tail() if r["service"] == "summarizer" and r["phase"] == "succeeded"]
+        assert steps[-2:] == ["drain", "resume"]
+        assert time.monotonic() - t0 < 60
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WorkflowScreen)
