@@ -153,3 +153,24 @@ async def test_drain_workflow_from_the_keyboard(demo_fleet: DemoFleet, demo_conf
         assert time.monotonic() - t0 < 60
         await pilot.press("escape")
         assert not isinstance(app.screen, WorkflowScreen)
+
+
+async def test_escape_cancels_a_running_drain_workflow(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "planner")
+        await pilot.press("d", "down", "down", "enter", "y")  # restart when idle, wait healthy, resume
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, WorkflowScreen)
+        screen = app.screen
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: screen.finished, 10)
+        assert "cancelled" in str(screen.query_one("#result").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WorkflowScreen)
+        assert "restart" not in [r["action"] for r in app.actions.tail() if r["phase"] == "started"]
+        app.controller.request(["planner"], "resume")  # leave the shared fleet as it was
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: phases(app, "planner", "resume")[-1:] == ["succeeded"], 10)
