@@ -41,8 +41,8 @@ def classify(exc: BaseException) -> ProbeError:
     low = text.lower()
     if isinstance(exc, httpx.TimeoutException):
         return ProbeError("timeout", "timed out")
-    if isinstance(exc, httpx.TooManyRedirects):
-        return ProbeError("http", "too many redirects")
+    if isinstance(exc, httpx.TooManyRedirects):  # a misconfigured URL, not the service saying it is down
+        return ProbeError("error", "redirect loop (more than 5 redirects)")
     if isinstance(exc, httpx.ConnectError):
         chain = _chain(exc)
         if any(isinstance(e, ConnectionRefusedError) for e in chain):

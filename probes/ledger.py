@@ -67,6 +67,8 @@ class LedgerProbe:
                 fh.seek(self._offset)
                 data = fh.read(CHUNK)
         except FileNotFoundError:
+            # Forget the identity: a file created later may reuse the inode, and must be read from its start.
+            self._ident = None
             return self._result(at, ProbeError("refused", "ledger file not found"))
         except OSError as exc:
             return self._result(at, ProbeError("error", f"cannot read ledger: {exc.strerror}"))

@@ -135,3 +135,45 @@ def test_find_config_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("AGENTOPS_TUI_CONFIG", "/env.yaml")
     assert find_config(None) == Path("/env.yaml")
     assert find_config("/flag.yaml") == Path("/flag.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "line"),
+    [
+        ("- a\n- b\n", "<top>", 1),
+        ("just a string\n", "<top>", 1),
+        ("services: {name: a}\n", "services", 1),
+        ("services:\n  - just-a-name\n", "services[0]", 2),
+        ("services:\n  - name: [a, b]\n", "services[0].name", 2),
+        ("services:\n  - name: a\n    health: http://x\n", "services[0].health", 3),
+        (
+            "services:\n  - name: a\n    health:\n      url: http://x\n      headers: [x]\n",
+            "services[0].health.headers",
+            5,
+        ),
+        (
+            "services:\n  - name: a\n    metrics:\n      url: http://x\n      names: {requests: [1]}\n",
+            "services[0].metrics.names.requests",
+            5,
+        ),
+        ("services:\n  - name: a\n    command: {restart: 'systemctl restart a'}\n", "services[0].command.restart", 3),
+        ("services:\n  - name: a\n    process: {pid: 1.5}\n", "services[0].process.pid", 3),
+        ("actions: {max_bulk: many}\nservices:\n  - name: a\n", "actions.max_bulk", 1),
+        ("keymap: [q]\nservices:\n  - name: a\n", "keymap", 1),
+        (
+            "services:\n  - name: a\n    control: {base_url: 'http://x', drain: {path: /d, method: YELL}}\n",
+            "services[0].control.drain.method",
+            3,
+        ),
+        (
+            "services:\n  - name: a\n    thresholds: {error_rate_warn: true}\n",
+            "services[0].thresholds.error_rate_warn",
+            3,
+        ),
+    ],
+)
+def test_every_invalid_shape_names_file_key_and_line(text: str, path: str, line: int) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "shapes.yaml", {})
+    rendered = str(info.value)
+    assert f"shapes.yaml:{line}: {path}: " in rendered, rendered

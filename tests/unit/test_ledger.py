@@ -59,3 +59,16 @@ def test_rotation_and_truncation_start_over(tmp_path: Path) -> None:
 def test_missing_file_is_an_error_result(tmp_path: Path) -> None:
     r = LedgerProbe(str(tmp_path / "nope.jsonl"), 2, 1).read()
     assert r.error is not None and r.error.kind == "refused"
+
+
+def test_deleted_then_recreated_file_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    path.write_text(rec("a", 1.0))
+    probe = LedgerProbe(str(path), 2, 1)
+    assert probe.read().spend_today == {"a": 1.0}
+    path.unlink()
+    gone = probe.read()
+    assert gone.error is not None and gone.spend_today == {"a": 1.0}  # last totals kept while the file is away
+    path.write_text(rec("a", 0.5) + rec("b", 0.25))
+    back = probe.read()
+    assert back.error is None and back.spend_today == {"a": 0.5, "b": 0.25}

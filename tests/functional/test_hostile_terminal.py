@@ -1,0 +1,90 @@
+"""Hostile names and health text through the real dashboard on a real pty: no escape sequence from data reaches
+the terminal, markup is shown as text, nothing is triggered."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+EVIL = "\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07[@click=app.quit]boom[/]\x1b[2J\x9b31m\r\x85tail"
+FORBIDDEN = (b"\x1b]52", b"pwned", b"cHduZWQ", b"\x1b[2J", b"\xc2\x9b", b"\xc2\x85")  # C1 as UTF-8
+
+
+@contextmanager
+def evil_health() -> Iterator[int]:
+    body = json.dumps({"status": "unhealthy", "checks": {EVIL: False, "note": EVIL}, "breakers": {EVIL: "open"},
+                       EVIL: EVIL}).encode()  # fmt: skip
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield srv.server_address[1]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def read_for(fd: int, seconds: float) -> bytes:
+    out = b""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    return out
+
+
+def test_no_escape_sequence_from_data_reaches_the_terminal(tmp_path: Path) -> None:
+    with evil_health() as port:
+        cfg = tmp_path / "evil.yaml"
+        # A YAML double-quoted name may carry escapes: the name itself is hostile too.
+        cfg.write_text(
+            'services:\n  - name: "evil\\e]52;c;cHduZWQ=\\a\\e]0;pwned\\a[@click=app.quit]boom[/]"\n'
+            f"    health: {{url: 'http://127.0.0.1:{port}/health', timeout: 0.5}}\n"
+        )
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ["TERM"] = "xterm-256color"
+            os.environ["COLUMNS"], os.environ["LINES"] = "160", "40"
+            os.execv(sys.executable, [sys.executable, "-m", "agentops_tui.cli", "--config", str(cfg)])
+        try:
+            out = read_for(fd, 6)
+            os.write(fd, b"\r")  # Enter: the detail screen with checks, breakers and other fields
+            out += read_for(fd, 3)
+            alive = os.waitpid(pid, os.WNOHANG) == (0, 0)
+            os.kill(pid, signal.SIGTERM)
+            out += read_for(fd, 3)
+        finally:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            os.close(fd)
+    assert alive  # nothing in the data quit the app
+    assert b"evil" in out and b"boom" in out  # the row and the detail were drawn
+    assert b"@click=app.quit" in out  # markup shown literally
+    for bad in FORBIDDEN:
+        assert bad not in out, bad
