@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +140,22 @@ async def test_keymap_from_config_rebinds_keys() -> None:
         assert app.is_running
         await pilot.press("x")
     assert app.return_code == 0
+
+
+async def test_ledger_deleted_and_replaced_mid_run(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    line = '{{"timestamp": "{ts}", "service": "solo", "model": "m", "cost_usd": {cost}}}\n'
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    ledger.write_text(line.format(ts=now, cost=1.25))
+    text = f"refresh_interval: 0.5\nservices:\n  - name: solo\n    process: {{pid: {os.getpid()}}}\n" \
+           f"    ledger: {{path: '{ledger}'}}\n"  # fmt: skip
+    cfg, _ = parse_config(text, "inline.yaml", {})
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        assert await wait_until(pilot, lambda: row_text(table, "solo")["spend"] == "$1.25", 5)
+        ledger.unlink()
+        await pilot.pause(1.5)
+        assert app.is_running and row_text(table, "solo")["spend"] == "$1.25"  # last known total kept
+        ledger.write_text(line.format(ts=now, cost=0.5) + line.format(ts=now, cost=0.25))
+        assert await wait_until(pilot, lambda: row_text(table, "solo")["spend"] == "$0.75", 5)
