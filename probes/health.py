@@ -7,10 +7,8 @@ import os
 import time
 from typing import Any
 
-import httpx
-
 from probes.config import HealthConfig
-from probes.http import FetchError, auth_headers, fetch
+from probes.http import Client, FetchError, auth_headers, fetch
 from probes.model import HealthResult, ProbeError
 from probes.sanitize import clean, clean_json
 
@@ -27,7 +25,7 @@ class HealthProbe:
     """Polls one service's health URL with the fleet's shared client."""
 
     def __init__(
-        self, service: str, cfg: HealthConfig, client: httpx.AsyncClient, interval: float, timeout: float,
+        self, service: str, cfg: HealthConfig, client: Client, interval: float, timeout: float,
         max_bytes: int,
     ) -> None:  # fmt: skip
         self.key = f"health:{service}"

@@ -7,10 +7,8 @@ import os
 import time
 from dataclasses import replace
 
-import httpx
-
 from probes.config import MetricsConfig
-from probes.http import FetchError, auth_headers, fetch
+from probes.http import Client, FetchError, auth_headers, fetch
 from probes.model import MetricsResult, ProbeError
 from probes.promtext import CumulativeSample, breaker_names, derive, parse_exposition
 from probes.sanitize import clean
@@ -20,7 +18,7 @@ class MetricsProbe:
     """Scrapes one service. Keeps the scrapes of the last `window_s` seconds so rates are not one-interval noise."""
 
     def __init__(
-        self, service: str, cfg: MetricsConfig, client: httpx.AsyncClient, interval: float, timeout: float,
+        self, service: str, cfg: MetricsConfig, client: Client, interval: float, timeout: float,
         max_bytes: int, window_s: float = 30.0, lifetime_fallback: bool = False,
     ) -> None:  # fmt: skip
         self.key = f"metrics:{service}"

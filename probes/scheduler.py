@@ -14,12 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from probes.config import FleetConfig, timeout_for
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
-from probes.http import classify, make_client
+from probes.http import Client, classify, make_client
 from probes.ledger import LedgerProbe
 from probes.metrics import MetricsProbe
 from probes.model import Probe, ProbeError
@@ -28,7 +26,7 @@ from probes.process import ProcessProbe
 Publish = Callable[[FleetSnapshot], None]
 
 
-def build_probes(cfg: FleetConfig, client: httpx.AsyncClient, one_shot: bool = False) -> list[Probe[Any]]:
+def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> list[Probe[Any]]:
     """One probe per source of every service; process sampling and each ledger file are shared."""
     probes: list[Probe[Any]] = []
     processes = {}
