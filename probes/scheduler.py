@@ -3,7 +3,7 @@
 Each probe has one loop task: poll (bounded by its timeout and the fleet's concurrency), record, then sleep for
 what is left of the interval. A poll can therefore never overlap the previous poll of the same probe, and a slow
 endpoint only delays itself. Results change `FleetState`; a publisher sends at most one snapshot per
-`publish_every` seconds (half the refresh interval, at most 1 s), however many probes finish.
+`publish_every` seconds (half the refresh interval, at most 1 s) and usually once per round of polls.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
         if svc.ledger is not None and svc.ledger.path not in ledgers:
             ledgers.add(svc.ledger.path)
             iv = cfg.refresh_interval
-            probes.append(LedgerProbe(svc.ledger.path, iv, timeout_for(None, iv)))
+            probes.append(LedgerProbe(svc.ledger.path, iv, timeout_for(None, iv), svc.ledger))
     if processes:
         iv = cfg.refresh_interval
         probes.append(ProcessProbe(processes, iv, timeout_for(None, iv)))
@@ -98,11 +98,19 @@ class Scheduler:
     async def _publisher(self) -> None:
         while not self._stop.is_set():
             await self._dirty.wait()
-            await asyncio.sleep(self.gather_s)  # polls started together finish together: one snapshot for all
+            # Polls started together finish together: keep gathering while results still arrive (each within
+            # gather_s of the last, for at most half an interval), so one round of polls makes one snapshot.
+            deadline = asyncio.get_running_loop().time() + self.publish_every / 2
+            while asyncio.get_running_loop().time() < deadline:
+                self._dirty.clear()
+                try:
+                    await asyncio.wait_for(self._dirty.wait(), self.gather_s)
+                except asyncio.TimeoutError:
+                    break
             self._dirty.clear()
             if self.publish is not None:
                 self.publish(self.state.snapshot())
-            await asyncio.sleep(self.publish_every - self.gather_s)
+            await asyncio.sleep(self.publish_every / 2)
 
     async def run(self) -> None:
         """Poll forever (until stop() or cancellation)."""

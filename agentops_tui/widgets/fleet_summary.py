@@ -24,4 +24,4 @@ class FleetSummary(Static):
         key = text.plain + str(text.spans)
         if key != self._last:
             self._last = key
-            self.update(text)
+            self.update(text, layout=False)  # one fixed line: no need to lay the screen out again

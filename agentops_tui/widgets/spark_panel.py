@@ -38,12 +38,12 @@ class SparkPanel(Vertical):
         self._view, self._status = view, status
         title = self.query_one("#spark-title", Static)
         if view is None or status is None:
-            title.update(Text("no service selected", style=self.palette.dim))
+            title.update(Text("no service selected", style=self.palette.dim), layout=False)
             return
         st, reason = status
         line = Text.assemble(status_cell(st, self.palette), "  ", (clean(view.name, 64), "bold"), "  ")
         line.append(clean(reason, 200), style=self.palette.of(st) if st is not Status.OK else self.palette.dim)
-        title.update(line)
+        title.update(line, layout=False)  # fixed one-line boxes: skip the screen re-layout
         latest = {
             "latency": view.latency_p95_s,
             "errors": view.error_rate,
@@ -53,6 +53,6 @@ class SparkPanel(Vertical):
             data = view.series(key)
             value = fmt(latest[key])
             suffix = " today" if key == "spend" else ""
-            self.query_one(f"#spark-label-{key}", Static).update(Text(f"{label}  {value}{suffix}"))
+            self.query_one(f"#spark-label-{key}", Static).update(Text(f"{label}  {value}{suffix}"), layout=False)
             # Zeros in front: the scale starts at 0 and a young series grows in from the right, as in btop.
             self.query_one(f"#spark-{key}", Sparkline).data = [0.0] * (HISTORY - len(data)) + list(data)
