@@ -47,6 +47,9 @@ def main() -> int:
             last_cpu, last_t = c0, start
             for minute in range(1, args.minutes + 1):
                 time.sleep(max(0.0, start + 60 * minute - time.monotonic()))
+                if not Path(f"/proc/{pid}").exists():
+                    print(f"the dashboard (pid {pid}) is gone after {minute - 1} minutes", flush=True)
+                    break
                 now, cpu = time.monotonic(), cpu_seconds(pid)
                 rss = rss_mb(pid)
                 pct = 100 * (cpu - last_cpu) / (now - last_t)
