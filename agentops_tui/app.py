@@ -102,6 +102,12 @@ class AgentOpsApp(App[int]):
     def open_detail(self, name: str) -> None:
         self.push_screen(DetailScreen(name))
 
+    def action_spend(self) -> None:
+        from agentops_tui.screens.spend import SpendScreen
+
+        if not isinstance(self.screen, SpendScreen):
+            self.push_screen(SpendScreen())
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -95,15 +95,51 @@ class ProcessConfig:
 
 
 @dataclass(frozen=True)
+class ModelPrice:
+    """A price override for one model, in USD per million tokens (wins over the genai-prices table)."""
+
+    input_per_mtok: float
+    """USD per million input (prompt) tokens."""
+    output_per_mtok: float = 0.0
+    """USD per million output (completion) tokens."""
+
+
+@dataclass(frozen=True)
 class LedgerConfig:
-    """A cost ledger of one JSON object per line (timestamp, service, model, tokens, cost_usd, task_id...)."""
+    """A cost ledger: JSON lines, CSV, a SQLite table or a LiteLLM SpendLogs export (one record per LLM call)."""
 
     path: str
-    """Path of the JSON-lines file; several services may share one file."""
+    """Path of the ledger file (or SQLite database); several services may share one."""
     service: str | None = None
     """Value of the record's `service` field that belongs to this service; defaults to the service's name."""
-    format: Literal["jsonl"] = "jsonl"
-    """Only JSON lines for now."""
+    format: Literal["jsonl", "csv", "sqlite", "litellm"] = "jsonl"
+    """jsonl (one JSON object per line), csv (header row), sqlite (a table, read-only), litellm (SpendLogs rows
+    as JSON lines or one JSON array)."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Where each field is in the source: {timestamp: created_at, cost_usd: spend, service: metadata.agent}.
+    Dotted names reach into nested JSON objects. Unmapped fields use their own name (litellm: its columns)."""
+    table: str = "ledger"
+    """sqlite: the table to read (its rowid orders the records)."""
+    query: str | None = None
+    """sqlite: a SELECT instead of the table; its first column must be an increasing id compared with :after."""
+    timezone: Literal["local", "utc"] | None = None
+    """Zone of timestamps without an offset: local, or utc (the default for litellm, which stores UTC)."""
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+    """Per-model prices for records with tokens and no cost; other models are priced by genai-prices."""
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """LLM spend budgets in USD; a share at `warn_at` turns WARN and at `crit_at` CRIT (the guide: 80%, 100%)."""
+
+    daily_usd: float | None = None
+    """Budget for one local calendar day."""
+    monthly_usd: float | None = None
+    """Budget for one local calendar month."""
+    warn_at: float = 0.8
+    """Share of a budget (0..1) spent that warns."""
+    crit_at: float = 1.0
+    """Share of a budget spent that is critical."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +287,8 @@ class ServiceConfig:
     """Commands (argv lists) for actions without a control endpoint."""
     thresholds: Thresholds | None = None
     """Per-service thresholds; default the fleet's."""
+    budgets: BudgetConfig | None = None
+    """This service's own daily/monthly spend budgets; over them its row turns WARN or CRIT with the reason."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +309,8 @@ class FleetConfig:
     """Most HTTP polls in flight at once across the fleet."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     """Fleet-wide status thresholds."""
+    budgets: BudgetConfig = field(default_factory=BudgetConfig)
+    """Fleet-wide spend budgets (the header's budget bar); budgets.daily_usd wins over daily_budget_usd."""
     actions: ActionsConfig = field(default_factory=ActionsConfig)
     """The action safety layer: bulk cap, storm guard, timeouts, audit journal."""
     keymap: dict[str, str] = field(default_factory=dict)

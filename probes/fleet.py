@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from probes.config import FleetConfig, ServiceConfig, Thresholds
+from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
 from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
+from probes.spend import SpendSummary, merge
 from probes.status import Verdict, evaluate
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
@@ -65,6 +67,7 @@ class ServiceView:
     sources: tuple[str, ...] = ()
     history: tuple[tuple[str, tuple[float, ...]], ...] = ()
     samples: tuple[Sample, ...] = ()
+    budget: BudgetState | None = None
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -78,6 +81,10 @@ class FleetSnapshot:
     daily_budget_usd: float | None
     spend_today_usd: float | None
     at: float = field(default_factory=time.time)
+    spend: SpendSummary | None = None
+    """All ledgers' aggregates merged (the Spend screen); None before the first ledger read."""
+    budget: BudgetState | None = None
+    """The fleet-wide budgets against `spend`."""
 
     def counts(self) -> dict[Status, int]:
         out = dict.fromkeys(Status, 0)
@@ -102,6 +109,7 @@ class ServiceState:
         self.process: ProcessResult | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
+        self.budget: BudgetState | None = None
         self.updated = time.monotonic()
         self.last_error: str | None = None
         self.last_error_at: float | None = None
@@ -143,6 +151,7 @@ class ServiceState:
         self._spend_mark = spend
         self.spend_today = spend
         self.calls_today = r.calls_today.get(ledger_service, 0)
+        self.budget = service_budget(self.cfg.budgets, r.summary, ledger_service)
 
     def rebuild(self, sample: bool) -> ServiceView:
         self.updated = time.monotonic()
@@ -168,7 +177,9 @@ class ServiceState:
         if self.health is None and self.metrics is None and self.process is None:
             verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
         else:
-            verdict = evaluate(self.health, self.metrics, self.process, breakers, self.thresholds)
+            verdict = evaluate(
+                self.health, self.metrics, self.process, breakers, self.thresholds, budget_verdict(self.budget)
+            )
         m = self.last_good_metrics
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
@@ -203,6 +214,7 @@ class ServiceState:
             sources=tuple(s for s in SOURCES if getattr(cfg, s) is not None),
             history=tuple((k, tuple(v)) for k, v in self.history.items()),
             samples=tuple(self.samples),
+            budget=self.budget,
         )
 
 
@@ -218,6 +230,7 @@ class FleetState:
                 or [cfg.refresh_interval]
             )
             self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
+        self.ledger_summaries: dict[str, SpendSummary] = {}
         self.ledger_routes: dict[str, list[tuple[str, str]]] = {}
         for svc in cfg.services:
             if svc.ledger is not None:
@@ -238,6 +251,8 @@ class FleetState:
                 self.services[name].apply_process(r)
                 changed.append(name)
         elif kind == "ledger" and isinstance(result, LedgerResult):
+            if result.summary is not None:
+                self.ledger_summaries[target] = result.summary
             for name, ledger_service in self.ledger_routes.get(target, []):
                 self.services[name].apply_ledger(result, ledger_service)
                 changed.append(name)
@@ -249,8 +264,11 @@ class FleetState:
     def snapshot(self) -> FleetSnapshot:
         views = tuple(s.view for s in self.services.values())
         spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
+        spend = merge(self.ledger_summaries.values())
         return FleetSnapshot(
             services=views,
-            daily_budget_usd=self.cfg.daily_budget_usd,
+            daily_budget_usd=fleet_budgets(self.cfg).daily_usd,
             spend_today_usd=sum(spends) if spends else None,
+            spend=spend,
+            budget=fleet_budget(self.cfg, spend),
         )

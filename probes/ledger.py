@@ -1,110 +1,143 @@
-"""Cost ledger tail: today's spend per service from a JSON-lines file, read incrementally.
+"""Cost ledger probe: tails one ledger (JSON lines, CSV, SQLite or a LiteLLM SpendLogs export) into aggregates.
 
-Only complete lines are consumed; a truncated or replaced file (rotation) starts over from its beginning. A line
-that does not decode is counted, never fatal. Memory is a few counters per service, not the records.
+Line formats go through `LineTail` (offset + file identity, rotation, copytruncate, complete lines only); SQLite
+through `SqliteSource` (read-only, by increasing rowid). Records become bucket counters in a `SpendBook`, never a
+list, so memory does not grow with the ledger. Each poll reads for at most a share of its timeout; a large backlog
+(a first load of a big file) is read over several polls and reported as `backlog`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 
+from probes.config import LedgerConfig
+from probes.ledger_decode import LITELLM_COLUMNS, CsvLines, JsonLines, RecordSink
+from probes.ledger_sqlite import SqliteSource
+from probes.ledger_tail import CHUNK, LineTail
 from probes.model import LedgerResult, ProbeError
+from probes.prices import PriceBook
+from probes.sanitize import clean
+from probes.spend import SpendBook
 
-CHUNK = 8 * 1024 * 1024  # most bytes consumed per poll, so a huge backlog is read over several polls
+MAX_ARRAY_BYTES = 64 * 1024 * 1024  # a LiteLLM export given as one JSON array is read whole; cap it
 
 
 class LedgerProbe:
-    """Tails one ledger file shared by any number of services."""
+    """Reads one ledger shared by any number of services."""
 
     def __init__(
-        self, path: str, interval: float, timeout: float, today: Callable[[], dt.date] = dt.date.today
+        self,
+        path: str,
+        interval: float,
+        timeout: float,
+        cfg: LedgerConfig | None = None,
+        clock: Callable[[], float] = time.time,
+        prices: PriceBook | None = None,
     ) -> None:
         self.key = f"ledger:{path}"
         self.path = path
         self.interval = interval
         self.timeout = timeout
-        self.today = today
-        self._ident: tuple[int, int] | None = None
-        self._offset = 0
-        self._day = today()
-        self._spend: dict[str, float] = {}
-        self._calls: dict[str, int] = {}
-        self._records = 0
-        self._bad = 0
+        self.cfg = cfg or LedgerConfig(path=path)
+        self.clock = clock
+        self.prices = prices or PriceBook(self.cfg.prices)
+        self.read_budget_s = max(0.05, min(1.0, timeout * 0.6))
+        fmt = self.cfg.format
+        self.naive_utc = (self.cfg.timezone or ("utc" if fmt == "litellm" else "local")) == "utc"
+        self.columns = {**(LITELLM_COLUMNS if fmt == "litellm" else {}), **self.cfg.columns}
+        self.book = SpendBook(self.prices, clock)
+        self.sink = RecordSink(self.book, self.columns, self.naive_utc)
+        self.tail = LineTail(path)
+        self.decoder = CsvLines(self.sink) if fmt == "csv" else JsonLines(self.sink)
+        self.sqlite = SqliteSource(path, self.cfg.table, self.cfg.query, self.columns) if fmt == "sqlite" else None
+        self._array_stamp: tuple[int, int, int, int] | None = None
+        self._lock = threading.Lock()
+        self._last: LedgerResult | None = None
 
     async def collect(self) -> LedgerResult:
         return await asyncio.to_thread(self.read)
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> LedgerResult:
-        return LedgerResult(at=at, error=error)
-
-    def _reset(self) -> None:
-        self._offset = 0
-        self._spend.clear()
-        self._calls.clear()
-        self._records = 0
+        last = self._last
+        if last is None:
+            return LedgerResult(at=at, error=error)
+        return LedgerResult(at, last.spend_today, last.calls_today, last.records, last.bad_lines, error, last.summary)
 
     def read(self) -> LedgerResult:
-        """Consume the complete lines appended since the last call (blocking; run it in a thread)."""
+        """Take in what was appended since the last call (blocking; run it in a thread)."""
         at = time.time()
-        day = self.today()
-        if day != self._day:  # a new day: today's totals start from zero, older records are skipped on re-read
-            self._day = day
-            self._reset()
-            self._ident = None
+        if not self._lock.acquire(blocking=False):  # a timed-out read is still running in its thread
+            return self._last or LedgerResult(at=at, backlog=True)
         try:
-            with open(self.path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                ident = (st.st_dev, st.st_ino)
-                if ident != self._ident or st.st_size < self._offset:
-                    self._ident = ident
-                    self._reset()
-                fh.seek(self._offset)
-                data = fh.read(CHUNK)
-        except FileNotFoundError:
-            # Forget the identity: a file created later may reuse the inode, and must be read from its start.
-            self._ident = None
-            return self._result(at, ProbeError("refused", "ledger file not found"))
-        except OSError as exc:
-            return self._result(at, ProbeError("error", f"cannot read ledger: {exc.strerror}"))
-        end = data.rfind(b"\n")
-        if end < 0:
-            return self._result(at)
-        self._offset += end + 1
-        for line in data[: end + 1].splitlines():
-            if line.strip():
-                self._consume(line, day)
-        return self._result(at)
+            error: ProbeError | None = None
+            backlog = False
+            try:
+                backlog = self._read(time.monotonic() + self.read_budget_s)
+            except FileNotFoundError:
+                error = ProbeError("refused", "ledger file not found")
+            except (OSError, sqlite3.Error, ValueError) as exc:
+                error = ProbeError("error", f"cannot read ledger: {clean(str(exc), 200)}")
+            if error is None and self.tail.missing:
+                error = ProbeError("refused", "ledger file not found")
+            self._last = self._result(at, error, backlog)
+            return self._last
+        finally:
+            self._lock.release()
 
-    def _consume(self, line: bytes, day: dt.date) -> None:
-        try:
-            rec = json.loads(line)
-            when = dt.datetime.fromisoformat(str(rec["timestamp"]).replace("Z", "+00:00"))
-            service = str(rec.get("service", ""))
-            cost = rec.get("cost_usd")
-            cost = float(cost) if cost is not None else 0.0
-        except (ValueError, KeyError, TypeError, AttributeError):
-            self._bad += 1
-            return
-        if when.tzinfo is not None:
-            when = when.astimezone()  # local time decides what "today" means
-        self._records += 1
-        if when.date() != day or cost != cost or cost < 0:
-            return
-        self._spend[service] = self._spend.get(service, 0.0) + cost
-        self._calls[service] = self._calls.get(service, 0) + 1
+    def _read(self, deadline: float) -> bool:
+        if self.sqlite is not None:
+            more = True
+            while more and time.monotonic() < deadline:
+                more = self.sqlite.poll(self.sink, 100_000)
+            return more
+        if self.cfg.format == "litellm" and self._is_array():
+            return False
+        tick = True
+        while True:
+            batches, more = self.tail.poll(CHUNK, tick)
+            tick = False
+            for batch in batches:
+                self.decoder.feed(batch)
+            if not more or time.monotonic() >= deadline:
+                return more
 
-    def _result(self, at: float, error: ProbeError | None = None) -> LedgerResult:
+    def _is_array(self) -> bool:
+        """A LiteLLM export that is one JSON array is re-read whole whenever the file changes."""
+        with open(self.path, "rb") as fh:
+            head = fh.read(64).lstrip()
+            if not head.startswith(b"["):
+                return False
+            st = os.fstat(fh.fileno())
+            stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            if stamp == self._array_stamp:
+                return True
+            if st.st_size > MAX_ARRAY_BYTES:
+                raise ValueError(f"JSON array export over {MAX_ARRAY_BYTES >> 20} MiB; export JSON lines instead")
+            fh.seek(0)
+            rows = json.loads(fh.read())
+        self._array_stamp = stamp
+        self.book = SpendBook(self.prices, self.clock)
+        self.sink = RecordSink(self.book, self.columns, self.naive_utc)
+        for row in rows if isinstance(rows, list) else [rows]:
+            self.sink.add_mapping(row)
+        return True
+
+    def _result(self, at: float, error: ProbeError | None, backlog: bool) -> LedgerResult:
+        summary = self.book.summary()
+        today = [r for r in summary.services if r.calls]
         return LedgerResult(
             at=at,
-            spend_today=dict(self._spend),
-            calls_today=dict(self._calls),
-            records=self._records,
-            bad_lines=self._bad,
+            spend_today={r.name: r.usd for r in today},
+            calls_today={r.name: r.calls for r in today},
+            records=self.sink.records,
+            bad_lines=self.sink.bad + self.tail.dropped_partial,
             error=error,
+            summary=summary,
+            backlog=backlog,
         )

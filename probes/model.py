@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from probes.spend import SpendSummary
 
 
 class Status(enum.Enum):
@@ -116,6 +119,10 @@ class LedgerResult:
     records: int = 0
     bad_lines: int = 0
     error: ProbeError | None = None
+    summary: SpendSummary | None = None
+    """Aggregates of the whole ledger (by hour, day, service, model, task type; runaways), None before any read."""
+    backlog: bool = False
+    """True while an initial load or a burst is still being read over several polls."""
 
     @property
     def ok(self) -> bool:

@@ -107,8 +107,11 @@ def evaluate(
     process: ProcessResult | None,
     breakers: dict[str, str],
     t: Thresholds,
+    budget: Verdict | None = None,
 ) -> Verdict:
-    """The service's status from whatever sources it has (None = not configured or not polled yet)."""
+    """The service's status from whatever sources it has (None = not configured or not polled yet).
+
+    `budget` is the verdict of the service's spend budgets (None while they are fine or not configured)."""
     verdicts: list[Verdict] = []
     if health is not None:
         verdicts.append(health_verdict(health))
@@ -119,6 +122,8 @@ def evaluate(
     b = breaker_verdict(breakers, t)
     if b is not None:
         verdicts.append(b)
+    if budget is not None:
+        verdicts.append(budget)
     return combine(verdicts)
 
 

@@ -22,6 +22,7 @@ KEYS = (
     ("R", "resume after a drain"),
     ("Space", "mark a service for a bulk action"),
     ("a", "audit journal of every action"),
+    ("$", "spend: runaway tasks, burn rate, projection, by service, model and task type"),
     ("Ctrl+P", "command palette"),
     ("?", "this help"),
     ("q", "quit"),

@@ -32,6 +32,7 @@ class OverviewScreen(Screen[None]):
         Binding("R", "act('resume')", "Resume", show=False, id="overview.resume"),
         Binding("space", "mark", "Mark", show=False, id="overview.mark"),
         Binding("a", "journal", "Journal", id="overview.journal"),
+        Binding("dollar_sign", "app.spend", "Spend", show=False, id="overview.spend"),
     ]
 
     app: AgentOpsApp

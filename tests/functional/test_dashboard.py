@@ -158,4 +158,5 @@ async def test_ledger_deleted_and_replaced_mid_run(tmp_path: Path) -> None:
         await pilot.pause(1.5)
         assert app.is_running and row_text(table, "solo")["spend"] == "$1.25"  # last known total kept
         ledger.write_text(line.format(ts=now, cost=0.5) + line.format(ts=now, cost=0.25))
-        assert await wait_until(pilot, lambda: row_text(table, "solo")["spend"] == "$0.75", 5)
+        # A new file adds to today's spend: deleting a ledger does not un-spend money.
+        assert await wait_until(pilot, lambda: row_text(table, "solo")["spend"] == "$2.00", 5)

@@ -44,16 +44,19 @@ def test_garbage_lines_are_counted_not_fatal(tmp_path: Path) -> None:
     assert r.spend_today == {"a": 1.0} and r.bad_lines == 3
 
 
-def test_rotation_and_truncation_start_over(tmp_path: Path) -> None:
+def test_rotation_and_truncation_keep_what_was_counted(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     path.write_text(rec("a", 1.0) + rec("a", 1.0))
     probe = LedgerProbe(str(path), 2, 1)
     assert probe.read().spend_today == {"a": 2.0}
     os.rename(path, tmp_path / "ledger.jsonl.1")
     path.write_text(rec("a", 5.0))
-    assert probe.read().spend_today == {"a": 5.0}
+    assert probe.read().spend_today == {"a": 7.0}  # the new file's records are new spend
     path.write_text("")
-    assert probe.read().spend_today == {}
+    assert probe.read().spend_today == {"a": 7.0}  # truncation empties the file, not the day
+    with path.open("a") as fh:
+        fh.write(rec("a", 0.5))
+    assert probe.read().spend_today == {"a": 7.5}
 
 
 def test_missing_file_is_an_error_result(tmp_path: Path) -> None:
@@ -68,7 +71,7 @@ def test_deleted_then_recreated_file_recovers(tmp_path: Path) -> None:
     assert probe.read().spend_today == {"a": 1.0}
     path.unlink()
     gone = probe.read()
-    assert gone.error is not None and gone.spend_today == {"a": 1.0}  # last totals kept while the file is away
+    assert gone.error is not None and gone.spend_today == {"a": 1.0}  # totals kept while the file is away
     path.write_text(rec("a", 0.5) + rec("b", 0.25))
     back = probe.read()
-    assert back.error is None and back.spend_today == {"a": 0.5, "b": 0.25}
+    assert back.error is None and back.spend_today == {"a": 1.5, "b": 0.25}

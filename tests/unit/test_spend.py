@@ -1,0 +1,143 @@
+"""Aggregates in bounded memory: today, burn, projection, 7-day average, month, runaways, caps; budgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from probes import spend
+from probes.config import BudgetConfig, FleetConfig, ServiceConfig
+from probes.ledger_budget import evaluate_budget, fleet_budget, fleet_budgets
+from probes.model import Status
+from probes.prices import PriceBook
+from probes.spend import SpendBook, merge
+
+NOON = dt.datetime.combine(dt.date.today(), dt.time(12, 30)).timestamp()
+
+
+def minute(ts: float) -> int:
+    return int(ts) // 60 * 60
+
+
+def book_at(now: float) -> SpendBook:
+    return SpendBook(PriceBook({}, lookup=lambda m, i, o: None), clock=lambda: now)
+
+
+def test_today_month_burn_projection_and_average() -> None:
+    b = book_at(NOON)
+    b.add(minute(NOON - 600), "a", "m", "x", "t1", 3.0, 10, 10)  # this hour
+    b.add(minute(NOON - 3600), "a", "m", "x", "t2", 2.0, 10, 10)  # last hour: half of it counts toward burn
+    b.add(minute(NOON - 2 * 86400), "a", "m", "x", "t3", 7.0, 10, 10)  # two days ago
+    b.add(minute(NOON - 6 * 86400), "b", "m", "x", "t4", 7.0, 10, 10)
+    b.add(minute(NOON - 100 * 86400), "a", "m", "x", "t5", 99.0, 10, 10)  # past retention
+    s = b.summary()
+    assert s.today.usd == 5.0 and s.today.calls == 2
+    assert s.burn_usd_per_h == pytest.approx(3.0 + 2.0 * 0.5)
+    assert s.projected_usd == pytest.approx(5.0 + 4.0 * 11.5)
+    assert s.avg7_usd == pytest.approx(14.0 / 6)  # six days since the first record, before today
+    assert s.above_average
+    assert sum(s.hourly) == 5.0 and len(s.hourly) == 13
+    first = dt.date.today().replace(day=1)
+    in_month = [d for d in (2, 6) if (dt.date.today() - dt.timedelta(days=d)) >= first]
+    assert s.month_usd == pytest.approx(5.0 + 7.0 * len(in_month))
+    assert b.dropped_old == 1
+    assert s.service("a") is not None and s.service("b") is not None
+
+
+def test_computed_and_reported_cost_are_kept_apart() -> None:
+    b = SpendBook(PriceBook(lookup=lambda m, i, o: (i + o) / 1e6 if m == "known" else None), clock=lambda: NOON)
+    b.add(minute(NOON), "a", "known", "x", "", None, 1000, 0)
+    b.add(minute(NOON), "a", "known", "x", "", 0.5, 1000, 0)
+    b.add(minute(NOON), "a", "mystery", "x", "", None, 1000, 0)
+    s = b.summary()
+    assert s.today.reported_usd == 0.5 and s.today.computed_usd == pytest.approx(0.001)
+    assert s.today.unpriced_calls == 1
+    assert {r.name: r.tier for r in s.models}["mystery"] == "unpriced"
+
+
+def test_runaway_task_far_above_its_type_median() -> None:
+    b = book_at(NOON)
+    for i in range(10):
+        b.add(minute(NOON), "writer", "m", "write", f"w{i}", 0.01, 10, 10)
+    for _ in range(60):
+        b.add(minute(NOON), "summarizer", "m", "summarize", "loop-1", 0.02, 10, 10)
+    for i in range(6):
+        b.add(minute(NOON), "summarizer", "m", "summarize", f"s{i}", 0.02, 10, 10)
+    runaways = b.summary().runaways
+    assert [r.task_id for r in runaways] == ["loop-1"]
+    r = runaways[0]
+    assert r.service == "summarizer" and r.calls == 60 and r.cost_factor == pytest.approx(60)
+
+
+def test_memory_is_bounded_by_caps_not_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spend, "MAX_TASKS", 100)
+    b = book_at(NOON)
+    for i in range(5000):
+        b.add(minute(NOON - (i % 3000)), f"svc{i}", f"model{i}", "x", f"task{i}", 0.001 * (i % 50), 1, 1)
+    assert len(b._labels["service"]) == spend.MAX_LABELS["service"]
+    assert len(b._labels["model"]) == spend.MAX_LABELS["model"]
+    assert len(b.tasks) <= 100
+    assert len(b.hours) <= 2 * 50 * (spend.MAX_LABELS["service"] + 1)
+    s = b.summary()
+    assert s.today.calls == 5000 and any(r.name == spend.OTHER for r in s.models)
+
+
+def test_label_text_from_outside_is_cleaned() -> None:
+    b = book_at(NOON)
+    b.add(minute(NOON), "evil\x1b[31m", "m", "x", "t\x1b]0;x\x07", 1.0, 1, 1)
+    s = b.summary()
+    assert "\x1b" not in s.services[0].name
+
+
+def test_merge_sums_ledgers() -> None:
+    a, c = book_at(NOON), book_at(NOON)
+    a.add(minute(NOON), "a", "m", "x", "", 1.0, 1, 1)
+    c.add(minute(NOON), "a", "m", "x", "", 2.0, 1, 1)
+    c.add(minute(NOON), "b", "m", "x", "", 4.0, 1, 1)
+    m = merge([a.summary(), c.summary()])
+    assert m is not None and m.today.usd == 7.0
+    assert {r.name: r.usd for r in m.services} == {"a": 3.0, "b": 4.0}
+    assert merge([]) is None
+
+
+def test_budget_levels_and_time_until_reached() -> None:
+    b = BudgetConfig(daily_usd=10.0, monthly_usd=100.0)
+    assert evaluate_budget(b, 7.9, 10, 0, 3600).status is Status.OK
+    warn = evaluate_budget(b, 8.0, 10, 1.0, 3 * 3600)
+    assert warn.status is Status.WARN and warn.reason.startswith("daily budget 80%")
+    assert warn.exhausted_in_s == pytest.approx(2 * 3600)
+    crit = evaluate_budget(b, 5.0, 100.0, 0, 3600)
+    assert crit.status is Status.CRIT and "monthly budget 100%" in crit.reason
+    assert evaluate_budget(b, 10.0, 10, 0, 3600).exhausted_in_s == 0
+    assert evaluate_budget(b, 1.0, 10, 0.1, 3600).exhausted_in_s is None  # not today at this rate
+
+
+def test_fleet_budget_falls_back_to_daily_budget_usd() -> None:
+    cfg = FleetConfig(services=[ServiceConfig(name="a")], daily_budget_usd=20.0)
+    assert fleet_budgets(cfg).daily_usd == 20.0
+    b = book_at(NOON)
+    b.add(minute(NOON), "a", "m", "x", "", 19.0, 1, 1)
+    state = fleet_budget(cfg, b.summary())
+    assert state is not None and state.status is Status.WARN
+
+
+def test_service_over_its_budget_shows_it_on_its_row() -> None:
+    from probes.fleet import FleetState
+    from probes.model import HealthResult, LedgerResult
+
+    cfg = FleetConfig(
+        services=[ServiceConfig(name="a", budgets=BudgetConfig(daily_usd=1.0)), ServiceConfig(name="b")],
+    )
+    state = FleetState(cfg)
+    state.apply("health:a", HealthResult(at=0, elapsed_s=0.01, http_status=200, status="healthy"))
+    b = book_at(NOON)
+    b.add(minute(NOON), "a", "m", "x", "", 1.2, 1, 1)
+    b.add(minute(NOON), "b", "m", "x", "", 5.0, 1, 1)
+    s = b.summary()
+    state.ledger_routes = {"/l": [("a", "a"), ("b", "b")]}
+    state.apply("ledger:/l", LedgerResult(at=1, spend_today={"a": 1.2, "b": 5.0}, summary=s))
+    snap = state.snapshot()
+    a = snap.services[0]
+    assert a.status is Status.CRIT and a.reason == "daily budget 120% ($1.20 of $1.00)"
+    assert snap.spend is s and snap.budget is not None
