@@ -15,7 +15,7 @@ from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
 from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.spend import SpendSummary, merge
-from probes.status import Verdict, evaluate
+from probes.status import Verdict, combine, evaluate
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
@@ -175,7 +175,11 @@ class ServiceState:
         cfg = self.cfg
         breakers = self._breakers()
         if self.health is None and self.metrics is None and self.process is None:
-            verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
+            if self.spend_today is None:
+                verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
+            else:  # a ledger-only row: its budget is all there is to judge
+                budget = budget_verdict(self.budget)
+                verdict = combine([Verdict(Status.OK, "ledger only"), *([budget] if budget else [])])
         else:
             verdict = evaluate(
                 self.health, self.metrics, self.process, breakers, self.thresholds, budget_verdict(self.budget)

@@ -68,3 +68,12 @@ def test_last_error_is_kept_after_recovery() -> None:
     view = state.snapshot().services[1]
     assert view.status is Status.OK
     assert (view.last_error, view.last_error_at) == ("health: connection refused", 5)
+
+
+def test_ledger_only_service_is_judged_by_its_ledger() -> None:
+    cfg, _ = parse_config("services:\n  - name: c\n    ledger: {path: /l}\n", "t.yaml", {})
+    state = FleetState(cfg)
+    assert state.snapshot().services[0].reason == "waiting for first poll"
+    state.apply("ledger:/l", LedgerResult(at=0, spend_today={"c": 1.0}, calls_today={"c": 2}))
+    view = state.snapshot().services[0]
+    assert (view.status, view.reason) == (Status.OK, "ledger only")
