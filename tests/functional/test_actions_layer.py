@@ -88,12 +88,6 @@ def latest(cfg: FleetConfig) -> Iterator[Latest]:
         poller.stop()
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(trust_env=False, timeout=2.0) as c:
-        yield c
-
-
 def health(client: httpx.Client, fleet: DemoFleet, name: str) -> dict[str, Any]:
     body: dict[str, Any] = client.get(f"http://127.0.0.1:{fleet.port_of(name)}/health").json()
     return body

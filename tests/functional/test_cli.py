@@ -10,11 +10,7 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,34 +19,9 @@ from agentops_tui.check import run_check
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import FleetConfig
-from tests.functional.helpers import free_port, silent_server
+from tests.functional.helpers import free_port, serve, silent_server
 
 CLI = [sys.executable, "-m", "agentops_tui.cli"]
-
-
-@contextmanager
-def health_server(body: bytes, code: int = 200) -> Iterator[int]:
-    """A real HTTP server answering every GET with `body`."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield srv.server_address[1]
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def one_service(tmp_path: Path, url: str) -> Path:
@@ -122,7 +93,7 @@ def test_scheduled_faults_show_in_check_during_their_windows(
     ],
 )
 def test_check_exit_codes_follow_nagios(tmp_path: Path, body: bytes, code: int, expected: int) -> None:
-    with health_server(body, code) as port:
+    with serve(body, code) as port:
         out = run_cli("check", "--config", str(one_service(tmp_path, f"http://127.0.0.1:{port}/health")))
     assert out.returncode == expected, out.stdout + out.stderr
 
@@ -165,7 +136,7 @@ def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_signal_exits_and_restores_the_terminal(tmp_path: Path, sig: signal.Signals) -> None:
-    with health_server(b'{"status": "healthy"}') as port:
+    with serve(b'{"status": "healthy"}') as port:
         cfg = one_service(tmp_path, f"http://127.0.0.1:{port}/health")
         pid, fd = pty.fork()
         if pid == 0:  # child: the dashboard on a real pseudo-terminal

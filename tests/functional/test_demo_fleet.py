@@ -39,12 +39,6 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoFleet]:
         demo.stop()
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(trust_env=False, timeout=2.0) as c:
-        yield c
-
-
 def url(fleet: DemoFleet, name: str, path: str) -> str:
     return f"http://127.0.0.1:{fleet.port_of(name)}{path}"
 

@@ -9,39 +9,19 @@ import pty
 import select
 import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import suppress
 from pathlib import Path
+
+from tests.functional.helpers import serve
 
 EVIL = "\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07[@click=app.quit]boom[/]\x1b[2J\x9b31m\r\x85tail"
 FORBIDDEN = (b"\x1b]52", b"pwned", b"cHduZWQ", b"\x1b[2J", b"\xc2\x9b", b"\xc2\x85")  # C1 as UTF-8
 
 
-@contextmanager
-def evil_health() -> Iterator[int]:
-    body = json.dumps({"status": "unhealthy", "checks": {EVIL: False, "note": EVIL}, "breakers": {EVIL: "open"},
+def evil_body() -> bytes:
+    return json.dumps({"status": "unhealthy", "checks": {EVIL: False, "note": EVIL}, "breakers": {EVIL: "open"},
                        EVIL: EVIL}).encode()  # fmt: skip
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(503)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield srv.server_address[1]
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def read_for(fd: int, seconds: float) -> bytes:
@@ -58,7 +38,7 @@ def read_for(fd: int, seconds: float) -> bytes:
 
 
 def test_no_escape_sequence_from_data_reaches_the_terminal(tmp_path: Path) -> None:
-    with evil_health() as port:
+    with serve(evil_body(), 503) as port:
         cfg = tmp_path / "evil.yaml"
         # A YAML double-quoted name may carry escapes: the name itself is hostile too.
         cfg.write_text(
