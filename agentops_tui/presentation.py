@@ -143,6 +143,14 @@ def _threshold_style(value: float | None, warn: float, crit: float, p: Palette) 
     return ""
 
 
+def _name_cell(name: str, marked: bool, muted: bool, p: Palette) -> Text:
+    """The name as the cell's base style (so the row's colours apply as to every cell), a mark in front."""
+    cell = Text(("✓ " if marked else "") + clean(name, 64), style="bold" if not muted else p.dim)
+    if marked:
+        cell.stylize(f"bold {p.warn}", 0, 2)
+    return cell
+
+
 def row_cells(
     v: ServiceView,
     p: Palette,
@@ -157,9 +165,7 @@ def row_cells(
     num_style = p.dim if muted else ""
     cells = {
         "status": status_cell(st, p),
-        "name": Text.assemble(
-            ("✓ " if marked else "", f"bold {p.warn}"), (clean(v.name, 64), "bold" if not muted else p.dim)
-        ),
+        "name": _name_cell(v.name, marked, muted, p),
         "p95": Text(fmt_seconds(v.latency_p95_s), style=num_style or _threshold_style(v.latency_p95_s, 10, 30, p)),
         "err": Text(fmt_rate(v.error_rate), style=num_style or _threshold_style(v.error_rate, 0.05, 0.25, p)),
         "breaker": breaker_cell(v.breakers, p),
