@@ -7,6 +7,7 @@ the screen can keep and compare without locks.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
 from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.spend import SpendSummary, merge
-from probes.status import Verdict, combine, evaluate
+from probes.status import Verdict, combine, effective, evaluate
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
@@ -71,6 +72,11 @@ class ServiceView:
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
+
+
+def status_now(view: ServiceView, now: float) -> tuple[Status, str]:
+    """The view's status and reason as of `now` (monotonic): STALE once its data is three intervals old."""
+    return effective(view.status, view.reason, now - view.updated, view.interval)
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ class ServiceState:
         if sample:
             v = self.view
             self.samples.append(Sample(time.time(), v.status, v.latency_p95_s, v.error_rate, v.active_tasks, v.reason))
-            self.view = self._build()
+            self.view = dataclasses.replace(v, samples=tuple(self.samples))  # no second full build
         return self.view
 
     def _breakers(self) -> dict[str, str]:

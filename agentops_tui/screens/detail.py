@@ -25,10 +25,9 @@ from agentops_tui.presentation import (
     fmt_seconds,
     status_cell,
 )
-from probes.fleet import FleetSnapshot, ServiceView
+from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
 from probes.sanitize import clean
-from probes.status import effective
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -148,11 +147,11 @@ class DetailScreen(Screen[None]):
     def show_fleet(self, snap: FleetSnapshot) -> None:
         if not self.ready:
             return
-        view = next((v for v in snap.services if v.name == self.service_name), None)
+        view = self.app.view_of(self.service_name)
         if view is None:
             self.query_one("#detail-body", Static).update(Text(f"{clean(self.service_name)} is no longer configured"))
             return
-        status = effective(view.status, view.reason, self.app.clock() - view.updated, view.interval)
+        status = status_now(view, self.app.clock())
         if view is self._view and status == self._status:
             return
         self._view, self._status = view, status

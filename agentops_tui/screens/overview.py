@@ -72,11 +72,11 @@ class OverviewScreen(Screen[None]):
 
     def _refresh_side(self, snap: FleetSnapshot) -> None:
         table = self.table
-        statuses = [table._effective(v)[0] for v in snap.services]
+        statuses = [table.effective(v)[0] for v in snap.services]
         self.query_one(FleetSummary).show_fleet(snap, statuses)
         name = table.selected_name()
         view = table.views.get(name) if name else None
-        self.query_one(SparkPanel).show(view, table._effective(view) if view else None)
+        self.query_one(SparkPanel).show(view, table.effective(view) if view else None)
 
     def _tick(self) -> None:
         """Once a second: STALE rows (a stuck poller sends nothing, so time alone must change them)."""

@@ -10,9 +10,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from agentops_tui.presentation import COLUMNS, NARROW_BELOW, NARROW_DROP, Palette, row_cells
-from probes.fleet import FleetSnapshot, ServiceView
+from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
-from probes.status import effective
 
 SORTS: tuple[str, ...] = ("config", "status", "name", "p95", "errors", "spend")
 
@@ -91,8 +90,8 @@ class ServiceTable(DataTable[Text]):
         changed = [v for v in snap.services if self.views.get(v.name) is not v]
         for v in changed:
             self.views[v.name] = v
-        visible_before = self._visible_names()
-        if visible_before != [n for n in self._ordered() if n in self.cells] and self.filter_text:
+        # Only a filter can make a changed view enter or leave the table; without one, skip the sort and match.
+        if self.filter_text and self._visible_names() != [n for n in self._ordered() if n in self.cells]:
             self._rebuild()
             return
         for v in changed:
@@ -104,7 +103,7 @@ class ServiceTable(DataTable[Text]):
         """Re-evaluate STALE for every row (the poller may be stuck; then no new views would ever arrive)."""
         for name in list(self.cells):
             v = self.views[name]
-            if self._effective(v) != self.shown.get(name):
+            if self.effective(v) != self.shown.get(name):
                 self._write_row(v)
 
     # filtering and sorting
@@ -141,27 +140,28 @@ class ServiceTable(DataTable[Text]):
             self.post_message(self.OpenDetail(name))
 
     # internals
-    def _effective(self, v: ServiceView) -> tuple[Status, str]:
-        return effective(v.status, v.reason, self.clock() - v.updated, v.interval)
+    def effective(self, v: ServiceView) -> tuple[Status, str]:
+        """The status shown for a view now (STALE by the table's clock)."""
+        return status_now(v, self.clock())
 
     def _matches(self, v: ServiceView) -> bool:
         f = self.filter_text
         if not f:
             return True
-        st, reason = self._effective(v)
+        st, reason = self.effective(v)
         hay = f"{v.name} {v.kind} {st.value} {reason}".lower()
         return all(word in hay for word in f.split())
 
     def _ordered(self) -> list[str]:
         index = {n: i for i, n in enumerate(self.order)}
         keyf = _SORT_KEYS[self.sort_by]
-        return sorted(self.order, key=lambda n: keyf(self.views[n], self._effective(self.views[n])[0], index[n]))  # type: ignore[arg-type,return-value]
+        return sorted(self.order, key=lambda n: keyf(self.views[n], self.effective(self.views[n])[0], index[n]))  # type: ignore[arg-type,return-value]
 
     def _visible_names(self) -> list[str]:
         return [n for n in self._ordered() if self._matches(self.views[n])]
 
     def _row_cells(self, v: ServiceView) -> tuple[Text, ...]:
-        st, reason = self._effective(v)
+        st, reason = self.effective(v)
         self.shown[v.name] = (st, reason)
         return row_cells(v, self.palette, st, reason, self.column_keys, marked=v.name in self.marked)
 
