@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench screenshots
+.PHONY: setup demo test lint testbed bench screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,10 @@ lint: setup
 	$(BIN)/ruff check probes agentops_tui tests benchmarks scripts
 	$(BIN)/mypy
 
-test: lint
+testbed:
+	bash scripts/testbed-install
+
+test: lint testbed
 	$(BIN)/pytest
 
 bench: setup

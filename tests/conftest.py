@@ -11,6 +11,7 @@ import pytest
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import FleetConfig
 from probes.configload import load_config
+from tests.testbed.docker import DockerDaemon
 
 FLEET_CYCLE_S = 40.0
 
@@ -49,3 +50,15 @@ def demo_config(demo_config_path: Path) -> FleetConfig:
     cfg, warnings = load_config(demo_config_path)
     assert warnings == []
     return cfg
+
+
+@pytest.fixture(scope="session")
+def docker_daemon() -> Iterator[DockerDaemon]:
+    """The shared real dockerd with the busybox image; started here (and stopped at the end) unless already up."""
+    daemon = DockerDaemon()
+    daemon.start()
+    daemon.ensure_busybox()
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
