@@ -9,6 +9,7 @@ list, so memory does not grow with the ledger. Each poll reads for at most a sha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -18,8 +19,9 @@ from collections.abc import Callable
 
 from probes.config import LedgerConfig
 from probes.ledger_decode import LITELLM_COLUMNS, CsvLines, JsonLines, RecordSink
+from probes.ledger_pool import PARALLEL_MIN_BYTES, FoldPool, FoldWorker, WorkerError
 from probes.ledger_sqlite import SqliteSource
-from probes.ledger_tail import CHUNK, LineTail
+from probes.ledger_tail import CHUNK, Batch, LineTail
 from probes.model import LedgerResult, ProbeError
 from probes.prices import PriceBook
 from probes.sanitize import clean
@@ -57,6 +59,8 @@ class LedgerProbe:
         self.decoder = CsvLines(self.sink) if fmt == "csv" else JsonLines(self.sink)
         self.sqlite = SqliteSource(path, self.cfg.table, self.cfg.query, self.columns) if fmt == "sqlite" else None
         self._array_stamp: tuple[int, int, int, int] | None = None
+        self._pool: FoldPool | None = None
+        self._pool_checked = False
         self._lock = threading.Lock()
         self._last: LedgerResult | None = None
 
@@ -98,14 +102,60 @@ class LedgerProbe:
             return more
         if self.cfg.format == "litellm" and self._is_array():
             return False
+        pool = self._fold_pool()
+        sent: list[tuple[FoldWorker, Batch]] = []
         tick = True
-        while True:
-            batches, more = self.tail.poll(CHUNK, tick)
-            tick = False
-            for batch in batches:
+        try:
+            while True:
+                batches, more = self.tail.poll(CHUNK, tick)
+                tick = False
+                for batch in batches:
+                    worker = pool.idle() if pool is not None and len(batch.data) > CHUNK // 2 else None
+                    if worker is not None and self._send(worker, batch):
+                        sent.append((worker, batch))  # it sums this chunk while we sum the next one
+                        continue
+                    self.decoder.feed(batch)
+                    if len(batch.data) > CHUNK // 2:  # our share is done: take the workers' sums
+                        self._collect(sent)
+                if not more or time.monotonic() >= deadline:
+                    break
+        finally:
+            self._collect(sent)  # every chunk handed out is applied before this read returns
+        if not more and self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        return more
+
+    def _send(self, worker: FoldWorker, batch: Batch) -> bool:
+        try:
+            worker.send(batch.data)
+        except WorkerError:
+            return False
+        return True
+
+    def _collect(self, sent: list[tuple[FoldWorker, Batch]]) -> None:
+        """The workers' sums; a chunk whose worker died is summed here instead (nothing is lost)."""
+        for worker, batch in sent:
+            try:
+                folded = worker.receive()
+            except WorkerError:
                 self.decoder.feed(batch)
-            if not more or time.monotonic() >= deadline:
-                return more
+                continue
+            assert isinstance(self.decoder, JsonLines)
+            self.decoder.apply(folded)
+        sent.clear()
+
+    def _fold_pool(self) -> FoldPool | None:
+        """Worker processes for a big backlog (a first load of a large JSON-lines ledger), else None."""
+        if self._pool is not None or self._pool_checked:
+            return self._pool
+        self._pool_checked = True
+        if not (isinstance(self.decoder, JsonLines) and self.sink.identity):
+            return None
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_size >= PARALLEL_MIN_BYTES:
+                self._pool = FoldPool.start()
+        return self._pool
 
     def _is_array(self) -> bool:
         """A LiteLLM export that is one JSON array is re-read whole whenever the file changes."""

@@ -7,23 +7,16 @@ minute and zone (a cache), which with orjson keeps a million-line initial load w
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from probes.ledger_fold import Folded, fold, loads, minute_key
 from probes.ledger_tail import Batch
 from probes.spend import SpendBook
-
-try:  # about 5x faster than json on ledger lines; plain json where it is not installed
-    import orjson
-
-    loads: Callable[[bytes], Any] = orjson.loads
-except ImportError:  # pragma: no cover - depends on the environment
-    loads = json.loads
 
 FIELDS = ("timestamp", "service", "model", "input_tokens", "output_tokens", "cost_usd", "task_id", "task_type")
 LITELLM_COLUMNS = {
@@ -50,9 +43,9 @@ class TimeParser:
         self._cache: dict[str, int] = {}
 
     def minute(self, value: object, key: str | None = None) -> int:
-        """`key` is `_cache_key(value)` when the caller has it already."""
+        """`key` is `minute_key(value)` when the caller has it already."""
         if isinstance(value, str):
-            key = key or _cache_key(value)
+            key = key or minute_key(value)
             if key is not None:
                 hit = self._cache.get(key)
                 if hit is not None:
@@ -79,14 +72,6 @@ class TimeParser:
         if d.tzinfo is None:
             d = d.replace(tzinfo=dt.timezone.utc) if self.naive_utc else d.astimezone()
         return int(d.timestamp()) // 60 * 60
-
-
-def _cache_key(v: str) -> str | None:
-    """The date, hour and minute plus the last six characters (where any zone designator is): every timestamp
-    with the same key falls in the same minute, so the key is parsed once."""
-    if len(v) < 19 or v[16] != ":":
-        return None
-    return v[:16] + v[-6:]
 
 
 def _number(value: object, name: str) -> float:
@@ -186,59 +171,12 @@ class JsonLines:
                     except ValueError:
                         sink.bad += 1
             return
-        groups: dict[tuple[str, str, str, str], list[Any]] = {}
-        tasks: dict[tuple[str, str, str], list[Any]] = {}
-        load, inf, flt, integer = loads, math.inf, float, int
-        for line in batch.data.split(b"\n"):
-            if not line:
-                continue
-            try:
-                rec = load(line)
-                ts = rec["timestamp"]
-                cost = rec["cost_usd"]
-                tin = rec["input_tokens"]
-                tout = rec["output_tokens"]
-                if (
-                    type(cost) is not flt
-                    or type(tin) is not integer
-                    or type(tout) is not integer
-                    or not 0 <= cost < inf
-                    or (tin | tout) < 0
-                ):
-                    raise BadRecord
-                mkey = ts[:16] + ts[-6:]  # = _cache_key(ts)
-                key = (mkey, rec["service"], rec["model"], rec["task_type"])
-                g = groups.get(key)
-                if g is None:
-                    if (  # checked once per group: every record of a group shares these
-                        type(key[1]) is not str
-                        or type(key[2]) is not str
-                        or type(key[3]) is not str
-                        or _cache_key(ts) != mkey
-                    ):
-                        raise BadRecord
-                    g = groups[key] = [ts, 0.0, 0, 0, 0]
-                g[1] += cost
-                g[2] += 1
-                g[3] += tin
-                g[4] += tout
-                task = rec["task_id"]
-                if task:
-                    tkey = (task, key[1], key[3])  # dated by its first record in the batch
-                    t = tasks.get(tkey)
-                    if t is None:
-                        if type(task) is not str:
-                            raise BadRecord
-                        t = tasks[tkey] = [ts, 0.0, 0]
-                    t[1] += cost
-                    t[2] += 1
-            except (ValueError, KeyError, TypeError, IndexError):  # BadRecord is a ValueError
-                if line.isspace():
-                    continue
-                try:
-                    sink.add_mapping(loads(line))
-                except ValueError:
-                    sink.bad += 1
+        self.apply(fold(batch.data))
+
+    def apply(self, folded: Folded) -> None:
+        """Add the sums of `fold` to the book, and the lines it left over record by record."""
+        groups, tasks, other = folded
+        sink = self.sink
         book, minute = sink.book, sink.time.minute
         for (mkey, service, model, task_type), (ts, cost, n, tin, tout) in groups.items():
             try:
@@ -246,9 +184,23 @@ class JsonLines:
                 sink.records += n
             except BadRecord:
                 sink.bad += n
+        today: dict[str | None, int | None] = {}  # minute key -> its minute if today's, else None
         for (task_id, service, task_type), (ts, cost, n) in tasks.items():
-            with contextlib.suppress(BadRecord):
-                book.add_task(minute(ts, _cache_key(ts)), task_id, service, task_type, cost, n)
+            tkey = minute_key(ts)
+            m = today.get(tkey, -1)
+            if m == -1:
+                try:
+                    m = minute(ts, tkey)
+                except BadRecord:
+                    m = None
+                m = today[tkey] = m if m is not None and book.counts_tasks(m) else None
+            if m is not None:  # only today's records count toward runaway tasks
+                book.add_task(m, task_id, service, task_type, cost, n)
+        for line in other:
+            try:
+                sink.add_mapping(loads(line))
+            except ValueError:
+                sink.bad += 1
 
 
 class CsvLines:

@@ -221,6 +221,10 @@ class SpendBook:
         b[TIN] += tin
         b[TOUT] += tout
 
+    def counts_tasks(self, minute: int) -> bool:
+        """Whether records of this minute count toward runaway tasks (today's only)."""
+        return self._local(minute)[1] == self.task_day
+
     def add_task(self, minute: int, task_id: str, service: str, task_type: str, cost: float, calls: int) -> None:
         """Count `calls` records of one task (today's only) toward runaway detection."""
         if self._local(minute)[1] == self.task_day:
