@@ -11,6 +11,7 @@ from typing import Any
 
 from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, ServiceView
+from probes.ledger_budget import BudgetState
 from probes.model import Status
 from probes.sanitize import clean
 from probes.scheduler import Scheduler
@@ -37,12 +38,37 @@ def _round(value: float | None, digits: int) -> float | None:
 
 def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
     return {
-        "status": snap.worst().value,
+        "status": worst_of(snap).value,
         "services": [service_json(v) for v in snap.services],
         "alerts": [],
         "spend_today_usd": _round(snap.spend_today_usd, 6),
         "daily_budget_usd": snap.daily_budget_usd,
+        "budget": budget_json(snap.budget),
     }
+
+
+def budget_json(b: BudgetState | None) -> dict[str, Any] | None:
+    """The fleet's budgets: state, spend against each limit, burn rate and when the daily budget runs out."""
+    if b is None:
+        return None
+    return {
+        "status": b.status.value,
+        "reason": b.reason,
+        "daily_usd": b.daily_usd,
+        "monthly_usd": b.monthly_usd,
+        "today_usd": _round(b.today_usd, 6),
+        "month_usd": _round(b.month_usd, 6),
+        "burn_usd_per_h": _round(b.burn_usd_per_h, 6),
+        "exhausted_in_s": _round(b.exhausted_in_s, 0),
+    }
+
+
+def worst_of(snap: FleetSnapshot) -> Status:
+    """The exit status: the worst service, or the fleet budget when that is worse (a blown budget is CRIT)."""
+    worst = snap.worst() if snap.services else Status.UNKNOWN
+    if snap.budget is not None and snap.budget.status.rank > worst.rank:
+        worst = snap.budget.status
+    return worst
 
 
 def snapshot_table(snap: FleetSnapshot) -> str:
@@ -68,7 +94,9 @@ def snapshot_table(snap: FleetSnapshot) -> str:
     total = snap.spend_today_usd
     budget = f" of ${snap.daily_budget_usd:.2f}" if snap.daily_budget_usd else ""
     lines.append("")
-    lines.append(f"fleet: {snap.worst().value}; spend today: {'-' if total is None else f'${total:.2f}'}{budget}")
+    lines.append(f"fleet: {worst_of(snap).value}; spend today: {'-' if total is None else f'${total:.2f}'}{budget}")
+    if snap.budget is not None and snap.budget.reason:
+        lines.append(f"budget: {snap.budget.status.value}: {clean(snap.budget.reason, 200)}")
     return "\n".join(lines)
 
 
@@ -76,5 +104,4 @@ def run_check(cfg: FleetConfig, as_json: bool, settle_s: float = 2.0) -> tuple[s
     """Poll once (two scrapes `settle_s` apart so rates exist) and return the output and the exit code."""
     snap = asyncio.run(Scheduler(cfg).poll_once(settle_s))
     out = json.dumps(snapshot_json(snap), indent=2) if as_json else snapshot_table(snap)
-    worst = snap.worst() if snap.services else Status.UNKNOWN
-    return out, worst.exit_code
+    return out, worst_of(snap).exit_code

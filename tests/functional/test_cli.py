@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import pty
@@ -109,6 +110,24 @@ def test_check_refused_is_crit_and_hung_is_unknown(tmp_path: Path) -> None:
     assert out.returncode == 3
     assert "no answer within 0.5s" in json.loads(out.stdout)["services"][0]["reason"]
     assert elapsed < 10
+
+
+def test_check_reports_the_fleet_budget_and_a_blown_one_is_crit(tmp_path: Path) -> None:
+    ledger = tmp_path / "spend.jsonl"
+    now = dt.datetime.now().astimezone().isoformat()
+    rec = {"timestamp": now, "service": "solo", "model": "gpt-4o", "input_tokens": 10, "output_tokens": 5}
+    ledger.write_text("".join(json.dumps({**rec, "cost_usd": c}) + "\n" for c in (4.0, 4.5)))
+    with serve(b'{"status": "healthy"}', 200) as port:
+        cfg = one_service(tmp_path, f"http://127.0.0.1:{port}/health")
+        base = cfg.read_text()
+        for daily, code, status in ((100, 0, "OK"), (10, 1, "WARN"), (8, 2, "CRIT")):
+            cfg.write_text(f"budgets: {{daily_usd: {daily}}}\n{base}    ledger: {{path: '{ledger}'}}\n")
+            out = run_cli("check", "--config", str(cfg), "--json")
+            budget = json.loads(out.stdout)["budget"]
+            assert (out.returncode, budget["status"]) == (code, status), out.stdout + out.stderr
+            assert budget["today_usd"] == 8.5 and budget["daily_usd"] == daily
+        table = run_cli("check", "--config", str(cfg))
+    assert "budget: CRIT: daily budget 106% ($8.50 of $8.00)" in table.stdout
 
 
 def test_bad_config_exits_2_naming_file_key_and_line(tmp_path: Path) -> None:
