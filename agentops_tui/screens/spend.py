@@ -124,14 +124,6 @@ def group_cells(row: SpendRow, p: Palette, tier: bool = False) -> tuple[Text, ..
 class SpendScreen(Screen[None]):
     """Rebuilt from each fleet snapshot; `t` throttles the service of the highlighted runaway task."""
 
-    DEFAULT_CSS = """
-    SpendScreen #spend-head { height: 2; }
-    SpendScreen #hourly { height: 3; margin: 0 1; }
-    SpendScreen .title { height: 1; text-style: bold; margin-top: 1; }
-    SpendScreen DataTable { height: auto; max-height: 12; }
-    SpendScreen Horizontal { height: auto; }
-    SpendScreen Horizontal > VerticalScroll { height: auto; width: 1fr; }
-    """
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="spend.back"),
         Binding("t", "throttle", "Throttle runaway's service", id="spend.throttle"),
