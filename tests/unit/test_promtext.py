@@ -6,9 +6,10 @@ import math
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from probes.config import MetricsConfig
-from probes.promtext import derive, histogram_quantile, parse_exposition
+from probes.promtext import _label, derive, histogram_quantile, parse_exposition, samples
 
 CFG = MetricsConfig(url="http://x/metrics")
 BUCKETS = [0.5, 1, 2, 5, 10, 30, 60]
@@ -134,3 +135,43 @@ def test_custom_names_and_http_status_codes() -> None:
     )
     s = parse_exposition(text, cfg, at=0.0)
     assert s.requests == 100 and s.errors == 10
+
+
+def test_line_parser_agrees_with_prometheus_client_on_odd_label_values() -> None:
+    """The fast line parser reads what prometheus_client's own parser reads, escapes and all."""
+    reg = CollectorRegistry()
+    req = Counter("agent_requests_total", "r", ["model", "status"], registry=reg)
+    hist = Histogram("agent_request_duration_seconds", "d", ["model"], buckets=[0.5, 1, 2.5], registry=reg)
+    brk = Gauge("agent_circuit_breaker_state", "b", ["dependency"], registry=reg)
+    odd = ['a"b', "back\\slash", "new\nline", "br{ace}s", "com,ma", "sp ace", "ünï", ""]
+    for i, name in enumerate(odd):
+        req.labels(name, "error" if i % 2 else "success").inc(i + 0.5)
+        hist.labels(name).observe(i / 3)
+        brk.labels(name).set(i % 3)
+    text = generate_latest(reg).decode()
+    names = ("agent_requests", "agent_request_duration_seconds", "agent_circuit_breaker_state")
+    ours = [(n, {k: _label(body, k) for k in ("model", "status", "le", "dependency")}, v) for n, body, v in
+            samples(text, names)]  # fmt: skip
+    theirs = [
+        (s.name, {k: s.labels.get(k) for k in ("model", "status", "le", "dependency")}, s.value)
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+        if s.name.startswith(names) and not s.name.endswith("_created")
+    ]
+    ours = [o for o in ours if not o[0].endswith("_created")]
+    assert ours == theirs and len(ours) > 40
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'agent_requests_total{status="x" 1',  # unclosed brace
+        "agent_requests_total{status=x} 1",  # unquoted value
+        "agent_requests_total",  # no value
+        "agent_requests_total one",  # not a number
+        'agent_requests_total{status="a\nb"} 1',  # raw newline inside a value (the line is cut)
+    ],
+)
+def test_line_parser_rejects_broken_lines(line: str) -> None:
+    with pytest.raises(ValueError):
+        samples(line + "\n", ("agent_requests",))
