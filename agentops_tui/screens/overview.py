@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
 from agentops_tui.widgets.fleet_summary import FleetSummary
 from agentops_tui.widgets.service_table import ServiceTable
@@ -84,7 +84,7 @@ class OverviewScreen(Screen[None]):
         if self.app.snapshot is not None:
             self._refresh_side(self.app.snapshot)
 
-    @on(DataTable.RowHighlighted, "#services")
+    @on(ServiceTable.Highlighted)
     def _highlighted(self) -> None:
         if self.app.snapshot is not None:
             self._refresh_side(self.app.snapshot)

@@ -17,8 +17,15 @@ class FleetSummary(Static):
         self.palette = palette
         self.badges = badges
         self._last = ""
+        self._shown: tuple[FleetSnapshot, list[Status]] | None = None
+
+    def on_resize(self) -> None:
+        """Labels come and go with the width (compact below 100 columns)."""
+        if self._shown is not None:
+            self.show_fleet(*self._shown)
 
     def show_fleet(self, snap: FleetSnapshot, statuses: list[Status]) -> None:
+        self._shown = (snap, statuses)
         compact = 0 < self.size.width < 100
         text = summary_text(snap, self.palette, statuses, self.badges, compact=compact)
         key = text.plain + str(text.spans)

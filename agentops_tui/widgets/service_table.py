@@ -1,13 +1,23 @@
-"""The overview table: one row per service, updated cell by cell, filtered and sorted without re-creating rows."""
+"""The overview table: one row per service, drawn line by line from a cache of rendered rows.
+
+Textual's DataTable re-renders every visible row whenever any cell changes; on a dashboard where some value
+changes every poll, that was most of the app's CPU. Here each row is rendered once into a `Strip` when one of its
+cells changes, and only that row's line is repainted; sorting and filtering reorder names, never re-create rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from agentops_tui.presentation import COLUMNS, NARROW_BELOW, NARROW_DROP, Palette, row_cells
 from probes.fleet import FleetSnapshot, ServiceView, status_now
@@ -23,62 +33,81 @@ _SORT_KEYS: dict[str, Callable[[ServiceView, Status, int], object]] = {
     "errors": lambda v, st, i: (-(v.error_rate or -1.0), i),
     "spend": lambda v, st, i: (-(v.spend_today_usd or -1.0), i),
 }
+PAD = 1  # blank cells each side of a column
 
 
 def _cell_key(t: Text) -> tuple[str, str]:
     return t.plain, str(t.style)
 
 
-class ServiceTable(DataTable[Text]):
-    """Rows keyed by service name. Only views that changed (a new object from the poller) are re-rendered, and
-    only cells whose text or style changed are written."""
+class ServiceTable(ScrollView, can_focus=True):
+    """Rows keyed by service name; a sticky header line; a row cursor; marks for bulk actions."""
 
+    COMPONENT_CLASSES = {"service-table--header", "service-table--cursor"}
     BINDINGS = [
         Binding("enter", "open_detail", "Details", id="table.detail"),
-        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
     ]
 
     class OpenDetail(Message):
-        """Enter on a row: show that service's detail screen."""
+        """Enter (or a double click) on a row: show that service's detail screen."""
 
         def __init__(self, name: str) -> None:
             super().__init__()
             self.name = name
 
+    class Highlighted(Message):
+        """The cursor moved to another service (or the one under it changed place)."""
+
     def __init__(self, palette: Palette, clock: Callable[[], float], **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self.palette = palette
         self.clock = clock
         self.views: dict[str, ServiceView] = {}
         self.order: list[str] = []  # config order
+        self.rows: list[str] = []  # what is shown, in display order
         self.shown: dict[str, tuple[Status, str]] = {}  # effective status per visible row
         self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._texts: dict[str, tuple[Text, ...]] = {}
+        self._strips: dict[str, Strip] = {}
         self.filter_text = ""
         self.marked: set[str] = set()
         self.sort_by = "config"
+        self.cursor_row = 0
         self.layout_width = 0
         self.column_keys: tuple[str, ...] = ()
-        self._add_columns(120)
+        self._widths: tuple[int, ...] = ()
+        self._header: Strip | None = None
+        self._layout(120)
 
-    def _add_columns(self, width: int) -> None:
+    # layout
+    def _layout(self, width: int) -> None:
         """Fit the columns to the width: REASON takes the rest, CPU and MEM go on narrow terminals."""
         narrow = width < NARROW_BELOW
         cols = [c for c in COLUMNS if not (narrow and c[0] in NARROW_DROP)]
-        fixed = sum(w + 2 * self.cell_padding for key, _, w in cols if key != "reason")
+        fixed = sum(w + 2 * PAD for key, _, w in cols if key != "reason")
         self.layout_width = width
         self.column_keys = tuple(c[0] for c in cols)
-        for key, label, w in cols:
-            if key == "reason":
-                w = max(w, width - fixed - 2 * self.cell_padding - 1)
-            self.add_column(label, width=w, key=key)
+        self._widths = tuple(max(w, width - fixed - 2 * PAD) if key == "reason" else w for key, _, w in cols)
+        self._labels = tuple(label for _, label, _ in cols)
+        self._header = None
+        self._strips.clear()
 
     def on_resize(self) -> None:
         width = self.size.width
         if width and width != self.layout_width:
-            self.clear(columns=True)
-            self._add_columns(width)
+            self._layout(width)
             self._rebuild()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._header = None
+        self._strips.clear()
 
     # data in
     def show_fleet(self, snap: FleetSnapshot) -> None:
@@ -101,12 +130,12 @@ class ServiceTable(DataTable[Text]):
 
     def refresh_staleness(self) -> None:
         """Re-evaluate STALE for every row (the poller may be stuck; then no new views would ever arrive)."""
-        for name in list(self.cells):
+        for name in self.rows:
             v = self.views[name]
             if self.effective(v) != self.shown.get(name):
                 self._write_row(v)
 
-    # filtering and sorting
+    # filtering, sorting, marks, cursor
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
         self._rebuild()
@@ -125,19 +154,112 @@ class ServiceTable(DataTable[Text]):
         self._write_row(self.views[name])
         self.action_cursor_down()
 
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
     def selected_name(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key.value is not None else None
+        return self.rows[self.cursor_row] if 0 <= self.cursor_row < len(self.rows) else None
+
+    def get_row(self, name: str) -> tuple[Text, ...]:
+        """The cells of a shown row, in `column_keys` order."""
+        return self._texts[name]
+
+    def get_row_index(self, name: str) -> int:
+        return self.rows.index(name)
+
+    def move_cursor(self, row: int, animate: bool = False, scroll: bool = True) -> None:
+        """Put the cursor on `row` (clamped), repaint the two lines involved and keep it in view."""
+        row = max(0, min(row, len(self.rows) - 1)) if self.rows else 0
+        old, self.cursor_row = self.cursor_row, row
+        if old != row:
+            self._refresh_row(old)
+            self._refresh_row(row)
+            self.post_message(self.Highlighted())
+        if scroll:
+            top = round(self.scroll_y)
+            visible = max(1, self.size.height - 1)
+            if row < top:
+                self.scroll_to(y=row, animate=animate)
+            elif row >= top + visible:
+                self.scroll_to(y=row - visible + 1, animate=animate)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - max(1, self.size.height - 2))
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.rows) - 1)
 
     def action_open_detail(self) -> None:
         name = self.selected_name()
         if name is not None:
             self.post_message(self.OpenDetail(name))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if 0 <= row < len(self.rows):
+            self.move_cursor(row)
+            if event.chain >= 2:
+                self.action_open_detail()
+
+    # drawing
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            if self._header is None:
+                style = self.get_component_rich_style("service-table--header")
+                header = self._strip(tuple(Text(label) for label in self._labels))
+                self._header = header.apply_style(self.rich_style + style)
+            return self._header
+        row = round(self.scroll_y) + y - 1
+        if not 0 <= row < len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        name = self.rows[row]
+        strip = self._strips.get(name)
+        if strip is None:
+            strip = self._strips[name] = self._strip(self._texts[name]).apply_style(self.rich_style)
+        if row == self.cursor_row:
+            cursor = self.get_component_rich_style("service-table--cursor")
+            over = Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)  # cell colours stay
+            return Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
+        return strip
+
+    def _strip(self, cells: tuple[Text, ...]) -> Strip:
+        """One line of cells, each cut or padded to its column's width (segments per cell, as a terminal lays them
+        out cell by cell)."""
+        console = self.app.console
+        pad = Segment(" " * PAD)
+        segments: list[Segment] = []
+        for cell, w in zip(cells, self._widths, strict=True):
+            cell = cell.copy()
+            cell.truncate(w, overflow="ellipsis", pad=True)
+            segments.append(pad)
+            if cell.style:  # Text.render leaves a cell's base style to its caller
+                segments.extend(Segment.apply_style(cell.render(console), console.get_style(cell.style)))
+            else:
+                segments.extend(cell.render(console))
+            segments.append(pad)
+        return Strip(segments).adjust_cell_length(self.size.width or self.layout_width, Style())
+
+    def _refresh_row(self, row: int) -> None:
+        y = row - round(self.scroll_y) + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
 
     # internals
     def effective(self, v: ServiceView) -> tuple[Status, str]:
@@ -166,39 +288,49 @@ class ServiceTable(DataTable[Text]):
         return row_cells(v, self.palette, st, reason, self.column_keys, marked=v.name in self.marked)
 
     def _write_row(self, v: ServiceView) -> None:
+        """Re-render a row only when the text or style of one of its cells changed."""
         cells = self._row_cells(v)
         keys = tuple(_cell_key(c) for c in cells)
-        old = self.cells.get(v.name)
-        if old == keys:
+        if self.cells.get(v.name) == keys:
             return
-        for i, col in enumerate(self.column_keys):
-            if old is None or old[i] != keys[i]:
-                self.update_cell(v.name, col, cells[i], update_width=False)
         self.cells[v.name] = keys
+        self._texts[v.name] = cells
+        self._strips.pop(v.name, None)
+        if v.name in self.rows:
+            self._refresh_row(self.rows.index(v.name))
 
     def _rebuild(self) -> None:
         selected = self.selected_name()
-        self.clear()
         self.cells.clear()
         self.shown.clear()
-        for name in self._visible_names():
+        self._texts.clear()
+        self._strips.clear()
+        self.rows = self._visible_names()
+        for name in self.rows:
             cells = self._row_cells(self.views[name])
-            self.add_row(*cells, key=name)
             self.cells[name] = tuple(_cell_key(c) for c in cells)
+            self._texts[name] = cells
+        self.virtual_size = Size(self.layout_width, len(self.rows) + 1)
         self._restore_cursor(selected)
+        self.refresh()
 
     def _resort(self, force: bool = False) -> None:
         if self.sort_by == "config" and not force:
             return
         wanted = [n for n in self._ordered() if n in self.cells]
-        current = [str(r.key.value) for r in self.ordered_rows]
-        if wanted == current:
+        if wanted == self.rows:
             return
         selected = self.selected_name()
-        rank = {n: i for i, n in enumerate(wanted)}
-        self.sort("name", key=lambda cell: rank.get(cell.plain, len(rank)))
+        self.rows = wanted
         self._restore_cursor(selected)
+        self.refresh()
 
     def _restore_cursor(self, name: str | None) -> None:
         if name is not None and name in self.cells:
-            self.move_cursor(row=self.get_row_index(name), animate=False)
+            row = self.rows.index(name)
+            if row != self.cursor_row:
+                self.cursor_row = row
+                self.post_message(self.Highlighted())
+            self.move_cursor(row, scroll=True)
+        elif self.cursor_row >= len(self.rows):
+            self.move_cursor(len(self.rows) - 1)

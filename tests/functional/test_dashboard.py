@@ -44,9 +44,12 @@ async def test_scheduled_error_burst_turns_writer_warn_or_crit(demo_fleet: DemoF
         table = app.screen.query_one(ServiceTable)
         await pilot.pause(max(0.0, start - time.time()))
         bad = {Status.WARN, Status.CRIT}
-        assert await wait_until(pilot, lambda: row_status(table, "writer") in bad, end - time.time() + 2)
-        reason = row_text(table, "writer")["reason"]
-        assert "error rate" in reason or "unhealthy" in reason
+
+        def burst_shown() -> bool:  # a slow call on a busy machine may also warn on p95: wait for the burst itself
+            reason = row_text(table, "writer")["reason"]
+            return row_status(table, "writer") in bad and ("error rate" in reason or "unhealthy" in reason)
+
+        assert await wait_until(pilot, burst_shown, end - time.time() + 2), row_text(table, "writer")
 
 
 async def test_filter_narrows_rows_and_escape_restores(demo_config: FleetConfig) -> None:
@@ -70,7 +73,7 @@ async def test_sort_enter_detail_and_back(demo_config: FleetConfig) -> None:
         await pilot.press("s", "s")  # config -> status -> name
         await pilot.pause(0.2)
         assert table.sort_by == "name"
-        ordered = [str(r.key.value) for r in table.ordered_rows]
+        ordered = list(table.rows)
         assert ordered == sorted(table.cells)
         assert table.cursor_row == ordered.index("planner")  # the selection follows its service
         await pilot.press("down", "enter")
