@@ -9,6 +9,9 @@ from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, FleetState
 from probes.runner import PollerThread
 
+FIRST_FRAME_S = 0.25
+"""The poller starts this long after the app: the first frame is painted without it."""
+
 
 class FleetSource(Protocol):
     def start(self, publish: Callable[[FleetSnapshot], None]) -> None: ...
@@ -25,7 +28,7 @@ class LiveSource:
 
     def start(self, publish: Callable[[FleetSnapshot], None]) -> None:
         publish(FleetState(self.cfg).snapshot())  # rows appear at once, as "no data yet"
-        self._poller = PollerThread(self.cfg, publish)
+        self._poller = PollerThread(self.cfg, publish, start_delay=FIRST_FRAME_S)
         self._poller.start()
 
     def stop(self) -> None:

@@ -19,11 +19,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
-from probes.http import classify
 from probes.sanitize import clean
 
 MAX_OUTPUT = 64 * 1024  # bytes kept of a response body, or of a command's stdout and stderr
@@ -136,6 +133,10 @@ class HttpExecutor:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         content = json.dumps(throttle_body(request)).encode()
+        import httpx  # imported when an action first runs, not while the dashboard starts
+
+        from probes.http import classify
+
         try:
             status, raw = await asyncio.wait_for(
                 self._send(endpoint.method, self._url(endpoint), content, headers), self.timeout_s
@@ -159,6 +160,8 @@ class HttpExecutor:
 
     async def _send(self, method: str, url: str, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         """One request; reads at most MAX_OUTPUT bytes of the answer (the rest is dropped, not an error)."""
+        import httpx
+
         timeout = httpx.Timeout(self.timeout_s)
         # No proxies from the environment and no redirects: a control call goes exactly where the config says.
         async with (

@@ -1,0 +1,283 @@
+"""One command, one table: agentops-tui next to glances and btop on this machine, measured in the same run.
+
+Rows (figures, not assertions; measured from outside the process with tmux and /proc after a warm-up):
+- CPU % of one core and RSS of agentops-tui at 2 s refresh on the demo fleet with 50 and 200 services, and of
+  glances (`glances -t 2`) and btop (update_ms 2000) in the same tmux size, each the median of `--runs` windows;
+- one full poll cycle of 500 HTTP health endpoints that each answer after 50 ms (median of 5 cycles);
+- key press to repaint (p50/p95) at 200 services: `j` sent through tmux until the selected service's name shows;
+- start to first painted frame (the table header on screen), median of 3;
+- the ledger benchmark's 1,000,000-record load (benchmarks/ledger_load.py).
+
+    python benchmarks/compare.py [--seconds 60] [--runs 3] [--warmup 10] [--glances PATH] [--skip-ledger]
+
+glances is looked for on PATH, then in benchmarks/.peers/bin (`python -m venv benchmarks/.peers &&
+benchmarks/.peers/bin/pip install glances`); btop comes from `apt-get install btop`. A missing peer is a row
+that says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from dashboard_cpu import cpu_seconds, rss_mb, start_fleet  # noqa: E402
+
+SIZE = (120, 40)
+Row = tuple[str, str, str]
+
+
+class Tmux:
+    """One detached tmux session running one program; `pid` is that program (started with exec)."""
+
+    def __init__(self, command: str, env: dict[str, str] | None = None) -> None:
+        self.name = f"agentops-compare-{os.getpid()}-{time.monotonic_ns()}"
+        envs = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), *envs,
+             f"exec {command}"],
+            check=True,
+        )  # fmt: skip
+        self.pid = int(subprocess.check_output(["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"]).split()[0])
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
+
+
+def cpu_window(pid: int, seconds: float) -> tuple[float, float, float]:
+    """(CPU % of one core, mean RSS MB, max RSS MB) of `pid` and its threads over `seconds`."""
+    c0, t0 = cpu_seconds(pid), time.monotonic()
+    samples = []
+    while time.monotonic() - t0 < seconds:
+        time.sleep(1.0)
+        samples.append(rss_mb(pid))
+    return 100.0 * (cpu_seconds(pid) - c0) / (time.monotonic() - t0), statistics.mean(samples), max(samples)
+
+
+def program_row(label: str, command: str, args: argparse.Namespace, env: dict[str, str] | None = None) -> Row:
+    """Median CPU and RSS of a program over `runs` windows, each in a fresh tmux session."""
+    runs = []
+    for _ in range(args.runs):
+        tm = Tmux(command, env)
+        try:
+            time.sleep(args.warmup)
+            runs.append(cpu_window(tm.pid, args.seconds))
+        finally:
+            tm.close()
+    cpu = statistics.median(r[0] for r in runs)
+    return (
+        label,
+        f"{cpu:.2f}% CPU",
+        f"RSS {statistics.median(r[1] for r in runs):.1f} / {max(r[2] for r in runs):.1f} MB",
+    )
+
+
+def dashboard_exe() -> str:
+    exe = shutil.which("agentops-tui") or str(Path(sys.executable).parent / "agentops-tui")
+    return exe if os.path.exists(exe) else f"{sys.executable} -m agentops_tui.cli"
+
+
+def wait_screen(tm: Tmux, ok: Callable[[str], bool], timeout: float, step: float = 0.002) -> float | None:
+    """Seconds until the captured screen satisfies `ok`, or None."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if ok(tm.screen()):
+            return time.perf_counter() - t0
+        time.sleep(step)
+    return None
+
+
+def first_frame(cfg: Path) -> float | None:
+    """Start to the table header on screen (median of 3 starts)."""
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        tm = Tmux(f"{dashboard_exe()} --config {cfg}")
+        try:
+            got = wait_screen(tm, lambda s: "STATUS" in s and "SERVICE" in s, 20.0)
+            if got is not None:
+                times.append(time.perf_counter() - t0)
+        finally:
+            tm.close()
+    return statistics.median(times) if times else None
+
+
+def key_to_repaint(cfg: Path, names: list[str], presses: int = 40) -> list[float]:
+    """Press `j` and time until the trend panel names the next service (the selection really moved)."""
+    tm = Tmux(f"{dashboard_exe()} --config {cfg}")
+    out = []
+    try:
+        time.sleep(8)  # warm: probes running, first snapshots in
+        for i in range(1, min(presses, len(names) - 1) + 1):
+            want = f" {names[i]}  "
+            t0 = time.perf_counter()
+            tm.keys("j")
+            got = wait_screen(tm, lambda s, w=want: w in "\n".join(s.splitlines()[-7:]), 3.0)  # type: ignore[misc]
+            if got is not None:
+                out.append(time.perf_counter() - t0)
+            time.sleep(0.2)
+    finally:
+        tm.close()
+    return out
+
+
+SLOW_SERVER = """
+import asyncio, sys
+async def handle(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\\r\\n\\r\\n")
+            await asyncio.sleep(0.05)
+            body = b'{"status": "ok"}'
+            head = b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n"
+            writer.write(head + b"Content-Length: %d\\r\\n\\r\\n%s" % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+async def main():
+    srv = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+    print(srv.sockets[0].getsockname()[1], flush=True)
+    await srv.serve_forever()
+asyncio.run(main())
+"""
+
+
+def poll_cycle(endpoints: int = 500, cycles: int = 5, concurrency: int = 100) -> tuple[float, float, int]:
+    """(median, max) seconds of one full poll of `endpoints` health URLs answering after 50 ms; and how many OK."""
+    from probes.configload import parse_config
+    from probes.http import make_client
+    from probes.scheduler import Scheduler, build_probes
+
+    server = subprocess.Popen([sys.executable, "-c", SLOW_SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        services = "".join(
+            f"  - name: ep{i:03d}\n    health: {{url: 'http://127.0.0.1:{port}/health/{i}', timeout: 1.5}}\n"
+            for i in range(endpoints)
+        )
+        cfg, _ = parse_config(f"refresh_interval: 2\nconcurrency: {concurrency}\nservices:\n{services}", "<bench>")
+
+        async def run() -> tuple[list[float], int]:
+            sched = Scheduler(cfg)
+            client = make_client(cfg.concurrency)
+            probes = build_probes(cfg, client)
+            times = []
+            try:
+                for i in range(cycles + 1):
+                    t0 = time.perf_counter()
+                    await asyncio.gather(*(sched.poll(p) for p in probes))
+                    if i:  # the first cycle opens the connections
+                        times.append(time.perf_counter() - t0)
+            finally:
+                await client.close()
+            ok = sum(1 for v in sched.state.snapshot().services if v.status.value == "OK")
+            return times, ok
+
+        times, ok = asyncio.run(run())
+        return statistics.median(times), max(times), ok
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+def ledger_row() -> Row:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ledger_load.py"), "--records", "1000000"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    big = [json.loads(line) for line in out.splitlines() if line.startswith("{")][-1]
+    return (
+        "ledger: 1,000,000-record JSONL",
+        f"load {big['load_s']:.2f} s",
+        f"1k append {big['append_ms_median']:.1f} ms; RSS {big['peak_rss_mb']:.0f} MB",
+    )
+
+
+def peer_glances(args: argparse.Namespace) -> str | None:
+    for cand in (args.glances, shutil.which("glances"), str(ROOT / "benchmarks" / ".peers" / "bin" / "glances")):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=60.0, help="CPU window per run")
+    ap.add_argument("--runs", type=int, default=3, help="windows per program; the median is reported")
+    ap.add_argument("--warmup", type=float, default=10.0)
+    ap.add_argument("--glances", help="path of the glances executable")
+    ap.add_argument("--skip-ledger", action="store_true")
+    args = ap.parse_args()
+    if not shutil.which("tmux"):
+        raise SystemExit("tmux is needed (apt-get install tmux)")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="agentops-compare-") as tmp:
+        for n in (50, 200):
+            (Path(tmp) / str(n)).mkdir()
+            fleet, cfg = start_fleet(Path(tmp) / str(n), n - 1, 2.0)  # n - 1 agents plus the model proxy
+            try:
+                rows.append(program_row(f"agentops-tui, {n} services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
+                if n == 50:
+                    ff = first_frame(cfg)
+                    rows.append(("agentops-tui start to first frame", "-" if ff is None else f"{ff:.2f} s", "50 svc"))
+                if n == 200:
+                    from probes.configload import load_config
+
+                    names = [s.name for s in load_config(cfg)[0].services]
+                    lat = key_to_repaint(cfg, names)
+                    if lat:
+                        q = statistics.quantiles(lat, n=20)
+                        rows.append(("key to repaint, 200 services", f"p50 {statistics.median(lat) * 1000:.0f} ms",
+                                     f"p95 {q[18] * 1000:.0f} ms ({len(lat)} presses)"))  # fmt: skip
+            finally:
+                os.killpg(fleet.pid, signal.SIGTERM)
+                fleet.wait(15)
+        glances = peer_glances(args)
+        if glances:
+            rows.append(program_row("glances -t 2", f"{glances} -t 2", args))
+        else:
+            rows.append(("glances -t 2", "not installed", "see --help"))
+        if shutil.which("btop"):
+            conf = Path(tmp) / "btop-config" / "btop"
+            conf.mkdir(parents=True)
+            (conf / "btop.conf").write_text("update_ms = 2000\n")
+            rows.append(program_row("btop (update_ms 2000)", "btop", args, {"XDG_CONFIG_HOME": str(conf.parent)}))
+        else:
+            rows.append(("btop", "not installed", "apt-get install btop"))
+    med, worst, ok = poll_cycle()
+    rows.append(
+        ("poll cycle, 500 endpoints x 50 ms", f"{med:.3f} s median", f"max {worst:.3f} s; {ok}/500 OK; 100 at once")
+    )
+    if not args.skip_ledger:
+        rows.append(ledger_row())
+    print(f"\n{os.cpu_count()} CPUs, python {sys.version.split()[0]}, {args.runs} x {args.seconds:g} s windows\n")
+    print(f"| {'what':<40} | {'figure':<18} | {'also':<36} |")
+    print(f"|{'-' * 42}|{'-' * 20}|{'-' * 38}|")
+    for what, fig, also in rows:
+        print(f"| {what:<40} | {fig:<18} | {also:<36} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
