@@ -83,6 +83,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self.column_keys: tuple[str, ...] = ()
         self._widths: tuple[int, ...] = ()
         self._header: Strip | None = None
+        self._styles: tuple[Style, Style] | None = None
         self._layout(120)
 
     # layout
@@ -107,7 +108,15 @@ class ServiceTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._header = None
+        self._styles = None
         self._strips.clear()
+
+    def _row_styles(self) -> tuple[Style, Style]:
+        """(base, cursor overlay): looking a style up walks the DOM, so it is done once per theme or focus change."""
+        if self._styles is None:
+            cursor = self.get_component_rich_style("service-table--cursor")
+            self._styles = (self.rich_style, Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse))
+        return self._styles
 
     # data in
     def show_fleet(self, snap: FleetSnapshot) -> None:
@@ -226,16 +235,15 @@ class ServiceTable(ScrollView, can_focus=True):
                 header = self._strip(tuple(Text(label) for label in self._labels))
                 self._header = header.apply_style(self.rich_style + style)
             return self._header
+        base, over = self._row_styles()
         row = round(self.scroll_y) + y - 1
         if not 0 <= row < len(self.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         name = self.rows[row]
         strip = self._strips.get(name)
         if strip is None:
-            strip = self._strips[name] = self._strip(self._texts[name]).apply_style(self.rich_style)
-        if row == self.cursor_row:
-            cursor = self.get_component_rich_style("service-table--cursor")
-            over = Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)  # cell colours stay
+            strip = self._strips[name] = self._strip(self._texts[name]).apply_style(base)
+        if row == self.cursor_row:  # the cursor's background over the cells' own colours
             return Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
         return strip
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from agentops_tui.presentation import Palette, fmt_money, fmt_rate, fmt_seconds, status_cell
+from agentops_tui.widgets.spark import Spark
 from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
 from probes.sanitize import clean
@@ -30,7 +31,7 @@ class SparkPanel(Vertical):
             for key, _, _ in _SERIES:
                 with Vertical(classes="spark-box"):
                     yield Static("", id=f"spark-label-{key}", classes="spark-label")
-                    yield Sparkline([], id=f"spark-{key}")
+                    yield Spark(id=f"spark-{key}")
 
     def show(self, view: ServiceView | None, status: tuple[Status, str] | None) -> None:
         if view is self._view and status == self._status:
@@ -55,4 +56,4 @@ class SparkPanel(Vertical):
             suffix = " today" if key == "spend" else ""
             self.query_one(f"#spark-label-{key}", Static).update(Text(f"{label}  {value}{suffix}"), layout=False)
             # Zeros in front: the scale starts at 0 and a young series grows in from the right, as in btop.
-            self.query_one(f"#spark-{key}", Sparkline).data = [0.0] * (HISTORY - len(data)) + list(data)
+            self.query_one(f"#spark-{key}", Spark).data = [0.0] * (HISTORY - len(data)) + list(data)
