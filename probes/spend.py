@@ -110,6 +110,27 @@ def tier_of(usd: float, tokens: int) -> str:
     return "premium" if per_m >= 5 else "standard" if per_m >= 1 else "economy"
 
 
+class _HourPart:
+    """One hour's buckets summed by service, model and task type: what summary() needs of a closed hour."""
+
+    __slots__ = ("rows", "svc_usd", "total", "usd")
+
+    def __init__(self, buckets: dict[Key, list[float]]) -> None:
+        self.rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}}
+        self.svc_usd: dict[str, float] = {}
+        self.total = [0.0] * 6
+        for (_hour, svc, model, ttype), b in buckets.items():
+            usd = b[REP] + b[COMP]
+            self.svc_usd[svc] = self.svc_usd.get(svc, 0.0) + usd
+            for dim, name in (("service", svc), ("model", model), ("task_type", ttype)):
+                acc = self.rows[dim].setdefault(name, [0.0] * 6)
+                for i in range(6):
+                    acc[i] += b[i]
+            for i in range(6):
+                self.total[i] += b[i]
+        self.usd = self.total[REP] + self.total[COMP]
+
+
 class SpendBook:
     """Mutable aggregates of one ledger (poller thread only); `summary()` hands out a frozen view."""
 
@@ -117,6 +138,9 @@ class SpendBook:
         self.prices = prices or PriceBook()
         self.clock = clock
         self.hours: dict[Key, list[float]] = {}
+        self._by_hour: dict[int, dict[Key, list[float]]] = {}  # the same buckets, by hour
+        self._parts: dict[int, _HourPart] = {}  # each hour's sums, kept until a record lands in that hour
+        self._dirty: set[int] = set()
         self.days: dict[Key, list[float]] = {}
         self.tasks: dict[str, _Task] = {}  # today only
         self.task_day = 0
@@ -173,9 +197,8 @@ class SpendBook:
             key = (hour, service, model, task_type)
             b = self.hours.get(key)
             if b is None:
-                b = self.hours[key] = [0.0, 0.0, 0, 0, 0, 0]
-                if hour > self._hour_floor + HOUR_KEEP_S + 3600:
-                    self._roll(self.clock())
+                b = self._new_hour_bucket(key)
+            self._dirty.add(hour)
         else:
             key = (day, service, model, task_type)
             b = self.days.get(key)
@@ -195,6 +218,13 @@ class SpendBook:
         if task_id and day == self.task_day:
             self._task(task_id, service, task_type, cost or 0.0, 1)
 
+    def _new_hour_bucket(self, key: Key) -> list[float]:
+        b = self.hours[key] = [0.0, 0.0, 0, 0, 0, 0]
+        self._by_hour.setdefault(key[0], {})[key] = b
+        if key[0] > self._hour_floor + HOUR_KEEP_S + 3600:
+            self._roll(self.clock())
+        return b
+
     def add_group(
         self, minute: int, service: str, model: str, task_type: str, cost: float, calls: int, tin: int, tout: int
     ) -> None:
@@ -211,9 +241,8 @@ class SpendBook:
         if hour >= self._hour_floor:
             b = self.hours.get((hour, key_s, key_m, key_t))
             if b is None:
-                b = self.hours[(hour, key_s, key_m, key_t)] = [0.0, 0.0, 0, 0, 0, 0]
-                if hour > self._hour_floor + HOUR_KEEP_S + 3600:
-                    self._roll(self.clock())
+                b = self._new_hour_bucket((hour, key_s, key_m, key_t))
+            self._dirty.add(hour)
         else:
             b = self.days.setdefault((day, key_s, key_m, key_t), [0.0, 0.0, 0, 0, 0, 0])
         b[REP] += cost
@@ -247,6 +276,10 @@ class SpendBook:
         self._day_floor = today - DAY_KEEP
         floor = int(now) - HOUR_KEEP_S
         self._hour_floor = floor - floor % 3600
+        for hour in [h for h in self._by_hour if h < self._hour_floor]:
+            del self._by_hour[hour]
+            self._parts.pop(hour, None)
+            self._dirty.discard(hour)
         for key in [k for k in self.hours if k[0] < self._hour_floor]:
             b = self.hours.pop(key)
             day = self._day_of_hour.get(key[0]) or dt.date.fromtimestamp(key[0]).toordinal()
@@ -277,24 +310,26 @@ class SpendBook:
         burn: dict[str, float] = {}
         hourly = [0.0] * 24
         total = [0.0] * 6
-        for (hour, svc, model, ttype), b in self.hours.items():
+        for hour, part in self._hour_parts().items():
             day = self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()
-            usd = b[REP] + b[COMP]
             if day == today:
-                hourly[min(23, int((hour - midnight) // 3600))] += usd
-                for dim, name in (("service", svc), ("model", model), ("task_type", ttype)):
-                    acc = rows[dim].setdefault(name, [0.0] * 6)
-                    for i in range(6):
-                        acc[i] += b[i]
+                hourly[min(23, int((hour - midnight) // 3600))] += part.usd
+                for dim, names in part.rows.items():
+                    into = rows[dim]
+                    for name, vals in names.items():
+                        acc = into.setdefault(name, [0.0] * 6)
+                        for i in range(6):
+                            acc[i] += vals[i]
                 for i in range(6):
-                    total[i] += b[i]
+                    total[i] += part.total[i]
             else:
-                days = per_day.setdefault(svc, {})
-                days[day] = days.get(day, 0.0) + usd
-            if hour == hour_now:
-                burn[svc] = burn.get(svc, 0.0) + usd
-            elif hour == hour_now - 3600:
-                burn[svc] = burn.get(svc, 0.0) + usd * (1 - into_hour)
+                for svc, usd in part.svc_usd.items():
+                    days = per_day.setdefault(svc, {})
+                    days[day] = days.get(day, 0.0) + usd
+            share = 1.0 if hour == hour_now else (1 - into_hour) if hour == hour_now - 3600 else 0.0
+            if share:
+                for svc, usd in part.svc_usd.items():
+                    burn[svc] = burn.get(svc, 0.0) + usd * share
         for (day, svc, _model, _ttype), b in self.days.items():
             days = per_day.setdefault(svc, {})
             days[day] = days.get(day, 0.0) + b[REP] + b[COMP]
@@ -334,6 +369,15 @@ class SpendBook:
             tiers=_by_usd([_row(n, acc) for n, acc in tiers.items()]),
             runaways=self._runaways(),
         )
+
+    def _hour_parts(self) -> dict[int, _HourPart]:
+        """Each kept hour's sums; only hours that took records since the last call are summed again."""
+        for hour in self._dirty | (self._by_hour.keys() - self._parts.keys()):
+            buckets = self._by_hour.get(hour)
+            if buckets is not None:
+                self._parts[hour] = _HourPart(buckets)
+        self._dirty.clear()
+        return self._parts
 
     def _runaways(self, limit: int = 10) -> tuple[Runaway, ...]:
         by_type: dict[str, list[_Task]] = {}
