@@ -81,7 +81,7 @@ class FoldPool:
     def start(cls) -> FoldPool | None:
         """A pool, or None on a single core or where a process cannot be started."""
         n = min(MAX_WORKERS, (os.cpu_count() or 1) - 1)
-        if n < 1:
+        if n < 1 or getattr(sys, "frozen", False):  # a frozen app's executable is not a Python to run -m with
             return None
         try:
             return cls([FoldWorker() for _ in range(n)])
