@@ -6,7 +6,7 @@ Loaded from YAML with the line of every key kept, so an error can say `config.ya
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 
@@ -180,14 +180,80 @@ class LaunchdConfig:
 
 @dataclass(frozen=True)
 class PrometheusConfig:
-    """A Prometheus server queried with PromQL (collected by the Prometheus backend)."""
+    """A Prometheus server queried with PromQL: one query per metric family for every service it serves."""
 
-    url: str
-    """Base URL, e.g. http://127.0.0.1:9090."""
+    url: str | None = None
+    """Base URL, e.g. http://127.0.0.1:9090. In a service's block it may be left out to use the fleet's server."""
     selector: str = ""
-    """Label selector added to every query, e.g. job="planner"."""
+    """Label matchers added to every query, e.g. env="prod" (without braces)."""
+    label: str = "job"
+    """The label whose value names the service; queries aggregate `by (label)`."""
+    value: str | None = None
+    """In a service's block: the value of `label` that is this service; default the service's name."""
+    window: str = "5m"
+    """Range of rate() in every query (a PromQL duration); the guide's 5m."""
+    interval: float | None = None
+    """Seconds between polls of the server; defaults to the fleet's refresh_interval."""
+    timeout: float | None = None
+    """Seconds before a poll fails (sent to Prometheus as `timeout=` too); default half the interval."""
     token_env: str | None = None
     """Environment variable holding a bearer token."""
+    basic_user: str | None = None
+    """User name for HTTP basic auth (with basic_password_env)."""
+    basic_password_env: str | None = None
+    """Environment variable holding the basic-auth password."""
+    names: MetricNames = field(default_factory=MetricNames)
+    """Metric names, when the services do not use the defaults."""
+    status_label: str = "status"
+    """Label of the requests counter that says success or failure."""
+    error_statuses: list[str] = field(default_factory=lambda: ["error", "failure", "failed"])
+    """Values of status_label that count as errors (HTTP codes 5xx always do)."""
+    breaker_label: str = "dependency"
+    """Label of the breaker gauge naming the dependency."""
+    alerts: bool = True
+    """Also read the server's pending and firing alerts (/api/v1/alerts) and show them on their services."""
+    sparkline_s: float = 600.0
+    """Seconds of history fetched with query_range for the sparklines (at most 120 points)."""
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One built-in alert rule; unset keys fall back to the service's, then the fleet's, then the default."""
+
+    enabled: bool | None = None
+    """false turns the rule off."""
+    threshold: float | None = None
+    """The value above which the condition holds (the rule's unit: seconds, share, ratio)."""
+    for_s: float | None = None
+    """Seconds the condition must hold before pending turns firing (Prometheus `for:`)."""
+    window_s: float | None = None
+    """Average the value over this many seconds before comparing (0: the latest value)."""
+    severity: Literal["warning", "critical"] | None = None
+    """warning makes the service WARN while the alert fires, critical makes it CRIT."""
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Built-in alert rules (the deployment guide's) and what a firing alert does."""
+
+    bell: bool | None = None
+    """Ring the terminal bell when an alert starts firing (default true; fleet-wide only)."""
+    latency_p95: AlertRule = field(default_factory=AlertRule)
+    """p95 request latency above threshold seconds (default 10 s, for 2 m)."""
+    error_rate: AlertRule = field(default_factory=AlertRule)
+    """Share of failed requests, averaged over window_s (default 5 m), above threshold (5%) for for_s (2 m)."""
+    tokens_per_request: AlertRule = field(default_factory=AlertRule)
+    """Tokens per request above threshold (2) times the service's own average of the last 24 h, for 5 m."""
+    memory: AlertRule = field(default_factory=AlertRule)
+    """Memory above threshold (0.8) of its limit, for 5 m; only where a backend reports a limit."""
+    model_latency: AlertRule = field(default_factory=AlertRule)
+    """Model API latency (a health check's latency_ms) above threshold seconds (5 s), for 2 m."""
+    cost_hourly: AlertRule = field(default_factory=AlertRule)
+    """USD per hour above threshold (2) times the hourly budget (daily budget / 24), for 5 m."""
+    breaker_open: AlertRule = field(default_factory=AlertRule)
+    """Any circuit breaker open (fires at once by default)."""
+    health_unreachable: AlertRule = field(default_factory=AlertRule)
+    """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +355,8 @@ class ServiceConfig:
     """Per-service thresholds; default the fleet's."""
     budgets: BudgetConfig | None = None
     """This service's own daily/monthly spend budgets; over them its row turns WARN or CRIT with the reason."""
+    alerts: AlertsConfig | None = None
+    """This service's alert rules; each key set here wins over the fleet's."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +381,10 @@ class FleetConfig:
     """Fleet-wide spend budgets (the header's budget bar); budgets.daily_usd wins over daily_budget_usd."""
     actions: ActionsConfig = field(default_factory=ActionsConfig)
     """The action safety layer: bulk cap, storm guard, timeouts, audit journal."""
+    prometheus: PrometheusConfig | None = None
+    """A Prometheus server that serves every service (one query per metric family for the whole fleet)."""
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    """Fleet-wide built-in alert rules and the bell."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Key rebinding by binding id, e.g. {"overview.sort": "o", "app.quit": "ctrl+q"} (see the README)."""
     source: str = "<memory>"
@@ -321,6 +393,15 @@ class FleetConfig:
     def interval_of(self, value: float | None) -> float:
         """The poll interval for a source, falling back to the fleet's."""
         return value if value is not None else self.refresh_interval
+
+    def prometheus_of(self, service: ServiceConfig) -> PrometheusConfig | None:
+        """The Prometheus server a service's data comes from: its own block (url or not), else the fleet's."""
+        own = service.prometheus
+        if own is None:
+            return self.prometheus
+        if own.url is None and self.prometheus is not None:
+            return replace(self.prometheus, value=own.value)
+        return own
 
     def thresholds_of(self, service: ServiceConfig) -> Thresholds:
         """The thresholds that apply to a service."""

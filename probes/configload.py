@@ -21,7 +21,7 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from probes.config import FleetConfig, ServiceConfig, timeout_for
+from probes.config import FleetConfig, PrometheusConfig, ServiceConfig, timeout_for
 
 CONFIG_ENV = "AGENTOPS_TUI_CONFIG"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -190,6 +190,8 @@ def _check_semantics(conv: _Converter, cfg: FleetConfig, root: yaml.MappingNode)
         conv.problems.append(ConfigProblem("concurrency", lines.of("concurrency"), "must be >= 1"))
     if not cfg.services:
         conv.problems.append(ConfigProblem("services", lines.of("services"), "at least one service is needed"))
+    if cfg.prometheus is not None:
+        _check_prometheus(conv, cfg, cfg.prometheus, "prometheus", lines, fleet=True)
     seen: dict[str, int] = {}
     for i, svc in enumerate(cfg.services):
         base = f"services[{i}]"
@@ -247,8 +249,38 @@ def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base:
                 "must start with http:// or https://",
             )
         )
+    if svc.prometheus is not None:
+        _check_prometheus(conv, cfg, svc.prometheus, f"{base}.prometheus", lines, fleet=False)
     if svc.process is not None and svc.process.pid is None and svc.process.pidfile is None:
         conv.problems.append(ConfigProblem(f"{base}.process", lines.of(f"{base}.process"), "needs pidfile or pid"))
+
+
+_PROM_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+
+
+def _check_prometheus(
+    conv: _Converter, cfg: FleetConfig, prom: PrometheusConfig, base: str, lines: _LineIndex, fleet: bool
+) -> None:
+    """A Prometheus block needs a URL (a service's may use the fleet's), a PromQL window and a sane timeout."""
+
+    def problem(key: str, message: str) -> None:
+        conv.problems.append(ConfigProblem(f"{base}.{key}", lines.of(f"{base}.{key}"), message))
+
+    if prom.url is None:
+        if fleet or cfg.prometheus is None:
+            problem("url", "required here (there is no fleet-wide prometheus.url to use)")
+    elif not re.match(r"^https?://", prom.url):
+        problem("url", "must start with http:// or https://")
+    if fleet and prom.value is not None:
+        problem("value", "only a service's prometheus block names its own value")
+    if not _PROM_DURATION.match(prom.window):
+        problem("window", f"must be a PromQL duration such as 30s or 5m, got {prom.window!r}")
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prom.label):
+        problem("label", f"must be a Prometheus label name, got {prom.label!r}")
+    interval = cfg.interval_of(prom.interval)
+    timeout = timeout_for(prom.timeout, interval)
+    if interval <= 0 or timeout <= 0 or timeout >= interval:
+        problem("timeout", f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s")
 
 
 class _LineIndex:

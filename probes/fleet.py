@@ -12,11 +12,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from probes.alerts import Alert, AlertEngine, sort_alerts
 from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
 from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
+from probes.promql import PromResult
 from probes.spend import SpendSummary, merge
-from probes.status import Verdict, combine, effective, evaluate
+from probes.status import Verdict, breaker_verdict, combine, effective, evaluate, metrics_verdicts
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
@@ -69,6 +71,12 @@ class ServiceView:
     history: tuple[tuple[str, tuple[float, ...]], ...] = ()
     samples: tuple[Sample, ...] = ()
     budget: BudgetState | None = None
+    health_error_kind: str | None = None
+    """Why the last health poll failed (refused, timeout...), None when it answered or there is none."""
+    metrics_source: str | None = None
+    """Where p95, error rate and the other numbers come from: "metrics" (direct scrape) or "prometheus"."""
+    alerts: tuple[Alert, ...] = ()
+    """This service's pending and firing alerts (built-in and from Prometheus)."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -91,6 +99,11 @@ class FleetSnapshot:
     """All ledgers' aggregates merged (the Spend screen); None before the first ledger read."""
     budget: BudgetState | None = None
     """The fleet-wide budgets against `spend`."""
+    alerts: tuple[Alert, ...] = ()
+    """Every pending and firing alert, firing first (fleet-wide ones have service "")."""
+
+    def firing(self) -> tuple[Alert, ...]:
+        return tuple(a for a in self.alerts if a.state == "firing")
 
     def counts(self) -> dict[Status, int]:
         out = dict.fromkeys(Status, 0)
@@ -105,13 +118,16 @@ class FleetSnapshot:
 class ServiceState:
     """Latest results and bounded history for one service (mutable; poller thread only)."""
 
-    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float) -> None:
+    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float, prometheus: bool = False) -> None:
         self.cfg = cfg
         self.thresholds = thresholds
         self.interval = interval
         self.health: HealthResult | None = None
         self.metrics: MetricsResult | None = None
         self.last_good_metrics: MetricsResult | None = None
+        self.prometheus_on = prometheus
+        self.prom: MetricsResult | None = None
+        self.last_good_prom: MetricsResult | None = None
         self.process: ProcessResult | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
@@ -144,6 +160,48 @@ class ServiceState:
             self.history["latency"].append(d.latency_p95_s or 0.0)
             self.history["errors"].append(d.error_rate or 0.0)
 
+    def apply_prometheus(self, r: MetricsResult, history: dict[str, tuple[float, ...]] | None) -> None:
+        """PromQL results: the numbers of a direct scrape, used where the service has no good direct scrape."""
+        self.prom = r
+        self._note_error("prometheus", r.error.message if r.error else None, r.at)
+        if not r.ok:
+            return
+        self.last_good_prom = r
+        if self.cfg.metrics is not None:
+            return  # the direct scrape feeds the sparklines
+        if history:
+            for key, values in history.items():
+                if key in self.history:
+                    self.history[key].clear()
+                    self.history[key].extend(values)
+        else:
+            self.history["latency"].append(r.derived.latency_p95_s or 0.0)
+            self.history["errors"].append(r.derived.error_rate or 0.0)
+
+    def _numbers(self) -> tuple[MetricsResult | None, str | None]:
+        """The metrics to show: the direct scrape while it answers, else Prometheus's."""
+        direct_ok = self.metrics is not None and self.metrics.ok
+        if self.last_good_metrics is not None and (direct_ok or self.last_good_prom is None):
+            return self.last_good_metrics, "metrics"
+        if self.last_good_prom is not None and (self.prom is None or self.prom.ok or self.last_good_metrics is None):
+            return self.last_good_prom, "prometheus"
+        return self.last_good_metrics, "metrics" if self.last_good_metrics else None
+
+    def _prometheus_verdicts(self) -> list[Verdict]:
+        """Prometheus failing is our failure to tell (UNKNOWN), a warning only beside a direct scrape."""
+        r = self.prom
+        if r is None:
+            return []
+        only = self.cfg.metrics is None
+        if r.error is not None:
+            return [Verdict(Status.UNKNOWN if only else Status.WARN, f"prometheus: {r.error.message}")]
+        if not only:
+            return []
+        if r.series == 0:
+            primary = self.cfg.health is None and self.cfg.process is None
+            return [Verdict(Status.UNKNOWN, "prometheus: no series for this service")] if primary else []
+        return metrics_verdicts(r, self.thresholds, primary=False)
+
     def apply_process(self, r: ProcessResult) -> None:
         self.process = r
 
@@ -170,7 +228,7 @@ class ServiceState:
 
     def _breakers(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        m = self.last_good_metrics
+        m, _ = self._numbers()
         if m is not None:
             out.update(m.breakers)
         if self.health is not None and self.health.ok:
@@ -180,7 +238,12 @@ class ServiceState:
     def _build(self) -> ServiceView:
         cfg = self.cfg
         breakers = self._breakers()
-        if self.health is None and self.metrics is None and self.process is None:
+        prom = self._prometheus_verdicts()
+        if self.health is None and self.metrics is None and self.process is None and prom:
+            b = breaker_verdict(breakers, self.thresholds)
+            budget = budget_verdict(self.budget)
+            verdict = combine([*prom, *([b] if b else []), *([budget] if budget else [])])
+        elif self.health is None and self.metrics is None and self.process is None:
             if self.spend_today is None:
                 verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
             else:  # a ledger-only row: its budget is all there is to judge
@@ -190,7 +253,9 @@ class ServiceState:
             verdict = evaluate(
                 self.health, self.metrics, self.process, breakers, self.thresholds, budget_verdict(self.budget)
             )
-        m = self.last_good_metrics
+            if prom:
+                verdict = combine([verdict, *prom])
+        m, metrics_source = self._numbers()
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
         active = h.active_tasks if h is not None and h.active_tasks is not None else (m.active_tasks if m else None)
@@ -225,6 +290,8 @@ class ServiceState:
             history=tuple((k, tuple(v)) for k, v in self.history.items()),
             samples=tuple(self.samples),
             budget=self.budget,
+            health_error_kind=self.health.error.kind if self.health and self.health.error else None,
+            metrics_source=metrics_source,
         )
 
 
@@ -235,16 +302,20 @@ class FleetState:
         self.cfg = cfg
         self.services: dict[str, ServiceState] = {}
         for svc in cfg.services:
+            prom = cfg.prometheus_of(svc)
             interval = min(
-                [cfg.interval_of(s.interval) for s in (svc.health, svc.metrics) if s is not None]
+                [cfg.interval_of(s.interval) for s in (svc.health, svc.metrics, prom) if s is not None]
                 or [cfg.refresh_interval]
             )
-            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
+            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval, prom is not None)
         self.ledger_summaries: dict[str, SpendSummary] = {}
         self.ledger_routes: dict[str, list[tuple[str, str]]] = {}
         for svc in cfg.services:
             if svc.ledger is not None:
                 self.ledger_routes.setdefault(svc.ledger.path, []).append((svc.name, svc.ledger.service or svc.name))
+        self.engine = AlertEngine(cfg)
+        self.prom_alerts: dict[str, tuple[Alert, ...]] = {}
+        self._shown: dict[str, tuple[ServiceView, tuple[Alert, ...], ServiceView]] = {}
 
     def apply(self, key: str, result: object) -> list[str]:
         """Route one probe result; returns the names of the services it changed."""
@@ -266,13 +337,28 @@ class FleetState:
             for name, ledger_service in self.ledger_routes.get(target, []):
                 self.services[name].apply_ledger(result, ledger_service)
                 changed.append(name)
+        elif kind == "prometheus" and isinstance(result, PromResult):
+            self.prom_alerts[target] = result.alerts
+            for name, r in result.services.items():
+                self.services[name].apply_prometheus(r, result.history.get(name))
+                changed.append(name)
         for name in changed:
             state = self.services[name]
-            state.rebuild(sample=kind == ("metrics" if state.cfg.metrics is not None else "health"))
+            cfg = state.cfg
+            primary = "metrics" if cfg.metrics is not None else "health" if cfg.health is not None else "prometheus"
+            state.rebuild(sample=kind == primary)
         return changed
 
-    def snapshot(self) -> FleetSnapshot:
-        views = tuple(s.view for s in self.services.values())
+    def snapshot(self, now: float | None = None) -> FleetSnapshot:
+        """The fleet as of now: the alert rules are evaluated here, and firing alerts are put on their rows."""
+        base = [s.view for s in self.services.values()]
+        alerts = sort_alerts(
+            [
+                *self.engine.evaluate(base, time.time() if now is None else now),
+                *(a for t in self.prom_alerts.values() for a in t),
+            ]
+        )
+        views = tuple(self._with_alerts(v, alerts) for v in base)
         spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
         spend = merge(self.ledger_summaries.values())
         return FleetSnapshot(
@@ -281,4 +367,25 @@ class FleetState:
             spend_today_usd=sum(spends) if spends else None,
             spend=spend,
             budget=fleet_budget(self.cfg, spend),
+            alerts=alerts,
         )
+
+    def _with_alerts(self, view: ServiceView, alerts: tuple[Alert, ...]) -> ServiceView:
+        """The view with its alerts; a firing one sets the status (WARN, or CRIT if critical) and leads the reason.
+
+        The same object is returned while neither the view nor its alerts change, so the table skips the row."""
+        mine = tuple(a for a in alerts if a.service == view.name)
+        key = tuple((a.key, a.state, a.summary) for a in mine)
+        cached = self._shown.get(view.name)
+        if cached is not None and cached[0] is view and tuple((a.key, a.state, a.summary) for a in cached[1]) == key:
+            return cached[2]
+        firing = [a for a in mine if a.state == "firing"]
+        out = dataclasses.replace(view, alerts=mine) if mine else view
+        if firing:
+            worst = max((a.status for a in firing), key=lambda st: st.rank)
+            text = "alert " + ", ".join(f"{a.name} ({a.summary})" for a in firing[:3])
+            status = worst if worst.rank > view.status.rank else view.status
+            reason = text if view.status is Status.OK else f"{text}; {view.reason}"
+            out = dataclasses.replace(out, status=status, reason=reason)
+        self._shown[view.name] = (view, mine, out)
+        return out

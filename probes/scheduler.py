@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from probes.config import FleetConfig, timeout_for
+from probes.config import FleetConfig, PrometheusConfig, timeout_for
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
@@ -22,6 +23,7 @@ from probes.ledger import LedgerProbe
 from probes.metrics import MetricsProbe
 from probes.model import Probe, ProbeError
 from probes.process import ProcessProbe
+from probes.promql import PromQLProbe
 
 Publish = Callable[[FleetSnapshot], None]
 
@@ -54,7 +56,24 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
     if processes:
         iv = cfg.refresh_interval
         probes.append(ProcessProbe(processes, iv, timeout_for(None, iv)))
+    probes.extend(prometheus_probes(cfg, client))
     return probes
+
+
+def prometheus_probes(cfg: FleetConfig, client: Client) -> list[Probe[Any]]:
+    """One PromQL probe per Prometheus server (and selector/label), serving every service that reads it."""
+    groups: dict[str, tuple[PrometheusConfig, dict[str, str]]] = {}
+    for svc in cfg.services:
+        prom = cfg.prometheus_of(svc)
+        if prom is None or prom.url is None:
+            continue
+        shared = replace(prom, value=None)
+        groups.setdefault(repr(shared), (shared, {}))[1][prom.value or svc.name] = svc.name
+    out: list[Probe[Any]] = []
+    for i, (prom, services) in enumerate(groups.values()):
+        iv = cfg.interval_of(prom.interval)
+        out.append(PromQLProbe(str(i), prom, services, client, iv, timeout_for(prom.timeout, iv), cfg.max_read_bytes))
+    return out
 
 
 class Scheduler:
