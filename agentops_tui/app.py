@@ -52,6 +52,7 @@ class AgentOpsApp(App[int]):
         self.badges = badges
         self.clock = clock
         self.snapshot: FleetSnapshot | None = None
+        self._firing: set[tuple[str, str, str]] = set()
         self.palette = Palette()
         journal = Path(cfg.actions.journal) if cfg.actions.journal else default_journal_path()
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
@@ -94,10 +95,23 @@ class AgentOpsApp(App[int]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         self.snapshot = message.snapshot
+        self._ring_for_new_alerts(message.snapshot)
         screen = self.screen
         show = getattr(screen, "show_fleet", None)
         if show is not None:
             show(message.snapshot)
+
+    def _ring_for_new_alerts(self, snap: FleetSnapshot) -> None:
+        """The terminal bell (and a toast naming it) once per alert that starts firing."""
+        firing = {a.key: a for a in snap.firing()}
+        new = [a for key, a in firing.items() if key not in self._firing]
+        self._firing = set(firing)
+        if not new:
+            return
+        if self.cfg.alerts.bell is not False:
+            self.bell()
+        names = ", ".join(f"{a.service or 'fleet'}: {a.name}" for a in new[:3])
+        self.notify(f"alert firing: {names}", severity="error", timeout=6, markup=False)
 
     def open_detail(self, name: str) -> None:
         self.push_screen(DetailScreen(name))

@@ -6,9 +6,11 @@ Imports no Textual: it runs from cron, a Nagios agent or a CI job.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from typing import Any
 
+from probes.alerts import Alert
 from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, ServiceView
 from probes.ledger_budget import BudgetState
@@ -32,6 +34,20 @@ def service_json(v: ServiceView) -> dict[str, Any]:
     }
 
 
+def alert_json(a: Alert) -> dict[str, Any]:
+    return {
+        "service": a.service,
+        "name": a.name,
+        "state": a.state,
+        "severity": a.severity,
+        "source": a.source,
+        "since": dt.datetime.fromtimestamp(a.since, dt.timezone.utc).isoformat(timespec="seconds"),
+        "value": _round(a.value, 6),
+        "threshold": a.threshold,
+        "summary": a.summary,
+    }
+
+
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -40,7 +56,7 @@ def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
     return {
         "status": worst_of(snap).value,
         "services": [service_json(v) for v in snap.services],
-        "alerts": [],
+        "alerts": [alert_json(a) for a in snap.alerts],
         "spend_today_usd": _round(snap.spend_today_usd, 6),
         "daily_budget_usd": snap.daily_budget_usd,
         "budget": budget_json(snap.budget),
@@ -64,11 +80,12 @@ def budget_json(b: BudgetState | None) -> dict[str, Any] | None:
 
 
 def worst_of(snap: FleetSnapshot) -> Status:
-    """The exit status: the worst service, or the fleet budget when that is worse (a blown budget is CRIT)."""
+    """The exit status: the worst service (a firing alert already marks its row), or the fleet budget or a
+    fleet-wide firing alert when that is worse (a blown budget is CRIT)."""
     worst = snap.worst() if snap.services else Status.UNKNOWN
     if snap.budget is not None and snap.budget.status.rank > worst.rank:
         worst = snap.budget.status
-    return worst
+    return max([worst, *(a.status for a in snap.firing() if not a.service)], key=lambda st: st.rank)
 
 
 def snapshot_table(snap: FleetSnapshot) -> str:
@@ -94,6 +111,8 @@ def snapshot_table(snap: FleetSnapshot) -> str:
     total = snap.spend_today_usd
     budget = f" of ${snap.daily_budget_usd:.2f}" if snap.daily_budget_usd else ""
     lines.append("")
+    for a in snap.alerts:
+        lines.append(f"alert {a.state}: {clean(a.service, 40) or 'fleet'} {clean(a.name, 40)}: {clean(a.summary, 100)}")
     lines.append(f"fleet: {worst_of(snap).value}; spend today: {'-' if total is None else f'${total:.2f}'}{budget}")
     if snap.budget is not None and snap.budget.reason:
         lines.append(f"budget: {snap.budget.status.value}: {clean(snap.budget.reason, 200)}")

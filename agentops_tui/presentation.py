@@ -200,6 +200,12 @@ def summary_text(
         if counts[st] or st in (Status.OK, Status.CRIT):
             label = f"{GLYPH[st]}{counts[st]} " if compact else f"{GLYPH[st]} {counts[st]} {LABEL[st]}  "
             out.append(label, style=p.of(st) if counts[st] else p.dim)
+    firing = sum(1 for a in snap.alerts if a.state == "firing")
+    pending = len(snap.alerts) - firing
+    if firing:
+        out.append(f"⚑{firing} " if compact else f"⚑ {firing} firing  ", style=f"bold {p.crit}")
+    if pending:
+        out.append(f"…{pending} " if compact else f"{pending} pending  ", style=p.warn)
     out.append(" ")
     out.append_text(budget_text(snap.spend_today_usd, snap.daily_budget_usd, p, width=6 if compact else 10))
     return out

@@ -23,6 +23,7 @@ KEYS = (
     ("Space", "mark a service for a bulk action"),
     ("a", "audit journal of every action"),
     ("$", "spend: runaway tasks, burn rate, projection, by service, model and task type"),
+    ("!", "alerts: firing, then pending, with since when and the value"),
     ("Ctrl+P", "command palette"),
     ("?", "this help"),
     ("q", "quit"),

@@ -33,6 +33,7 @@ class OverviewScreen(Screen[None]):
         Binding("space", "mark", "Mark", show=False, id="overview.mark"),
         Binding("a", "journal", "Journal", id="overview.journal"),
         Binding("dollar_sign", "app.spend", "Spend", show=False, id="overview.spend"),
+        Binding("exclamation_mark", "alerts", "Alerts", show=False, id="overview.alerts"),
     ]
 
     app: AgentOpsApp
@@ -123,6 +124,11 @@ class OverviewScreen(Screen[None]):
         from agentops_tui.screens.journal import JournalScreen
 
         self.app.push_screen(JournalScreen())
+
+    def action_alerts(self) -> None:
+        from agentops_tui.screens.alerts import AlertsScreen
+
+        self.app.push_screen(AlertsScreen())
 
     def action_sort(self) -> None:
         key = self.table.cycle_sort()
