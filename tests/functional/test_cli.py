@@ -56,7 +56,8 @@ def test_check_json_lists_every_demo_service_with_numbers(demo_fleet: DemoFleet,
                           "spend_today_usd"}  # fmt: skip
         assert isinstance(s["latency_p95_s"], float), s
         assert isinstance(s["error_rate"], float), s
-    assert data["alerts"] == []
+    for a in data["alerts"]:  # the built-in rules' (an open breaker fires at once; most are pending in one poll)
+        assert set(a) >= {"service", "name", "state", "severity", "source", "since", "value", "summary"}, a
     worst = {"OK": 0, "WARN": 1, "CRIT": 2, "UNKNOWN": 3}[data["status"]]
     assert out.returncode == worst
 

@@ -6,6 +6,7 @@ Also the built-in error-rate alert firing on the demo fleet's scheduled error bu
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import yaml
 from textual.widgets import DataTable
 
 from agentops_tui.app import make_app
+from agentops_tui.check import run_check
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.screens.alerts import AlertsScreen
@@ -192,3 +194,23 @@ async def test_scheduled_error_burst_fires_the_builtin_error_rate_alert(demo_fle
         assert "alert error_rate" in row_text(table, "writer")["reason"]
         assert row_status(table, "writer") in (Status.WARN, Status.CRIT)
         assert bells  # the bell rang when it started firing
+
+
+def test_check_counts_prometheus_alerts_in_its_json_and_exit_code(
+    demo_fleet: DemoFleet, prometheus: PrometheusServer
+) -> None:
+    cfg = with_prometheus(demo_fleet, prometheus.url)
+    deadline = time.monotonic() + 20
+    while True:  # the rule needs its `for: 2s` after Prometheus's first evaluations
+        out, code = run_check(cfg, as_json=True, settle_s=0.5)
+        data = json.loads(out)
+        ours = [a for a in data["alerts"] if a["name"] == "PlannerServes"]
+        if (ours and ours[0]["state"] == "firing") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert ours == [
+        {**ours[0], "service": "planner", "state": "firing", "severity": "critical", "source": "prometheus"}
+    ]
+    planner = next(s for s in data["services"] if s["name"] == "planner")
+    assert planner["status"] == "CRIT" and "PlannerServes" in planner["reason"]
+    assert code == 2 and data["status"] == "CRIT"
