@@ -24,6 +24,7 @@ from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
 from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, ServiceView
+from probes.sanitize import clean
 
 
 class AgentOpsApp(App[int]):
@@ -110,7 +111,7 @@ class AgentOpsApp(App[int]):
             return
         if self.cfg.alerts.bell is not False:
             self.bell()
-        names = ", ".join(f"{a.service or 'fleet'}: {a.name}" for a in new[:3])
+        names = ", ".join(f"{clean(a.service, 40) or 'fleet'}: {clean(a.name, 40)}" for a in new[:3])
         self.notify(f"alert firing: {names}", severity="error", timeout=6, markup=False)
 
     def open_detail(self, name: str) -> None:
