@@ -107,6 +107,17 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     for k, val in v.extra:
         extra.add_row(Text(clean(k, 60)), _value(val))
     parts: list[Any] = [head, Text(""), facts, Text(""), checks, Text(""), breakers, Text(""), samples, Text(""), last]
+    if v.alerts:
+        alerts = Table(title="Alerts", title_justify="left", show_edge=False)
+        for col in ("state", "alert", "since", "source", "summary"):
+            alerts.add_column(col)
+        for a in v.alerts:
+            style = p.crit if a.severity == "critical" else p.warn
+            alerts.add_row(
+                Text(a.state, style=f"bold {style}" if a.state == "firing" else style), Text(clean(a.name, 60)),
+                Text(_clock(a.since)), Text(a.source, style=p.dim), Text(clean(a.summary, 200)),
+            )  # fmt: skip
+        parts[1:1] = [Text(""), alerts]
     if v.extra:
         parts += [Text(""), extra]
     return Group(*parts)

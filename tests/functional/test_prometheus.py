@@ -6,6 +6,7 @@ Also the built-in error-rate alert firing on the demo fleet's scheduled error bu
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import statistics
 import time
@@ -13,13 +14,16 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
+from rich.console import Console
 from textual.widgets import DataTable
 
 from agentops_tui.app import make_app
 from agentops_tui.check import run_check
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
+from agentops_tui.presentation import Palette
 from agentops_tui.screens.alerts import AlertsScreen
+from agentops_tui.screens.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig, PrometheusConfig
 from probes.configload import parse_config
@@ -75,7 +79,7 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
     demo_config: FleetConfig, prometheus: PrometheusServer
 ) -> None:
     """Both over 30 s: the direct probe's rolling window of 1 s scrapes, and rate(...[30s]) over Prometheus's
-    1 s scrapes. Stated tolerance, on the median of 8 paired readings 1 s apart: p95 within 10% (+50 ms), error
+    1 s scrapes. Stated tolerance, on the median of at least 8 paired readings 1 s apart: p95 within 10% (+50 ms), error
     rate within 2 points. Single readings may differ more at the edge of a fault window, where the 1 s offset
     between the two windows matters. Error rates are not compared while a service's `status="error"` series is
     younger than the window: rate() does not count a series' first value (the first error), direct scraping
@@ -90,24 +94,32 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
         promql = PromQLProbe("t", PrometheusConfig(url=prometheus.url, window="30s"), names, client, 1.0, 0.8, 1 << 20)
         p95_diff: dict[str, list[float]] = {n: [] for n in names}
         err_diff: dict[str, list[float]] = {n: [] for n in names}
-        for i in range(40):  # 32 s to fill both windows, then 8 paired readings
+        # 32 s to fill both windows, then paired readings 1 s apart until there are 8 of p95 for every service
+        # and 4 of error rate for at least 3 (on a fresh fleet, error series keep appearing for about a minute).
+        for i in range(100):
+            if i >= 40 and sum(len(d) >= 4 for d in err_diff.values()) >= 3:
+                break
             start = time.monotonic()
             results = {n: await p.collect() for n, p in direct.items()}
             if i >= 32:
                 prom = await promql.collect()
                 assert prom.ok, prom.error
+                if i == 32:  # the first poll also fetches the sparklines with query_range
+                    assert all(0 < len(prom.history[n]["latency"]) <= 60 for n in names), prom.history
                 young = await young_error_series(client, prometheus.url)
                 for n in names:
                     d, q = results[n].derived, prom.services[n].derived
                     assert q.latency_p95_s is not None and q.error_rate is not None, n
                     if d.latency_p95_s is not None and d.error_rate is not None:
-                        p95_diff[n].append(abs(d.latency_p95_s - q.latency_p95_s) / max(d.latency_p95_s, 0.05))
+                        # within 10% + 50 ms <=> this excess <= 0
+                        excess = abs(d.latency_p95_s - q.latency_p95_s) - 0.10 * d.latency_p95_s - 0.05
+                        p95_diff[n].append(excess)
                         if n not in young:
                             err_diff[n].append(abs(d.error_rate - q.error_rate))
             await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - start)))
     for n in names:
-        assert len(p95_diff[n]) >= 6, n
-        assert statistics.median(p95_diff[n]) <= 0.10 + 0.05, (n, p95_diff[n])
+        assert len(p95_diff[n]) >= 8, n
+        assert statistics.median(p95_diff[n]) <= 0, (n, p95_diff[n])
     compared = [n for n in names if len(err_diff[n]) >= 4]
     assert len(compared) >= 3, err_diff
     for n in compared:
@@ -136,6 +148,11 @@ async def test_prometheus_alert_from_a_rule_file_shows_on_its_service(
         (alert,) = [a for a in app.snapshot.alerts if a.source == "prometheus"]
         assert (alert.service, alert.state, alert.summary) == ("planner", "firing", "planner has served requests")
         assert "firing" in str(app.screen.query_one("#summary").render())
+        view = app.view_of("planner")
+        assert view is not None
+        console = Console(width=160, file=io.StringIO(), record=True)
+        console.print(detail_renderable(view, view.status, view.reason, Palette()))
+        assert "PlannerServes" in console.export_text()  # the detail view lists the service's alerts
         await pilot.press("exclamation_mark")
         await pilot.pause(0.3)
         assert isinstance(app.screen, AlertsScreen)
