@@ -31,7 +31,7 @@ from probes.http import Client, make_client
 from probes.metrics import MetricsProbe
 from probes.model import Status
 from probes.promql import PromQLProbe
-from tests.functional.helpers import row_status, row_text, wait_until
+from tests.functional.helpers import row_status, row_text, serve, silent_server, wait_until
 from tests.testbed.prometheus import PrometheusServer
 
 SIZE = (120, 30)
@@ -231,3 +231,23 @@ def test_check_counts_prometheus_alerts_in_its_json_and_exit_code(
     planner = next(s for s in data["services"] if s["name"] == "planner")
     assert planner["status"] == "CRIT" and "PlannerServes" in planner["reason"]
     assert code == 2 and data["status"] == "CRIT"
+
+
+async def test_a_hung_or_garbage_prometheus_makes_its_services_unknown_not_the_app_die() -> None:
+    with silent_server() as hung, serve(b"<html>proxy error</html>", 502, "text/html") as html:
+        text = (
+            "refresh_interval: 1.0\n"
+            f"prometheus: {{url: 'http://127.0.0.1:{hung}', timeout: 0.5}}\n"
+            "services:\n  - name: hung\n"
+            f"  - name: html\n    prometheus: {{url: 'http://127.0.0.1:{html}', timeout: 0.5}}\n"
+        )
+        cfg, _ = parse_config(text, "inline.yaml", {})
+        app = make_app(cfg)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(ServiceTable)
+            assert await wait_until(pilot, lambda: "prometheus:" in row_text(table, "hung")["reason"], 4)
+            assert await wait_until(pilot, lambda: "prometheus:" in row_text(table, "html")["reason"], 4)
+            assert row_status(table, "hung") is Status.UNKNOWN and row_status(table, "html") is Status.UNKNOWN
+            assert "0.5s" in row_text(table, "hung")["reason"]
+            assert "HTTP 502" in row_text(table, "html")["reason"]
+            assert app.is_running
