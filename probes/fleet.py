@@ -118,14 +118,13 @@ class FleetSnapshot:
 class ServiceState:
     """Latest results and bounded history for one service (mutable; poller thread only)."""
 
-    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float, prometheus: bool = False) -> None:
+    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float) -> None:
         self.cfg = cfg
         self.thresholds = thresholds
         self.interval = interval
         self.health: HealthResult | None = None
         self.metrics: MetricsResult | None = None
         self.last_good_metrics: MetricsResult | None = None
-        self.prometheus_on = prometheus
         self.prom: MetricsResult | None = None
         self.last_good_prom: MetricsResult | None = None
         self.process: ProcessResult | None = None
@@ -307,7 +306,7 @@ class FleetState:
                 [cfg.interval_of(s.interval) for s in (svc.health, svc.metrics, prom) if s is not None]
                 or [cfg.refresh_interval]
             )
-            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval, prom is not None)
+            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
         self.ledger_summaries: dict[str, SpendSummary] = {}
         self.ledger_routes: dict[str, list[tuple[str, str]]] = {}
         for svc in cfg.services:

@@ -31,6 +31,7 @@ from probes.http import Client, make_client
 from probes.metrics import MetricsProbe
 from probes.model import Status
 from probes.promql import PromQLProbe
+from tests.conftest import FLEET_CYCLE_S
 from tests.functional.helpers import row_status, row_text, serve, silent_server, wait_until
 from tests.testbed.prometheus import PrometheusServer
 
@@ -79,11 +80,12 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
     demo_config: FleetConfig, prometheus: PrometheusServer
 ) -> None:
     """Both over 30 s: the direct probe's rolling window of 1 s scrapes, and rate(...[30s]) over Prometheus's
-    1 s scrapes. Stated tolerance, on the median of at least 8 paired readings 1 s apart: p95 within 10% (+50 ms), error
-    rate within 2 points. Single readings may differ more at the edge of a fault window, where the 1 s offset
-    between the two windows matters. Error rates are not compared while a service's `status="error"` series is
-    younger than the window: rate() does not count a series' first value (the first error), direct scraping
-    does, so there they differ by design (README, "Prometheus and alerts")."""
+    1 s scrapes. Stated tolerance, on the median of paired readings 1 s apart over a whole fault cycle: p95 within
+    10% (+50 ms), error rate within 2 points. Single readings differ more while a fault leaves or enters the window
+    (a 1 s offset between the two windows then moves a sparse tail across a wide bucket: 19.8 s against 11 s).
+    Error rates are not compared while a service's `status="error"` series is younger than the window: rate()
+    does not count a series' first value (the first error), direct scraping does, so there they differ by design
+    (README, "Prometheus and alerts")."""
     names = {n: n for n in COMPARED}
     async with make_client(20) as client:
         direct = {
@@ -94,10 +96,10 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
         promql = PromQLProbe("t", PrometheusConfig(url=prometheus.url, window="30s"), names, client, 1.0, 0.8, 1 << 20)
         p95_diff: dict[str, list[float]] = {n: [] for n in names}
         err_diff: dict[str, list[float]] = {n: [] for n in names}
-        # 32 s to fill both windows, then paired readings 1 s apart until there are 8 of p95 for every service
-        # and 4 of error rate for at least 3 (on a fresh fleet, error series keep appearing for about a minute).
-        for i in range(100):
-            if i >= 40 and sum(len(d) >= 4 for d in err_diff.values()) >= 3:
+        # 32 s to fill both windows, then paired readings 1 s apart over one whole fault cycle (40 s), and on until
+        # there are 4 of error rate for at least 3 services (on a fresh fleet, error series keep appearing).
+        for i in range(120):
+            if i >= 32 + FLEET_CYCLE_S and sum(len(d) >= 4 for d in err_diff.values()) >= 3:
                 break
             start = time.monotonic()
             results = {n: await p.collect() for n, p in direct.items()}
@@ -118,7 +120,7 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
                             err_diff[n].append(abs(d.error_rate - q.error_rate))
             await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - start)))
     for n in names:
-        assert len(p95_diff[n]) >= 8, n
+        assert len(p95_diff[n]) >= 30, n
         assert statistics.median(p95_diff[n]) <= 0, (n, p95_diff[n])
     compared = [n for n in names if len(err_diff[n]) >= 4]
     assert len(compared) >= 3, err_diff
