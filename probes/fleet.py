@@ -285,7 +285,7 @@ class ServiceState:
             health_http_status=self.health.http_status if self.health else None,
             last_error=self.last_error,
             last_error_at=self.last_error_at,
-            sources=tuple(s for s in SOURCES if getattr(cfg, s) is not None),
+            sources=tuple(s for s in SOURCES if getattr(cfg, s) is not None or (s == "prometheus" and self.prom)),
             history=tuple((k, tuple(v)) for k, v in self.history.items()),
             samples=tuple(self.samples),
             budget=self.budget,

@@ -176,7 +176,12 @@ async def test_prometheus_stopped_mid_run_turns_unknown_and_recovers(
 
             def planner_has_numbers() -> bool:
                 v = app.view_of("planner")
-                return v is not None and v.metrics_source == "prometheus" and v.latency_p95_s is not None
+                return (
+                    v is not None
+                    and v.metrics_source == "prometheus"
+                    and v.latency_p95_s is not None
+                    and "prometheus" in v.sources
+                )
 
             assert await wait_until(pilot, planner_has_numbers, 20)
             assert row_text(table, "planner")["p95"] != "–"
