@@ -42,6 +42,12 @@ def _load(path: Path) -> FleetConfig:
     cfg, warnings = load_config(path)
     for w in warnings:
         print(f"agentops-tui: warning: {w}", file=sys.stderr)
+    if any(s.docker is not None and s.docker.compose_project and not s.docker.compose_service for s in cfg.services):
+        from probes.docker_compose import expand_compose
+
+        cfg, notes = expand_compose(cfg)
+        for n in notes:
+            print(f"agentops-tui: note: {n}", file=sys.stderr)
     return cfg
 
 

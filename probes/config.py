@@ -150,8 +150,15 @@ class DockerConfig:
     """Container name or ID."""
     compose_project: str | None = None
     """A Compose project whose containers are grouped by service label."""
+    compose_service: str | None = None
+    """With compose_project: only this Compose service's containers (one row). Without it, the project is
+    expanded into one row per Compose service when the dashboard starts."""
     host: str | None = None
     """Docker host (unix://, tcp://, ssh://); default DOCKER_HOST or the local socket."""
+    stop_timeout: float = 10.0
+    """Seconds a restart, stop or drain waits after SIGTERM before the engine sends SIGKILL."""
+    stats: bool = True
+    """Sample CPU and memory (one one-shot stats request per running container per poll)."""
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,29 @@ def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base:
         _check_prometheus(conv, cfg, svc.prometheus, f"{base}.prometheus", lines, fleet=False)
     if svc.process is not None and svc.process.pid is None and svc.process.pidfile is None:
         conv.problems.append(ConfigProblem(f"{base}.process", lines.of(f"{base}.process"), "needs pidfile or pid"))
+    if svc.docker is not None:
+        _check_docker(conv, svc, base, lines)
+
+
+def _check_docker(conv: _Converter, svc: ServiceConfig, base: str, lines: _LineIndex) -> None:
+    d = svc.docker
+    assert d is not None
+    path = f"{base}.docker"
+
+    def problem(key: str, message: str) -> None:
+        conv.problems.append(ConfigProblem(f"{path}{key}", lines.of(f"{path}{key}"), message))
+
+    if (d.container is None) == (d.compose_project is None):
+        problem("", "needs exactly one of container or compose_project")
+    if d.compose_service is not None and d.compose_project is None:
+        problem(".compose_service", "needs compose_project")
+    if d.stop_timeout < 0:
+        problem(".stop_timeout", "must be >= 0")
+    if d.compose_project is not None and d.compose_service is None:
+        others = [k for k in ("health", "metrics", "process", "ledger", "control", "command") if getattr(svc, k)]
+        if others:
+            problem(".compose_project", f"a whole project becomes one row per Compose service; put {', '.join(others)} "
+                    "on an entry with compose_service")  # fmt: skip
 
 
 _PROM_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")

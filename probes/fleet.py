@@ -15,13 +15,14 @@ from typing import Any
 from probes.alerts import Alert, AlertEngine, sort_alerts
 from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
-from probes.model import HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
+from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.promql import PromResult
 from probes.spend import SpendSummary, merge
-from probes.status import Verdict, breaker_verdict, combine, effective, evaluate, metrics_verdicts
+from probes.status import Verdict, breaker_verdict, combine, docker_verdict, effective, evaluate, metrics_verdicts
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
+RESTART_WINDOW_S = 300.0  # restart count growth is measured over this window (shown and warned about)
 SOURCES = ("health", "metrics", "process", "ledger", "docker", "systemd", "launchd", "prometheus", "control")
 
 
@@ -77,6 +78,10 @@ class ServiceView:
     """Where p95, error rate and the other numbers come from: "metrics" (direct scrape) or "prometheus"."""
     alerts: tuple[Alert, ...] = ()
     """This service's pending and firing alerts (built-in and from Prometheus)."""
+    containers: tuple[ContainerInfo, ...] = ()
+    """The service's Docker containers as of the last sweep (empty without a docker source)."""
+    restarts_recent: int = 0
+    """Container restarts counted by the engine within the last RESTART_WINDOW_S."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -128,6 +133,8 @@ class ServiceState:
         self.prom: MetricsResult | None = None
         self.last_good_prom: MetricsResult | None = None
         self.process: ProcessResult | None = None
+        self.docker: DockerResult | None = None
+        self._restart_marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=HISTORY * 4)
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
@@ -204,6 +211,22 @@ class ServiceState:
     def apply_process(self, r: ProcessResult) -> None:
         self.process = r
 
+    def apply_docker(self, r: DockerResult) -> None:
+        self.docker = r
+        self._note_error("docker", r.error.message if r.error else None, r.at)
+        if r.ok and r.containers:
+            total = sum(c.restart_count for c in r.containers)
+            marks = self._restart_marks
+            while marks and marks[0][0] < r.at - RESTART_WINDOW_S:
+                marks.popleft()
+            if marks and total < marks[-1][1]:  # containers replaced (counts start again): a new baseline
+                marks.clear()
+            marks.append((r.at, total))
+
+    def restarts_recent(self) -> int:
+        marks = self._restart_marks
+        return marks[-1][1] - marks[0][1] if marks else 0
+
     def apply_ledger(self, r: LedgerResult, ledger_service: str) -> None:
         if not r.ok and r.error is not None:
             self._note_error("ledger", r.error.message, r.at)
@@ -238,10 +261,11 @@ class ServiceState:
         cfg = self.cfg
         breakers = self._breakers()
         prom = self._prometheus_verdicts()
-        if self.health is None and self.metrics is None and self.process is None and prom:
+        docker = [docker_verdict(self.docker, self.restarts_recent())] if self.docker is not None else []
+        if self.health is None and self.metrics is None and self.process is None and (prom or docker):
             b = breaker_verdict(breakers, self.thresholds)
             budget = budget_verdict(self.budget)
-            verdict = combine([*prom, *([b] if b else []), *([budget] if budget else [])])
+            verdict = combine([*prom, *docker, *([b] if b else []), *([budget] if budget else [])])
         elif self.health is None and self.metrics is None and self.process is None:
             if self.spend_today is None:
                 verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
@@ -252,12 +276,14 @@ class ServiceState:
             verdict = evaluate(
                 self.health, self.metrics, self.process, breakers, self.thresholds, budget_verdict(self.budget)
             )
-            if prom:
-                verdict = combine([verdict, *prom])
+            if prom or docker:
+                verdict = combine([verdict, *prom, *docker])
         m, metrics_source = self._numbers()
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
         active = h.active_tasks if h is not None and h.active_tasks is not None else (m.active_tasks if m else None)
+        containers = self.docker.containers if self.docker is not None and self.docker.ok else ()
+        cpu, mem, uptime = _docker_usage(containers, time.time())
         return ServiceView(
             name=cfg.name,
             kind=cfg.kind,
@@ -274,14 +300,14 @@ class ServiceState:
             cost_hourly_usd=m.cost_hourly_usd if m else None,
             breakers=tuple(sorted(breakers.items())),
             draining=bool(h.draining) if h else False,
-            cpu_percent=p.cpu_percent if p else None,
-            rss_bytes=p.rss_bytes if p else None,
+            cpu_percent=p.cpu_percent if p else cpu,
+            rss_bytes=p.rss_bytes if p else mem,
             pid=p.pid if p else None,
             spend_today_usd=self.spend_today,
             calls_today=self.calls_today,
             checks=tuple(h.checks.items()) if h else (),
             extra=tuple(h.extra.items()) if h else (),
-            uptime_s=h.uptime_s if h else None,
+            uptime_s=h.uptime_s if h and h.uptime_s is not None else uptime,
             health_http_status=self.health.http_status if self.health else None,
             last_error=self.last_error,
             last_error_at=self.last_error_at,
@@ -291,7 +317,18 @@ class ServiceState:
             budget=self.budget,
             health_error_kind=self.health.error.kind if self.health and self.health.error else None,
             metrics_source=metrics_source,
+            containers=containers,
+            restarts_recent=self.restarts_recent(),
         )
+
+
+def _docker_usage(containers: tuple[ContainerInfo, ...], now: float) -> tuple[float | None, int | None, float | None]:
+    """CPU % and memory summed over the service's running containers, and the uptime of the newest one."""
+    cpus = [c.cpu_percent for c in containers if c.cpu_percent is not None]
+    mems = [c.mem_bytes for c in containers if c.mem_bytes is not None]
+    starts = [c.started_at for c in containers if c.state == "running" and c.started_at is not None]
+    uptime = max(0.0, now - max(starts)) if starts else None
+    return (sum(cpus) if cpus else None), (sum(mems) if mems else None), uptime
 
 
 class FleetState:
@@ -330,6 +367,10 @@ class FleetState:
             for name, r in result.items():
                 self.services[name].apply_process(r)
                 changed.append(name)
+        elif kind == "docker" and isinstance(result, dict):
+            for name, r in result.items():
+                self.services[name].apply_docker(r)
+                changed.append(name)
         elif kind == "ledger" and isinstance(result, LedgerResult):
             if result.summary is not None:
                 self.ledger_summaries[target] = result.summary
@@ -344,7 +385,10 @@ class FleetState:
         for name in changed:
             state = self.services[name]
             cfg = state.cfg
-            primary = "metrics" if cfg.metrics is not None else "health" if cfg.health is not None else "prometheus"
+            primary = (
+                "metrics" if cfg.metrics is not None else "health" if cfg.health is not None
+                else "docker" if cfg.docker is not None else "prometheus"
+            )  # fmt: skip
             state.rebuild(sample=kind == primary)
         return changed
 

@@ -146,3 +146,47 @@ class Probe(Protocol[R]):
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> R:
         """The result to record when collect() timed out or raised."""
         ...
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """One container as the Docker backend saw it: engine state, healthcheck, restarts, and one stats sample."""
+
+    id: str
+    name: str
+    service: str = ""
+    """Its Compose service label, when it belongs to a Compose project."""
+    state: str = "unknown"
+    """Engine state: created, running, restarting, paused, exited, dead, removing."""
+    health: str | None = None
+    """starting, healthy or unhealthy; None without a healthcheck."""
+    health_output: str = ""
+    """Output of the last healthcheck run (cleaned, truncated)."""
+    failing_streak: int = 0
+    restart_count: int = 0
+    exit_code: int | None = None
+    oom_killed: bool = False
+    started_at: float | None = None
+    """Epoch seconds of the last start (None if never started)."""
+    restart_policy: str = ""
+    cpu_percent: float | None = None
+    """Share of one core over the time since our previous stats sample (None on the first)."""
+    mem_bytes: int | None = None
+    """Memory used without the page cache, as `docker stats` counts it."""
+    mem_limit: int | None = None
+    """The container's own memory limit in bytes (None: no limit)."""
+    cpus_limit: float | None = None
+    """The container's CPU limit in cores (None: no limit)."""
+
+
+@dataclass(frozen=True)
+class DockerResult:
+    """The containers of one service at one sweep; `error` when the daemon could not be asked."""
+
+    at: float
+    containers: tuple[ContainerInfo, ...] = ()
+    error: ProbeError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

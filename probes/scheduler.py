@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from probes.config import FleetConfig, PrometheusConfig, timeout_for
+from probes.config import DockerConfig, FleetConfig, PrometheusConfig, timeout_for
+from probes.docker import DockerProbe
+from probes.docker_client import resolve_host
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
@@ -26,6 +28,7 @@ from probes.process import ProcessProbe
 from probes.promql import PromQLProbe
 
 Publish = Callable[[FleetSnapshot], None]
+WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its events
 
 
 def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> list[Probe[Any]]:
@@ -33,6 +36,7 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
     probes: list[Probe[Any]] = []
     processes = {}
     ledgers: set[str] = set()
+    docker_hosts: dict[str, dict[str, DockerConfig]] = {}
     for svc in cfg.services:
         if svc.health is not None:
             iv = cfg.interval_of(svc.health.interval)
@@ -49,6 +53,8 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
             )  # fmt: skip
         if svc.process is not None:
             processes[svc.name] = svc.process
+        if svc.docker is not None:
+            docker_hosts.setdefault(resolve_host(svc.docker.host), {})[svc.name] = svc.docker
         if svc.ledger is not None and svc.ledger.path not in ledgers:
             ledgers.add(svc.ledger.path)
             iv = cfg.refresh_interval
@@ -57,6 +63,9 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
         iv = cfg.refresh_interval
         probes.append(ProcessProbe(processes, iv, timeout_for(None, iv)))
     probes.extend(prometheus_probes(cfg, client))
+    for host, targets in docker_hosts.items():  # one sweep per Docker host, however many services live there
+        iv = cfg.refresh_interval
+        probes.append(DockerProbe(host, targets, iv, timeout_for(None, iv)))
     return probes
 
 
@@ -107,12 +116,20 @@ class Scheduler:
             self._dirty.set()
 
     async def _loop(self, probe: Probe[Any]) -> None:
+        wake: asyncio.Event | None = getattr(probe, "wake", None)  # set by a probe that hears of changes (events)
         while not self._stop.is_set():
             start = time.monotonic()
             await self.poll(probe)
             delay = max(0.0, probe.interval - (time.monotonic() - start))
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), delay)
+            if wake is None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+                continue
+            await asyncio.sleep(min(delay, WAKE_GAP_S))  # a burst of events makes one poll, not one per event
+            waiters = [asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(wake.wait())]
+            await asyncio.wait(waiters, timeout=max(0.0, delay - WAKE_GAP_S), return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
 
     async def _publisher(self) -> None:
         while not self._stop.is_set():
@@ -134,7 +151,8 @@ class Scheduler:
     async def run(self) -> None:
         """Poll forever (until stop() or cancellation)."""
         async with make_client(self.cfg.concurrency) as client:
-            tasks = [asyncio.create_task(self._loop(p)) for p in build_probes(self.cfg, client)]
+            probes = build_probes(self.cfg, client)
+            tasks = [asyncio.create_task(self._loop(p)) for p in probes]
             tasks.append(asyncio.create_task(self._publisher()))
             try:
                 await self._stop.wait()
@@ -142,6 +160,7 @@ class Scheduler:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                close_probes(probes)
 
     def stop(self) -> None:
         self._stop.set()
@@ -151,8 +170,20 @@ class Scheduler:
         async with make_client(self.cfg.concurrency) as client:
             probes = build_probes(self.cfg, client, one_shot=True)
             rounds = 2 if settle_s > 0 else 1
-            for i in range(rounds):
-                await asyncio.gather(*(self.poll(p) for p in probes))
-                if i + 1 < rounds:
-                    await asyncio.sleep(settle_s)
+            try:
+                for i in range(rounds):
+                    await asyncio.gather(*(self.poll(p) for p in probes))
+                    if i + 1 < rounds:
+                        await asyncio.sleep(settle_s)
+            finally:
+                close_probes(probes)
         return self.state.snapshot()
+
+
+def close_probes(probes: list[Probe[Any]]) -> None:
+    """Stop what probes hold open (the Docker events thread, worker pools); never raises."""
+    for p in probes:
+        close = getattr(p, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from probes.config import Thresholds
-from probes.model import HealthResult, MetricsResult, ProbeError, ProcessResult, Status
+from probes.model import ContainerInfo, DockerResult, HealthResult, MetricsResult, ProbeError, ProcessResult, Status
 
 _CRIT_KINDS = {"refused", "http"}
+MEMORY_WARN = 0.8  # share of a container's memory limit that warns (the deployment guide alerts above 80%)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,41 @@ def process_verdict(p: ProcessResult, primary: bool) -> Verdict:
     if p.error is not None:
         return _error_verdict("process", p.error, primary)
     return Verdict(Status.OK, "running")
+
+
+def container_verdict(c: ContainerInfo) -> Verdict:
+    """One container: exited/dead/restarting or unhealthy is CRIT; health starting or memory near the limit WARN."""
+    who = c.service or c.name
+    if c.state in ("exited", "dead"):
+        oom = ", OOMKilled" if c.oom_killed else ""
+        return Verdict(Status.CRIT, f"{who} {c.state} (code {c.exit_code}{oom})")
+    if c.state == "restarting":
+        return Verdict(Status.CRIT, f"{who} restarting ({c.restart_count} restarts)")
+    if c.state in ("created", "paused", "removing"):
+        return Verdict(Status.WARN, f"{who} {c.state}")
+    if c.health == "unhealthy":
+        out = f": {c.health_output[:80]}" if c.health_output else ""
+        return Verdict(Status.CRIT, f"{who} unhealthy{out}")
+    if c.health == "starting":
+        return Verdict(Status.WARN, f"{who} health starting")
+    if c.mem_bytes is not None and c.mem_limit:
+        share = c.mem_bytes / c.mem_limit
+        if share > MEMORY_WARN:
+            return Verdict(Status.WARN, f"{who} memory {share:.0%} of limit")
+    return Verdict(Status.OK, f"{c.state}{f' ({c.health})' if c.health else ''}")
+
+
+def docker_verdict(r: DockerResult, restarts_recent: int = 0) -> Verdict:
+    """A service's containers: the worst of them; the daemon unreachable is UNKNOWN (we cannot tell), no
+    matching container is CRIT, and restarts seen in the last window WARN even while the container runs."""
+    if r.error is not None:
+        return Verdict(Status.UNKNOWN, r.error.message if r.error.kind == "refused" else f"docker: {r.error.message}")
+    if not r.containers:
+        return Verdict(Status.CRIT, "no container found")
+    verdicts = [container_verdict(c) for c in r.containers]
+    if restarts_recent > 0:
+        verdicts.append(Verdict(Status.WARN, f"{restarts_recent} restarts in 5m"))
+    return combine(verdicts)
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:

@@ -1,0 +1,73 @@
+"""`docker events` on its own thread: a container that dies, starts or changes health wakes the Docker probe.
+
+The stream is one long-lived request to the daemon (no polling). When the daemon goes away the stream ends and
+the watcher reconnects with backoff (0.5 s doubling up to 10 s) until it is back or the probe closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from probes.docker_client import make_api
+
+ACTIONS = ("start", "die", "stop", "restart", "kill", "oom", "pause", "unpause", "destroy", "create", "update")
+BACKOFF_MAX_S = 10.0
+
+
+class EventWatcher:
+    """Calls `on_event(container_id)` on `loop` for every relevant container event of `host`."""
+
+    def __init__(self, host: str, on_event: Callable[[str], None], loop: asyncio.AbstractEventLoop) -> None:
+        self.host = host
+        self.on_event = on_event
+        self.loop = loop
+        self._stop = threading.Event()
+        self._stream: Any = None
+        self._thread = threading.Thread(target=self._run, name="docker-events", daemon=True)
+        self.connected = False
+        self.received = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        stream = self._stream
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def _run(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                api = make_api(self.host, timeout=5.0, pool=1)
+                self._stream = api.events(decode=True, filters={"type": "container"})
+                self.connected = True
+                delay = 0.5
+                for event in self._stream:
+                    if self._stop.is_set():
+                        break
+                    self._handle(event)
+            except Exception:  # daemon gone, refused, or a broken stream: wait and reconnect
+                pass
+            self.connected = False
+            self._stream = None
+            if self._stop.wait(delay):
+                break
+            delay = min(BACKOFF_MAX_S, delay * 2)
+
+    def _handle(self, event: Any) -> None:
+        if not isinstance(event, dict):
+            return
+        action = str(event.get("Action") or event.get("status") or "")
+        cid = (event.get("Actor") or {}).get("ID") or event.get("id")
+        if not isinstance(cid, str) or not (action in ACTIONS or action.startswith("health_status")):
+            return
+        self.received += 1
+        with contextlib.suppress(RuntimeError):  # the loop closed while we were reading
+            self.loop.call_soon_threadsafe(self.on_event, cid)
