@@ -117,6 +117,11 @@ class AgentOpsApp(App[int]):
     def open_detail(self, name: str) -> None:
         self.push_screen(DetailScreen(name))
 
+    def open_logs(self, name: str) -> None:
+        from agentops_tui.screens.logs import LogsScreen
+
+        self.push_screen(LogsScreen(name))
+
     def action_spend(self) -> None:
         from agentops_tui.screens.spend import SpendScreen
 

@@ -31,8 +31,8 @@ class ServiceCommands(Provider):
             label = names[0] if len(names) == 1 else f"{len(names)} marked services"
             for kind in ACTION_KINDS:
                 if all(app.actions.supported(n, kind) is None for n in names):
-                    op = app.actions.operation(names[0], kind, {"max_requests_per_minute": 1})
-                    help_text = op.description if op and kind != "throttle" else "asks for the new limit"
+                    op = app.actions.operation(names[0], kind, {"max_requests_per_minute": 1, "cpus": 1.0})
+                    help_text = op.description if op and kind != "throttle" else "asks for the new limits"
                     out.append((f"{kind.capitalize()} {label}", partial(self._act, names, kind), help_text))
         out.append(("Show the audit journal", partial(self._journal), "every action, before and after"))
         return out

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.worker import get_current_worker
 
+from agentops_tui.actions.docker_exec import fmt_cpus, fmt_memory
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
 from agentops_tui.actions.workflow import DrainWorkflow, Step
 from agentops_tui.screens.confirm import ConfirmScreen
+from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from probes.fleet import ServiceView
@@ -22,7 +24,8 @@ from probes.fleet import ServiceView
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
 
-VERBS: dict[str, str] = {"restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume"}
+VERBS: dict[str, str] = {"restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume",
+                         "start": "Start"}  # fmt: skip
 
 
 class ActionController:
@@ -87,11 +90,17 @@ class ActionController:
             if reason is not None:
                 self.app.notify(reason, title=f"No {kind}", severity="warning", timeout=8, markup=False)
                 return
-        if kind == "drain" and len(names) == 1:
+        executor = self._executor_name(names[0], kind)
+        if kind == "drain" and len(names) == 1 and executor != "docker":  # docker drain ends in a stop: no waits
             await self.drain_workflow(names[0])
             return
-        params: dict[str, int] = {}
-        if kind == "throttle":
+        params: dict[str, Any] = {}
+        if kind == "throttle" and executor == "docker":
+            limits = await self._ask_docker_limits(names)
+            if limits is None:
+                return
+            params = limits
+        elif kind == "throttle":
             limit = await self._ask_limit(names)
             if limit is None:
                 return
@@ -138,6 +147,26 @@ class ActionController:
         word = kind.upper()
         bulk: bool = await self.app.push_screen_wait(ConfirmScreen(title, lines, VERBS[kind], typed_word=word))
         return bulk
+
+    def _executor_name(self, name: str, kind: ActionKind) -> str | None:
+        params = {"cpus": 1.0} if kind == "throttle" else {}
+        op = self.layer.operation(name, kind, params)
+        return op.executor if op else None
+
+    async def _ask_docker_limits(self, names: list[str]) -> dict[str, Any] | None:
+        """The Docker throttle dialog: shows the containers' current CPU and memory limits, asks the new ones."""
+        view = self.app.view_of(names[0])
+        containers = view.containers if view else ()
+        current = "; ".join(f"{c.name}: {fmt_cpus(c.cpus_limit)}, memory {fmt_memory(c.mem_limit)}"
+                            for c in containers[:3]) or "no container seen yet"  # fmt: skip
+
+        def describe(params: dict[str, Any]) -> str:
+            ops = [self.layer.operation(x, "throttle", params) for x in names]
+            return "; ".join(o.description for o in ops if o is not None)
+
+        title = names[0] if len(names) == 1 else f"{len(names)} services"
+        result = await self.app.push_screen_wait(DockerThrottleScreen(title, current, describe))
+        return result if isinstance(result, dict) else None
 
     async def _ask_limit(self, names: list[str]) -> int | None:
         name = names[0]

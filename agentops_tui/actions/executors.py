@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from agentops_tui.actions.docker_exec import docker_executor_for
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
 from probes.sanitize import clean
@@ -278,10 +279,15 @@ def executor_for(
     """The executor for an action: a control endpoint wins, then a command; else why neither can do it."""
     if kind not in ACTION_KINDS:  # getattr below must only ever see an action's name
         return f"unknown action: {clean(kind, 40)}"
+    docker = docker_executor_for(service, kind, timeout_s)
+    if docker is not None and kind == "drain":  # HTTP drain (if any) then stop with a grace period, in one executor
+        return docker
     control = service.control
     if control is not None and getattr(control, kind, None) is not None:
         return HttpExecutor(control, timeout_s, environ)
     command = service.command
     if command is not None and getattr(command, kind, None):
         return CommandExecutor(command)
+    if docker is not None:
+        return docker
     return f"no {kind} for {clean(service.name, 120)}: no control endpoint or command configured for it"

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from agentops_tui.actions.docker_exec import throttle_params_problem
 from agentops_tui.actions.executors import DETAIL_LEN, Executor, executor_for
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError
@@ -219,7 +220,9 @@ class ActionLayer:
         if isinstance(ex, str):
             return ex
         if request.kind == "throttle":
-            problem = throttle_problem(request.params)
+            problem = (
+                throttle_params_problem(request.params) if ex.name == "docker" else throttle_problem(request.params)
+            )
             if problem is not None:
                 return problem
         if request.kind == "restart":

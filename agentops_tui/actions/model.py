@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ActionKind = Literal["restart", "throttle", "drain", "resume"]
-ACTION_KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume")
+ActionKind = Literal["restart", "throttle", "drain", "resume", "start"]
+ACTION_KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
 Phase = Literal["requested", "confirmed", "started", "succeeded", "failed", "cancelled"]
 ErrorKind = Literal["refused", "timeout", "permission", "http", "not_found", "error"]
 
 
 @dataclass(frozen=True)
 class ActionRequest:
-    """What the operator asked for. Throttle carries {"max_requests_per_minute": n} in params."""
+    """What the operator asked for. Throttle carries {"max_requests_per_minute": n} in params, or for the Docker
+    executor {"cpus": float, "memory_bytes": int} (either or both)."""
 
     service: str
     kind: ActionKind

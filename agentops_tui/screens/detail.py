@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -15,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from agentops_tui.actions.docker_exec import fmt_cpus
 from agentops_tui.presentation import (
     Palette,
     fmt_bytes,
@@ -28,6 +30,7 @@ from agentops_tui.presentation import (
 from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
 from probes.sanitize import clean
+from probes.status import MEMORY_WARN
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -107,6 +110,8 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     for k, val in v.extra:
         extra.add_row(Text(clean(k, 60)), _value(val))
     parts: list[Any] = [head, Text(""), facts, Text(""), checks, Text(""), breakers, Text(""), samples, Text(""), last]
+    if v.containers:
+        parts[4:4] = [containers_table(v, p), Text("")]
     if v.alerts:
         alerts = Table(title="Alerts", title_justify="left", show_edge=False)
         for col in ("state", "alert", "since", "source", "summary"):
@@ -123,11 +128,50 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     return Group(*parts)
 
 
+def containers_table(v: ServiceView, p: Palette) -> Table:
+    """The Docker panel: per container its state, health, restarts (and growth), memory against its limit."""
+    t = Table(title=f"Containers ({v.restarts_recent} restarts in the last 5m)", title_justify="left", show_edge=False)
+    for col in (
+        "container",
+        "state",
+        "health",
+        "restarts",
+        "uptime",
+        "cpu",
+        "memory / limit",
+        "cpu limit",
+        "last check",
+    ):
+        t.add_column(col)
+    now = time.time()
+    for c in v.containers[:20]:
+        state_style = (
+            p.ok if c.state == "running" else p.crit if c.state in ("exited", "dead", "restarting") else p.warn
+        )
+        health_style = {"healthy": p.ok, "unhealthy": p.crit, "starting": p.warn}.get(c.health or "", p.dim)
+        if c.mem_bytes is not None and c.mem_limit:
+            share = c.mem_bytes / c.mem_limit
+            mem = Text(f"{fmt_bytes(c.mem_bytes)} / {fmt_bytes(c.mem_limit)} ({share:.0%})",
+                       style=p.warn if share > MEMORY_WARN else "")  # fmt: skip
+        else:
+            mem = Text(f"{fmt_bytes(c.mem_bytes)} / no limit")
+        exit_note = f" (code {c.exit_code}{', OOMKilled' if c.oom_killed else ''})" if c.state != "running" else ""
+        t.add_row(
+            Text(clean(c.name, 40)), Text(clean(c.state + exit_note, 40), style=state_style),
+            Text(clean(c.health or "–", 20), style=health_style), Text(str(c.restart_count)),
+            Text(fmt_duration(now - c.started_at) if c.started_at and c.state == "running" else "–"),
+            Text(f"{c.cpu_percent:.0f}%" if c.cpu_percent is not None else "–"), mem,
+            Text(fmt_cpus(c.cpus_limit)), Text(clean(c.health_output or "–", 80), style=p.dim),
+        )  # fmt: skip
+    return t
+
+
 class DetailScreen(Screen[None]):
     """Live detail of one service; follows new snapshots while open."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
+        Binding("l", "logs", "Logs", id="detail.logs"),
     ]
 
     app: AgentOpsApp
@@ -150,6 +194,9 @@ class DetailScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         if self.app.snapshot is not None:
             self.show_fleet(self.app.snapshot)
+
+    def action_logs(self) -> None:
+        self.app.open_logs(self.service_name)
 
     def _tick(self) -> None:
         if self.app.snapshot is not None:

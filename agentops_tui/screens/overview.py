@@ -30,6 +30,8 @@ class OverviewScreen(Screen[None]):
         Binding("t", "act('throttle')", "Throttle", id="overview.throttle"),
         Binding("d", "act('drain')", "Drain", id="overview.drain"),
         Binding("R", "act('resume')", "Resume", show=False, id="overview.resume"),
+        Binding("S", "act('start')", "Start", show=False, id="overview.start"),
+        Binding("l", "logs", "Logs", id="overview.logs"),
         Binding("space", "mark", "Mark", show=False, id="overview.mark"),
         Binding("a", "journal", "Journal", id="overview.journal"),
         Binding("dollar_sign", "app.spend", "Spend", show=False, id="overview.spend"),
@@ -116,6 +118,11 @@ class OverviewScreen(Screen[None]):
 
     def action_act(self, kind: str) -> None:
         self.app.controller.request(self.targets(), kind)  # type: ignore[arg-type]
+
+    def action_logs(self) -> None:
+        name = self.table.selected_name()
+        if name:
+            self.app.open_logs(name)
 
     def action_mark(self) -> None:
         self.table.toggle_mark()

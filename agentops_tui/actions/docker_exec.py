@@ -1,0 +1,173 @@
+"""The Docker executor: restart, throttle (`update` of CPUs and memory), drain (HTTP drain, then stop with a grace
+period) and start/resume, through the engine API of the service's Docker host.
+
+The operation is worded from the config alone (no Docker call on the UI loop); the containers are looked up when
+the action runs, with the same matching as the probe (a name, or a Compose project/service's labels). The SDK
+blocks, so the calls run on a worker thread, bounded by the stop timeout plus actions.timeout_s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from agentops_tui.actions.model import ActionKind, ActionRequest, Operation, Outcome
+from probes.config import DockerConfig, ServiceConfig
+from probes.docker import matches
+from probes.docker_client import docker_error, make_api, resolve_host
+from probes.sanitize import clean
+
+MIN_MEMORY = 6 * 1024 * 1024  # the engine refuses a memory limit below 6 MiB
+KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
+
+
+def fmt_cpus(cpus: float | None) -> str:
+    return "no limit" if not cpus else f"{cpus:g} CPUs"
+
+
+def fmt_memory(value: int | None) -> str:
+    if not value:
+        return "no limit"
+    for unit, size in (("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)):
+        if value >= size and value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}b"
+
+
+def parse_memory(text: str) -> int | None:
+    """`256m`, `1g`, `65536k` or bytes -> bytes; None when it is not a size."""
+    s = text.strip().lower().removesuffix("b")
+    mult = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}.get(s[-1:], 1)
+    digits = s[:-1] if s[-1:] in ("k", "m", "g") else s
+    try:
+        value = float(digits)
+    except ValueError:
+        return None
+    return int(value * mult) if value > 0 else None
+
+
+def throttle_params_problem(params: Mapping[str, Any]) -> str | None:
+    """Why docker throttle parameters are unusable: at least one of cpus (> 0) and memory_bytes (>= 6 MiB)."""
+    cpus, mem = params.get("cpus"), params.get("memory_bytes")
+    if cpus is None and mem is None:
+        return "docker throttle needs cpus or memory_bytes"
+    if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not 0 < cpus <= 1024):
+        return f"cpus must be a number of cores above 0 (got {clean(repr(cpus), 40)})"
+    if mem is not None and (isinstance(mem, bool) or not isinstance(mem, int) or mem < MIN_MEMORY):
+        return f"memory_bytes must be a whole number >= {MIN_MEMORY} (got {clean(repr(mem), 40)})"
+    return None
+
+
+class DockerExecutor:
+    """Acts on the containers of one service's docker config."""
+
+    name = "docker"
+
+    def __init__(self, service: ServiceConfig, timeout_s: float) -> None:
+        assert service.docker is not None
+        self.service = service
+        self.docker: DockerConfig = service.docker
+        self.host = resolve_host(self.docker.host)
+        self.timeout_s = timeout_s
+
+    def _target(self) -> str:
+        d = self.docker
+        if d.container is not None:
+            return clean(d.container, 120)
+        scope = f"{d.compose_project}/{d.compose_service}" if d.compose_service else f"{d.compose_project}"
+        return clean(f"containers of compose {scope}", 160)
+
+    def _http_drain(self) -> Any:
+        control = self.service.control
+        if control is None or control.drain is None:
+            return None
+        from agentops_tui.actions.executors import HttpExecutor
+
+        return HttpExecutor(control, self.timeout_s)
+
+    def operation(self, request: ActionRequest) -> Operation:
+        grace = f"--time {self.docker.stop_timeout:g}"
+        target, host = self._target(), clean(self.host, 120)
+        kind = request.kind
+        if kind == "restart":
+            text = f"docker restart {grace} {target}"
+        elif kind == "throttle":
+            p = request.params
+            parts = [f"--cpus {p['cpus']:g}" if p.get("cpus") is not None else ""]
+            if p.get("memory_bytes") is not None:
+                parts.append(f"--memory {fmt_memory(p['memory_bytes'])}")
+            text = f"docker update {' '.join(x for x in parts if x)} {target}"
+        elif kind == "drain":
+            text = f"docker stop {grace} {target}"
+            http = self._http_drain()
+            if http is not None:
+                text = f"{http.operation(request).description}, then {text}"
+        elif kind in ("start", "resume"):
+            text = f"docker start {target}"
+        else:
+            raise LookupError(f"docker cannot {kind}")
+        return Operation(self.name, clean(f"{text} on {host}", 300))
+
+    async def run(self, request: ActionRequest) -> Outcome:
+        if request.kind == "drain":
+            http = self._http_drain()
+            if http is not None:
+                first = await http.run(request)
+                if not first.ok:
+                    return Outcome(False, f"HTTP drain failed, not stopped: {first.detail}", first.error_kind)
+        budget = self.timeout_s + (self.docker.stop_timeout if request.kind in ("restart", "drain") else 0.0)
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self._run, request), budget + 5.0)
+        except asyncio.TimeoutError:
+            return Outcome(False, f"docker did not finish within {budget + 5.0:g}s", "timeout")
+
+    def _run(self, request: ActionRequest) -> Outcome:
+        wait = self.docker.stop_timeout
+        try:
+            api = make_api(self.host, self.timeout_s + wait, pool=1)
+        except Exception as exc:
+            return Outcome(False, docker_error(exc).message, "refused")
+        try:
+            ids = [(c["Id"], str((c.get("Names") or ["?"])[0]).lstrip("/"))
+                   for c in api.containers(all=True) if matches(self.docker, c)]  # fmt: skip
+            if not ids:
+                return Outcome(False, f"no container found for {self._target()}", "not_found")
+            for cid, _ in ids:  # one at a time: a scaled service is never all down at once
+                self._one(api, cid, request)
+            names = ", ".join(clean(n, 80) for _, n in ids[:5])
+            return Outcome(True, clean(f"{_PAST[request.kind]} {names}", 300))
+        except Exception as exc:
+            err = docker_error(exc)
+            kind = {"refused": "refused", "timeout": "timeout"}.get(err.kind, "error")
+            return Outcome(False, err.message, kind)  # type: ignore[arg-type]
+        finally:
+            api.close()
+
+    def _one(self, api: Any, cid: str, request: ActionRequest) -> None:
+        wait = round(self.docker.stop_timeout)
+        if request.kind == "restart":
+            api.restart(cid, timeout=wait)
+        elif request.kind == "drain":
+            api.stop(cid, timeout=wait)
+        elif request.kind in ("start", "resume"):
+            api.start(cid)
+        elif request.kind == "throttle":  # the API body of `docker update --cpus --memory`
+            data: dict[str, int] = {}
+            cpus, mem = request.params.get("cpus"), request.params.get("memory_bytes")
+            if cpus is not None:
+                data["NanoCpus"] = int(float(cpus) * 1e9)
+            if mem is not None:
+                data["Memory"], data["MemorySwap"] = int(mem), 2 * int(mem)  # swap as `docker run --memory` sets it
+            res = api._post_json(api._url("/containers/{0}/update", cid), data=data)
+            api._raise_for_status(res)
+
+
+_PAST = {"restart": "restarted", "throttle": "updated", "drain": "stopped", "resume": "started", "start": "started"}
+
+
+def docker_executor_for(service: ServiceConfig, kind: ActionKind, timeout_s: float) -> DockerExecutor | None:
+    """The Docker executor when the service has a docker source and docker can do `kind`."""
+    if service.docker is None or kind not in KINDS:
+        return None
+    return DockerExecutor(service, timeout_s)
