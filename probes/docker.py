@@ -98,6 +98,7 @@ class DockerProbe:
         self.timeout = timeout
         self.wake = asyncio.Event()
         self._clients = ClientCache(timeout)
+        self._stats_api = ClientCache(max(0.1, timeout / 3))  # stats get a third of the sweep's time, then give up
         self._pool = ThreadPoolExecutor(max_workers=STATS_WORKERS, thread_name_prefix="docker-stats")
         self._busy = threading.Lock()
         self._inspected: dict[str, tuple[str, float, ContainerInfo]] = {}  # id -> (state line, when, info)
@@ -128,6 +129,7 @@ class DockerProbe:
             self._events.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._clients.drop(self.host)
+        self._stats_api.drop(self.host)
 
     # --- the sweep (worker thread) -----------------------------------------------------------------------------
     def _sweep(self, dirty: set[str]) -> dict[str, DockerResult]:
@@ -144,6 +146,7 @@ class DockerProbe:
             err = docker_error(exc)
             if err.kind in ("refused", "timeout"):
                 self._clients.drop(self.host)
+                self._stats_api.drop(self.host)
             return self.failed(err, at, time.time() - at)
         finally:
             self._busy.release()
@@ -195,9 +198,9 @@ class DockerProbe:
     def _sample(self, api: Any, cid: str) -> StatSample | None:
         if self._engine_stats:
             try:
-                sample = engine_sample(api.stats(cid, stream=False, one_shot=True))
-            except Exception as exc:
-                if docker_error(exc).kind in ("refused", "timeout"):
+                sample = engine_sample(self._stats_api.get(self.host).stats(cid, stream=False, one_shot=True))
+            except Exception as exc:  # a slow stats answer costs this container its numbers, not the sweep
+                if docker_error(exc).kind == "refused":
                     raise
                 return None
             if sample is not None:
