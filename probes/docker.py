@@ -75,7 +75,7 @@ def from_inspect(data: dict[str, Any]) -> ContainerInfo:
         service=clean(labels.get(SERVICE, ""), 120),
         state=clean(state.get("Status", "unknown"), 20),
         health=clean(health.get("Status"), 20) if health and health.get("Status") else None,
-        health_output=clean(str(last.get("Output", "")).strip(), 300),
+        health_output=clean(str(last.get("Output", "")), 300).strip(),
         failing_streak=int(health.get("FailingStreak") or 0) if health is not None else 0,
         restart_count=int(data.get("RestartCount") or 0),
         exit_code=state.get("ExitCode") if isinstance(state.get("ExitCode"), int) else None,

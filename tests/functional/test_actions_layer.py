@@ -268,9 +268,7 @@ async def test_read_only_refuses_every_action(
         assert refusal == Refusal(ActionRequest("planner", kind, params), "read-only mode: actions are disabled")
         assert layer.supported("planner", kind) is None  # it could, were it allowed
     records = journal.tail()
-    assert [(r["action"], r["phase"]) for r in records] == [
-        (k, p) for k in kinds for p in ("requested", "failed")
-    ]
+    assert [(r["action"], r["phase"]) for r in records] == [(k, p) for k in kinds for p in ("requested", "failed")]
     for requested, failed in zip(records[::2], records[1::2], strict=True):
         assert requested["id"] == failed["id"] and failed["error"] == "read-only mode: actions are disabled"
         assert requested["operation"].startswith("POST http://127.0.0.1:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -10,11 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from textual.widgets import Static
+
 from agentops_tui.actions.journal import Journal
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.actions.model import ActionRequest, Plan
 from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.screens.confirm import ConfirmScreen
+from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.widgets.service_table import ServiceTable
@@ -115,6 +120,13 @@ async def test_restart_of_a_missing_container_fails_cleanly(docker_daemon: Docke
     assert not out.ok and out.error_kind == "not_found"
 
 
+def detail_text(app: AgentOpsApp) -> str:
+    body = app.screen.query_one("#detail-body", Static)
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(body.content)
+    return console.export_text()
+
+
 async def select(pilot: Any, app: AgentOpsApp, svc: str) -> None:
     table = app.screen.query_one(ServiceTable)
     assert await wait_until(pilot, lambda: row_status(table, svc) is Status.OK, 20)
@@ -137,23 +149,48 @@ async def test_throttle_dialog_shows_limits_and_updates_the_container(docker_dae
             rec = app.actions.tail()[-1]
             assert rec["params"] == {"cpus": 0.25, "memory_bytes": 32 << 20} and rec["executor"] == "docker"
 
+            await pilot.press("enter")  # the detail screen's Docker panel shows the new limits
+            assert await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), 5)
+            assert await wait_until(pilot, lambda: "0.25 CPUs" in detail_text(app), 10)
+            text = detail_text(app)
+            assert "Containers (0 restarts in the last 5m)" in text and c in text and "running" in text
+            await pilot.press("escape")
+
             await pilot.press("r")
             assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
             started = inspect(docker_daemon, c)["State"]["StartedAt"]
             await pilot.press("y")
             wait(lambda: inspect(docker_daemon, c)["State"]["StartedAt"] != started, 30, "restarted by the engine")
 
+            await pilot.press("d")  # a Docker drain is one confirmed operation (no idle wait): stop with grace
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
+            assert isinstance(app.screen, ConfirmScreen)
+            assert any("docker stop --time 10" in value for _, value in app.screen.lines)
+            await pilot.press("y")
+            wait(lambda: inspect(docker_daemon, c)["State"]["Running"] is False, 30, "stopped by the engine")
+            assert await wait_until(pilot, lambda: row_status(app.screen.query_one(ServiceTable), "box") is Status.CRIT,
+                                    10)  # fmt: skip
+            await pilot.press("S")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
+            await pilot.press("y")
+            wait(lambda: inspect(docker_daemon, c)["State"]["Running"] is True, 30, "started by the engine")
+
 
 async def test_logs_view_strips_escapes_and_stays_bounded(docker_daemon: DockerDaemon) -> None:
     script = (
-        "i=0; while [ $i -lt 300 ]; do echo -e \"line $i \\033[31mred\\033[0m \\033]0;pwned\\007 end\"; "
-        "i=$((i+1)); done; while true; do echo -e \"tick \\033[2J\\033[Hok\"; sleep 0.2; done"
+        'i=0; while [ $i -lt 300 ]; do echo -e "line $i \\033[31mred\\033[0m \\033]0;pwned\\007 end"; '
+        'i=$((i+1)); done; while true; do echo -e "tick \\033[2J\\033[Hok"; sleep 0.2; done'
     )
     with container(docker_daemon, name("logs"), cmd=("sh", "-c", script)) as c:
         cfg = fleet(docker_daemon, {"talker": DockerConfig(container=c)})
         app = make_app(cfg)
         async with app.run_test(size=SIZE) as pilot:
             await select(pilot, app, "talker")
+            await pilot.press("l")  # the key opens the logs view with the default 1,000-line buffer
+            assert await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), 5)
+            assert isinstance(app.screen, LogsScreen) and app.screen.max_lines == 1000
+            await pilot.press("escape")
+            await pilot.pause(0.2)
             app.push_screen(LogsScreen("talker", max_lines=100))
             await pilot.pause(0.2)
             screen = app.screen

@@ -16,7 +16,6 @@ from tests.functional.docker_helpers import container, fleet, httpd_args, inspec
 from tests.functional.helpers import free_port
 from tests.testbed.docker import DockerDaemon
 
-
 NO_SUCH_SOCKET = "unix:///run/agentops-testbed/i4-no-such.sock"
 
 
