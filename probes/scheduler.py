@@ -97,6 +97,7 @@ class Scheduler:
         self._dirty = asyncio.Event()
         self._sem = asyncio.Semaphore(cfg.concurrency)
         self._stop = asyncio.Event()
+        self._wakes: set[asyncio.Event] = set()
         self.polls = 0
 
     async def poll(self, probe: Probe[Any]) -> None:
@@ -125,11 +126,10 @@ class Scheduler:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
                 continue
+            self._wakes.add(wake)  # stop() sets it too, so one wait covers both
             await asyncio.sleep(min(delay, WAKE_GAP_S))  # a burst of events makes one poll, not one per event
-            waiters = [asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(wake.wait())]
-            await asyncio.wait(waiters, timeout=max(0.0, delay - WAKE_GAP_S), return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wake.wait(), max(0.0, delay - WAKE_GAP_S))
 
     async def _publisher(self) -> None:
         while not self._stop.is_set():
@@ -164,6 +164,8 @@ class Scheduler:
 
     def stop(self) -> None:
         self._stop.set()
+        for wake in self._wakes:
+            wake.set()
 
     async def poll_once(self, settle_s: float = 0.0) -> FleetSnapshot:
         """Poll everything once (twice, `settle_s` apart, so rates have two scrapes) and return the snapshot."""
