@@ -116,9 +116,10 @@ class DockerProbe:
         dirty, self._dirty = self._dirty, set()
         return await asyncio.to_thread(self._sweep, dirty)
 
-    def _on_event(self, container_id: str) -> None:
-        """Called on the probe's loop by the events watcher."""
-        self._dirty.add(container_id)
+    def _on_event(self, container_id: str | None) -> None:
+        """Called on the probe's loop by the events watcher (None: the stream connected or broke)."""
+        if container_id is not None:
+            self._dirty.add(container_id)
         self.wake.set()
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> dict[str, DockerResult]:

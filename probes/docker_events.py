@@ -19,9 +19,10 @@ BACKOFF_MAX_S = 10.0
 
 
 class EventWatcher:
-    """Calls `on_event(container_id)` on `loop` for every relevant container event of `host`."""
+    """Calls `on_event(container_id)` on `loop` for every relevant container event of `host`, and
+    `on_event(None)` when the stream connects or breaks (the daemon came back or went away)."""
 
-    def __init__(self, host: str, on_event: Callable[[str], None], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, host: str, on_event: Callable[[str | None], None], loop: asyncio.AbstractEventLoop) -> None:
         self.host = host
         self.on_event = on_event
         self.loop = loop
@@ -48,6 +49,7 @@ class EventWatcher:
                 api = make_api(self.host, timeout=5.0, pool=1)
                 self._stream = api.events(decode=True, filters={"type": "container"})
                 self.connected = True
+                self._notify(None)  # (re)connected: the daemon is back, poll now
                 delay = 0.5
                 for event in self._stream:
                     if self._stop.is_set():
@@ -55,6 +57,8 @@ class EventWatcher:
                     self._handle(event)
             except Exception:  # daemon gone, refused, or a broken stream: wait and reconnect
                 pass
+            if self.connected and not self._stop.is_set():
+                self._notify(None)  # the stream broke: the daemon may be gone, poll now rather than at the interval
             self.connected = False
             self._stream = None
             if self._stop.wait(delay):
@@ -69,5 +73,8 @@ class EventWatcher:
         if not isinstance(cid, str) or not (action in ACTIONS or action.startswith("health_status")):
             return
         self.received += 1
+        self._notify(cid)
+
+    def _notify(self, cid: str | None) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed while we were reading
             self.loop.call_soon_threadsafe(self.on_event, cid)

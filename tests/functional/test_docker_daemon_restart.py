@@ -61,11 +61,13 @@ async def test_dockerd_killed_and_restarted_mid_run(own_daemon: DockerDaemon) ->
     c = name("survivor")
     own_daemon.docker("run", "-d", "--name", c, "--network", "host", "--restart", "always", BUSYBOX_IMAGE,
                       "sleep", "3600")  # fmt: skip
-    cfg = fleet(own_daemon, {"survivor": DockerConfig(container=c)})
+    # Polls 8 s apart: what happens faster than that is the events stream (it breaks, reconnects, reports).
+    cfg = fleet(own_daemon, {"survivor": DockerConfig(container=c)}, refresh=8.0)
     app = make_app(cfg)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ServiceTable)
         assert await wait_until(pilot, lambda: row_status(table, "survivor") is Status.OK, 20)
+        await pilot.pause(1.0)  # the events stream is connected by now
         own_daemon.kill()
         assert await wait_until(pilot, lambda: row_status(table, "survivor") is Status.UNKNOWN, 15)
         assert row_text(table, "survivor")["reason"] == "docker daemon unreachable"
@@ -73,4 +75,7 @@ async def test_dockerd_killed_and_restarted_mid_run(own_daemon: DockerDaemon) ->
         own_daemon.start()
         assert await wait_until(pilot, lambda: row_status(table, "survivor") is Status.OK, 40)
         assert "running" in row_text(table, "survivor")["reason"]
+        await pilot.pause(2.0)  # past the reconnect backoff
+        own_daemon.docker("kill", c)  # --restart always brings it back; the die event shows it first
+        assert await wait_until(pilot, lambda: row_status(table, "survivor") in (Status.CRIT, Status.WARN), 6)
         assert app.is_running
