@@ -229,3 +229,16 @@ def budget_text(spend: float | None, budget: float | None, p: Palette, width: in
     out.append("░" * (width - filled), style=p.dim)
     out.append(f" {share:.0%}", style=f"bold {style}")
     return out
+
+
+def docker_summary(v: ServiceView) -> str:
+    """One line about a service's containers for the overview's panel: memory as a share of the limit (the guide
+    alerts above 80%) and restarts in the last 5 minutes; empty without containers."""
+    if not v.containers:
+        return ""
+    shares = [c.mem_bytes / c.mem_limit for c in v.containers if c.mem_bytes is not None and c.mem_limit]
+    parts = [f"{len(v.containers)} container{'s' if len(v.containers) > 1 else ''}"]
+    if shares:
+        parts.append(f"memory {max(shares):.0%} of limit")
+    parts.append(f"{v.restarts_recent} restarts in 5m")
+    return " · ".join(parts)

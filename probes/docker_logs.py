@@ -98,6 +98,8 @@ class DockerLogSource:
                     lines, carry = split_lines(chunk, carry)
                     for line in lines:
                         loop.call_soon_threadsafe(put, line)
+                if not self._closed.is_set():
+                    loop.call_soon_threadsafe(put, "[docker logs: the log ended (the container stopped)]")
             except Exception as exc:
                 if not self._closed.is_set():
                     msg = str(exc) if isinstance(exc, LookupError) else docker_error(exc).message

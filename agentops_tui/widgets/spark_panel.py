@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from agentops_tui.presentation import Palette, fmt_money, fmt_rate, fmt_seconds, status_cell
+from agentops_tui.presentation import Palette, docker_summary, fmt_money, fmt_rate, fmt_seconds, status_cell
 from agentops_tui.widgets.spark import Spark
 from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
@@ -44,6 +44,9 @@ class SparkPanel(Vertical):
         st, reason = status
         line = Text.assemble(status_cell(st, self.palette), "  ", (clean(view.name, 64), "bold"), "  ")
         line.append(clean(reason, 200), style=self.palette.of(st) if st is not Status.OK else self.palette.dim)
+        docker = docker_summary(view)
+        if docker:
+            line.append(f"  [{docker}]", style=self.palette.dim)
         title.update(line, layout=False)  # fixed one-line boxes: skip the screen re-layout
         latest = {
             "latency": view.latency_p95_s,

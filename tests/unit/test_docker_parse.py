@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentops_tui.actions.docker_exec import fmt_memory, parse_memory, throttle_params_problem
+from agentops_tui.presentation import docker_summary
 from agentops_tui.screens.docker_throttle import parse_limits
 from probes.config import DockerConfig, FleetConfig, ServiceConfig
 from probes.configload import ConfigError, parse_config
@@ -30,7 +31,7 @@ INSPECT = {
                    "Log": [{"ExitCode": 1, "Output": f"{WGET_404}\n\x1b]52;c;eA==\x07"}]},
     },
     "HostConfig": {"Memory": 67108864, "NanoCpus": 500000000, "CpuQuota": 0, "RestartPolicy": {"Name": "always"}},
-    "Config": {"Labels": {"com.docker.compose.service": "agent"}},
+    "Config": {"Labels": {"com.docker.compose.service": "agent"}, "Env": ["OPENAI_API_KEY=sk-live-secret"]},
 }  # fmt: skip
 
 
@@ -40,6 +41,7 @@ def test_inspect_fields_and_outside_text_cleaned() -> None:
     assert c.health == "unhealthy" and c.failing_streak == 3 and c.restart_count == 4
     assert c.health_output == "wget: server returned error: HTTP/1.1 404 Not Found"
     assert c.mem_limit == 64 << 20 and c.cpus_limit == 0.5 and c.restart_policy == "always"
+    assert "sk-live-secret" not in repr(c)  # the environment is never read, so it can never be shown
     assert c.started_at is not None and abs(c.started_at - 1795684858.851890) < 1e-3
     assert _epoch("0001-01-01T00:00:00Z") is None and _epoch("garbage") is None and _epoch(None) is None
     odd = from_inspect({"Id": "x", "State": None, "HostConfig": {"Memory": "lots"}})
@@ -156,3 +158,12 @@ def test_docker_config_rules() -> None:
     assert "f.yaml:5: services[1].docker.compose_service: needs compose_project" in shown
     assert "services[2].docker.compose_project: a whole project becomes one row per Compose service" in shown
     assert "services[3]" not in shown
+
+
+def test_overview_panel_line_shows_memory_share_and_restart_growth() -> None:
+    cfg = FleetConfig(services=[ServiceConfig(name="s", docker=DockerConfig(container="a"))])
+    state = FleetState(cfg)
+    c = ContainerInfo(id="1", name="a", state="running", mem_bytes=48 << 20, mem_limit=64 << 20)
+    state.apply("docker:h", {"s": DockerResult(at=1.0, containers=(c,))})
+    assert docker_summary(state.snapshot().services[0]) == "1 container · memory 75% of limit · 0 restarts in 5m"
+    assert docker_summary(FleetState(cfg).snapshot().services[0]) == ""
