@@ -2,7 +2,8 @@
 
 Starts a private dockerd (tests.testbed DockerDaemon "issue4-bench", needs root), runs N busybox `sleep`
 containers on it, then prints:
-- the time of one full sweep of the probe (cold: every container inspected; warm: the median of 10 sweeps),
+- the time of one full sweep of the probe (cold: every container inspected; warm: the median of 10 sweeps), and
+  of the background stats round it starts (one one-shot stats request per running container),
 - dockerd + its containerd CPU (% of one core, utime+stime from /proc/PID/stat) over a window with no dashboard,
   over the same window with the dashboard (in tmux, 2 s refresh, one row per container), and again without it;
   the extra is the dashboard window minus the mean of the two quiet windows. Also the dashboard's own CPU.
@@ -60,7 +61,7 @@ def engine_cpu(pids: list[int], seconds: float) -> float:
     return 100.0 * (sum(cpu_seconds(p) for p in pids) - c0) / (time.monotonic() - t0)
 
 
-async def sweeps(host: str, names: list[str], refresh: float) -> tuple[float, float, bool]:
+async def sweeps(host: str, names: list[str], refresh: float, rounds: list[float]) -> tuple[float, float, float, bool]:
     probe = DockerProbe(host, {n: DockerConfig(container=n) for n in names}, refresh, refresh / 2)
     try:
         t = time.perf_counter()
@@ -68,13 +69,16 @@ async def sweeps(host: str, names: list[str], refresh: float) -> tuple[float, fl
         cold = time.perf_counter() - t
         bad = [r.error for r in first.values() if not (r.ok and r.containers)]
         assert not bad, f"not every container was seen: {bad[:3]}"
-        warm = []
+        warm, cpu = [], []
         for _ in range(10):
             await asyncio.sleep(refresh)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             await probe.collect()
             warm.append(time.perf_counter() - t)
-        return cold, statistics.median(warm), probe._engine_stats
+            cpu.append(time.process_time() - c)
+            rounds.append(probe._stats.last_round_s or 0.0)
+        rounds.append(probe._stats.last_round_s or 0.0)
+        return cold, statistics.median(warm), statistics.median(cpu), probe._stats.engine
     finally:
         probe.close()
 
@@ -106,7 +110,8 @@ def main() -> int:
                           "sleep", "3600")  # fmt: skip
         dockerd = daemon.proc.pid if daemon.proc else int((daemon.dir / "dockerd.pid").read_text())
         engine = [dockerd, *children(dockerd, "containerd")]
-        cold, warm, engine_stats = asyncio.run(sweeps(daemon.host, names, args.refresh))
+        rounds: list[float] = []
+        cold, warm, warm_cpu, engine_stats = asyncio.run(sweeps(daemon.host, names, args.refresh, rounds))
         time.sleep(5)
         quiet1 = engine_cpu(engine, args.seconds)
         with tempfile.TemporaryDirectory(prefix="agentops-docker-bench-") as tmp:
@@ -132,7 +137,11 @@ def main() -> int:
     quiet = (quiet1 + quiet2) / 2
     source = "engine one-shot stats" if engine_stats else "cgroup files (the engine's stats were empty here)"
     print(f"containers: {args.containers} running, refresh {args.refresh:g}s, CPU/memory from {source}")
-    print(f"one full sweep: cold {cold * 1000:.0f} ms (all inspected), warm {warm * 1000:.0f} ms (median of 10)")
+    print(f"one full sweep: cold {cold * 1000:.0f} ms (all inspected), warm {warm * 1000:.0f} ms (median of 10), "
+          f"our CPU per warm sweep {warm_cpu * 1000:.0f} ms (incl. the stats round it starts)")  # fmt: skip
+    rounds = [r for r in rounds if r] or [0.0]
+    print(f"background stats round over all running containers: median {statistics.median(rounds) * 1000:.0f} ms, "
+          f"max {max(rounds) * 1000:.0f} ms (the sweep does not wait for it)")  # fmt: skip
     print(f"dockerd+containerd CPU, % of one core over {args.seconds:g}s: quiet {quiet1:.2f} / {quiet2:.2f}, "
           f"with the dashboard {busy:.2f}; extra {busy - quiet:.2f}")  # fmt: skip
     print(f"the dashboard itself: {dash:.2f}% of one core")

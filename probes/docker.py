@@ -1,8 +1,9 @@
 """The Docker backend: every configured container (or Compose service) of one Docker host in one sweep.
 
-A sweep is one `containers(all=True)` list call for the whole host, an inspect only for containers whose state
-line changed (or that an event named, or not inspected for `REINSPECT_S`), and one one-shot stats request per
-running container, at most `STATS_WORKERS` at a time. Never a stats stream per container. A `docker events`
+A sweep is one `containers(all=True)` list call for the whole host and an inspect only for containers whose state
+line changed (or that an event named, or not inspected for `REINSPECT_S`); CPU and memory come from one one-shot
+stats request per running container per interval, made in the background (probes.docker_sampler) and attached
+to the next sweep. Never a stats stream per container. A `docker events`
 subscription (probes.docker_events) wakes the probe the moment a container dies, starts or changes health.
 The whole sweep runs on a worker thread (the SDK blocks); the daemon being gone makes every service's result a
 "docker daemon unreachable" error, and the next sweep simply tries again.
@@ -14,18 +15,16 @@ import asyncio
 import datetime as dt
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from probes.config import DockerConfig
 from probes.docker_client import ClientCache, docker_error
 from probes.docker_events import EventWatcher
-from probes.docker_stats import StatSample, cgroup_sample, cpu_percent, engine_sample
+from probes.docker_sampler import StatsSampler, with_figures
 from probes.model import ContainerInfo, DockerResult, ProbeError
 from probes.sanitize import clean
 
-STATS_WORKERS = 8  # stats requests in flight at once per host
-REINSPECT_S = 10.0  # an unchanged container is inspected again at least this often (restart count, health log)
+REINSPECT_S = 30.0  # an unchanged container is inspected again at least this often (health log output)
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 
@@ -98,13 +97,10 @@ class DockerProbe:
         self.timeout = timeout
         self.wake = asyncio.Event()
         self._clients = ClientCache(timeout)
-        self._stats_api = ClientCache(max(0.1, timeout / 3))  # stats get a third of the sweep's time, then give up
-        self._pool = ThreadPoolExecutor(max_workers=STATS_WORKERS, thread_name_prefix="docker-stats")
+        self._stats = StatsSampler(host)
         self._busy = threading.Lock()
         self._inspected: dict[str, tuple[str, float, ContainerInfo]] = {}  # id -> (state line, when, info)
         self._dirty: set[str] = set()
-        self._samples: dict[str, StatSample] = {}
-        self._engine_stats = True  # False once the engine answered empty stats: read cgroups instead
         self._events: EventWatcher | None = None
         self.stats_on = any(c.stats for c in targets.values())
 
@@ -128,9 +124,8 @@ class DockerProbe:
     def close(self) -> None:
         if self._events is not None:
             self._events.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._stats.close()
         self._clients.drop(self.host)
-        self._stats_api.drop(self.host)
 
     # --- the sweep (worker thread) -----------------------------------------------------------------------------
     def _sweep(self, dirty: set[str]) -> dict[str, DockerResult]:
@@ -142,12 +137,14 @@ class DockerProbe:
             listed = api.containers(all=True)
             infos = self._inspect_changed(api, listed, dirty)
             if self.stats_on:
-                infos = self._with_stats(api, infos)
+                self._stats.request([cid for cid, c in infos.items() if c.state == "running"])
+                max_age = 3 * self.interval
+                infos = {cid: with_figures(c, self._stats.latest(cid, max_age) if c.state == "running" else None)
+                         for cid, c in infos.items()}  # fmt: skip
         except Exception as exc:
             err = docker_error(exc)
             if err.kind in ("refused", "timeout"):
                 self._clients.drop(self.host)
-                self._stats_api.drop(self.host)
             return self.failed(err, at, time.time() - at)
         finally:
             self._busy.release()
@@ -177,40 +174,11 @@ class DockerProbe:
                 cached = (line, now, info)
                 self._inspected[cid] = cached
             infos[cid] = cached[2]
-        for gone in set(self._inspected) - {str(s.get("Id", "")) for s in wanted}:
+        keep = {str(s.get("Id", "")) for s in wanted}
+        for gone in set(self._inspected) - keep:
             self._inspected.pop(gone, None)
-            self._samples.pop(gone, None)
+        self._stats.forget(keep)
         return infos
-
-    def _with_stats(self, api: Any, infos: dict[str, ContainerInfo]) -> dict[str, ContainerInfo]:
-        running = [cid for cid, c in infos.items() if c.state == "running"]
-        samples = dict(zip(running, self._pool.map(lambda cid: self._sample(api, cid), running), strict=True))
-        out = dict(infos)
-        for cid, sample in samples.items():
-            if sample is None:
-                continue
-            prev = self._samples.get(cid)
-            self._samples[cid] = sample
-            c = infos[cid]
-            out[cid] = ContainerInfo(**{**c.__dict__, "cpu_percent": cpu_percent(prev, sample),
-                                        "mem_bytes": sample.mem_bytes})  # fmt: skip
-        return out
-
-    def _sample(self, api: Any, cid: str) -> StatSample | None:
-        if self._engine_stats:
-            try:
-                sample = engine_sample(self._stats_api.get(self.host).stats(cid, stream=False, one_shot=True))
-            except Exception as exc:  # a slow stats answer costs this container its numbers, not the sweep
-                if docker_error(exc).kind == "refused":
-                    raise
-                return None
-            if sample is not None:
-                return sample
-            local = cgroup_sample(cid, time.monotonic_ns())
-            if local is not None:
-                self._engine_stats = False  # the engine has nothing; our own reads cost it nothing
-            return local
-        return cgroup_sample(cid, time.monotonic_ns())
 
 
 def _no_stats(c: ContainerInfo) -> ContainerInfo:

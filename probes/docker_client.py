@@ -59,8 +59,9 @@ def docker_error(exc: BaseException) -> ProbeError:
 class ClientCache:
     """One client per host, created on first use and dropped after a connection failure (so it is rebuilt)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, pool: int = 10) -> None:
         self.timeout = timeout
+        self.pool = pool
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -68,7 +69,7 @@ class ClientCache:
         with self._lock:
             api = self._clients.get(host)
         if api is None:
-            api = make_api(host, self.timeout)
+            api = make_api(host, self.timeout, self.pool)
             with self._lock:
                 self._clients[host] = api
         return api

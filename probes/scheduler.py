@@ -16,8 +16,6 @@ from dataclasses import replace
 from typing import Any
 
 from probes.config import DockerConfig, FleetConfig, PrometheusConfig, timeout_for
-from probes.docker import DockerProbe
-from probes.docker_client import resolve_host
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
@@ -54,6 +52,8 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
         if svc.process is not None:
             processes[svc.name] = svc.process
         if svc.docker is not None:
+            from probes.docker_client import resolve_host  # the docker SDK is imported only where it is used
+
             docker_hosts.setdefault(resolve_host(svc.docker.host), {})[svc.name] = svc.docker
         if svc.ledger is not None and svc.ledger.path not in ledgers:
             ledgers.add(svc.ledger.path)
@@ -64,6 +64,8 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
         probes.append(ProcessProbe(processes, iv, timeout_for(None, iv)))
     probes.extend(prometheus_probes(cfg, client))
     for host, targets in docker_hosts.items():  # one sweep per Docker host, however many services live there
+        from probes.docker import DockerProbe
+
         iv = cfg.refresh_interval
         probes.append(DockerProbe(host, targets, iv, timeout_for(None, iv)))
     return probes
