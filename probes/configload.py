@@ -271,6 +271,8 @@ def _check_docker(conv: _Converter, svc: ServiceConfig, base: str, lines: _LineI
         problem(".compose_service", "needs compose_project")
     if d.stop_timeout < 0:
         problem(".stop_timeout", "must be >= 0")
+    if d.stats_interval <= 0:
+        problem(".stats_interval", "must be > 0")
     if d.compose_project is not None and d.compose_service is None:
         others = [k for k in ("health", "metrics", "process", "ledger", "control", "command") if getattr(svc, k)]
         if others:

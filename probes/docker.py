@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import threading
 import time
 from typing import Any
@@ -40,6 +41,16 @@ def _epoch(text: Any) -> float | None:
         return base + (int(digits) / 10 ** len(digits) if digits else 0.0)
     except ValueError:
         return None
+
+
+def state_key(summary: dict[str, Any]) -> str:
+    """What in a listed container's state line is worth a new inspect: its state and the bracketed parts of its
+    status (health, exit code, restart count), not the time phrases ("Up 5 seconds") that change every poll."""
+    status = str(summary.get("Status", ""))
+    return f"{summary.get('State')}|{'|'.join(_BRACKETS.findall(status))}"
+
+
+_BRACKETS = re.compile(r"\(([^)]*)\)")
 
 
 def matches(cfg: DockerConfig, summary: dict[str, Any]) -> bool:
@@ -103,6 +114,8 @@ class DockerProbe:
         self._dirty: set[str] = set()
         self._events: EventWatcher | None = None
         self.stats_on = any(c.stats for c in targets.values())
+        self.stats_every = min([c.stats_interval for c in targets.values() if c.stats] or [interval])
+        self._stats_at = -1e9  # monotonic time the last stats round was asked for
 
     async def collect(self) -> dict[str, DockerResult]:
         if self._events is None:
@@ -137,8 +150,10 @@ class DockerProbe:
             listed = api.containers(all=True)
             infos = self._inspect_changed(api, listed, dirty)
             if self.stats_on:
-                self._stats.request([cid for cid, c in infos.items() if c.state == "running"])
-                max_age = 3 * self.interval
+                if time.monotonic() - self._stats_at >= self.stats_every:
+                    self._stats_at = time.monotonic()
+                    self._stats.request([cid for cid, c in infos.items() if c.state == "running"])
+                max_age = 3 * max(self.interval, self.stats_every)
                 infos = {cid: with_figures(c, self._stats.latest(cid, max_age) if c.state == "running" else None)
                          for cid, c in infos.items()}  # fmt: skip
         except Exception as exc:
@@ -162,7 +177,7 @@ class DockerProbe:
         infos: dict[str, ContainerInfo] = {}
         for s in wanted:
             cid = str(s.get("Id", ""))
-            line = f"{s.get('State')}|{s.get('Status')}"
+            line = state_key(s)
             cached = self._inspected.get(cid)
             if cached is None or cid in dirty or cached[0] != line or now - cached[1] > REINSPECT_S:
                 try:

@@ -88,7 +88,7 @@ def test_memory_share_of_limit_warns_above_80_percent(docker_daemon: DockerDaemo
     # 56 MiB written to /dev/shm (tmpfs pages are charged to the container) of a 64 MiB limit: above the guide's 80%.
     fill = "dd if=/dev/zero of=/dev/shm/fill bs=1048576 count=56; sleep 3600"
     with container(docker_daemon, name("mem"), "--memory", "64m", "--shm-size", "60m", cmd=("sh", "-c", fill)) as c:
-        cfg = fleet(docker_daemon, {"hungry": DockerConfig(container=c)})
+        cfg = fleet(docker_daemon, {"hungry": DockerConfig(container=c, stats_interval=1.0)})
         with polling(cfg) as latest:
             wait(lambda: latest.status("hungry") is not None and latest.status("hungry") is not Status.UNKNOWN, 20,
                  "first sweep")  # fmt: skip

@@ -11,7 +11,7 @@ from agentops_tui.presentation import docker_summary
 from agentops_tui.screens.docker_throttle import parse_limits
 from probes.config import DockerConfig, FleetConfig, ServiceConfig
 from probes.configload import ConfigError, parse_config
-from probes.docker import _epoch, from_inspect, matches
+from probes.docker import _epoch, from_inspect, matches, state_key
 from probes.docker_logs import split_lines
 from probes.docker_stats import StatSample, cgroup_sample, cpu_percent, engine_sample
 from probes.fleet import FleetState
@@ -167,3 +167,13 @@ def test_overview_panel_line_shows_memory_share_and_restart_growth() -> None:
     state.apply("docker:h", {"s": DockerResult(at=1.0, containers=(c,))})
     assert docker_summary(state.snapshot().services[0]) == "1 container · memory 75% of limit · 0 restarts in 5m"
     assert docker_summary(FleetState(cfg).snapshot().services[0]) == ""
+
+
+def test_state_key_ignores_time_phrases() -> None:
+    def key(state: str, status: str) -> str:
+        return state_key({"State": state, "Status": status})
+
+    assert key("running", "Up 5 seconds (healthy)") == key("running", "Up 2 minutes (healthy)")
+    assert key("running", "Up 5 seconds (healthy)") != key("running", "Up 5 seconds (unhealthy)")
+    assert key("exited", "Exited (3) 1 second ago") != key("exited", "Exited (0) 1 second ago")
+    assert key("restarting", "Restarting (1) 2 seconds ago") != key("restarting", "Restarting (2) 2 seconds ago")
