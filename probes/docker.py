@@ -163,6 +163,8 @@ class DockerProbe:
             return self.failed(err, at, time.time() - at)
         finally:
             self._busy.release()
+        if self._events is not None:
+            self._events.poke()
         out: dict[str, DockerResult] = {}
         for name, cfg in self.targets.items():
             mine = [infos[s["Id"]] for s in listed if s.get("Id") in infos and matches(cfg, s)]

@@ -27,6 +27,7 @@ class EventWatcher:
         self.on_event = on_event
         self.loop = loop
         self._stop = threading.Event()
+        self._poke = threading.Event()
         self._stream: Any = None
         self._thread = threading.Thread(target=self._run, name="docker-events", daemon=True)
         self.connected = False
@@ -35,8 +36,14 @@ class EventWatcher:
     def start(self) -> None:
         self._thread.start()
 
+    def poke(self) -> None:
+        """The daemon answers again (a sweep succeeded): reconnect now instead of at the end of the backoff."""
+        if not self.connected:
+            self._poke.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._poke.set()
         stream = self._stream
         if stream is not None:
             with contextlib.suppress(Exception):
@@ -61,7 +68,9 @@ class EventWatcher:
                 self._notify(None)  # the stream broke: the daemon may be gone, poll now rather than at the interval
             self.connected = False
             self._stream = None
-            if self._stop.wait(delay):
+            self._poke.wait(delay)  # backoff, cut short when a sweep finds the daemon answering again
+            self._poke.clear()
+            if self._stop.is_set():
                 break
             delay = min(BACKOFF_MAX_S, delay * 2)
 
