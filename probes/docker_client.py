@@ -1,6 +1,7 @@
 """Where Docker is, and one low-level client per host: docker.host, else DOCKER_HOST, else the default socket.
 
-The docker SDK is blocking (requests), so every call here runs on a worker thread, never on an event loop.
+The docker SDK is blocking (requests), so every call here runs on a worker thread, never on an event loop; it is
+imported on first use, so a fleet without Docker never loads it.
 Errors are turned into `ProbeError`s with short messages; "docker daemon unreachable" covers a missing socket,
 a refused connection and a daemon killed mid-request, which is what the operator needs to know.
 """
@@ -10,10 +11,6 @@ from __future__ import annotations
 import os
 import threading
 from typing import Any
-
-import docker
-import docker.errors
-import requests
 
 from probes.model import ProbeError
 from probes.sanitize import clean
@@ -29,6 +26,8 @@ def resolve_host(host: str | None) -> str:
 
 def make_api(host: str, timeout: float, pool: int = 10) -> Any:
     """A low-level client for `host`; asks the daemon its API version, so it raises when the daemon is down."""
+    import docker  # the SDK (and requests) load when Docker is first used, not while the dashboard starts
+
     kwargs: dict[str, Any] = {}
     if host == os.environ.get("DOCKER_HOST"):  # TLS settings from DOCKER_TLS_VERIFY / DOCKER_CERT_PATH apply to it
         kwargs = {k: v for k, v in docker.utils.kwargs_from_env().items() if k == "tls"}
@@ -40,6 +39,9 @@ def make_api(host: str, timeout: float, pool: int = 10) -> Any:
 
 def docker_error(exc: BaseException) -> ProbeError:
     """A short, cleaned reason for a failed Docker call."""
+    import docker.errors
+    import requests
+
     if isinstance(exc, docker.errors.NotFound):
         return ProbeError("http", clean(getattr(exc, "explanation", None) or "not found", 200))
     if isinstance(exc, docker.errors.APIError):
