@@ -31,7 +31,7 @@ class OverviewScreen(Screen[None]):
         Binding("d", "act('drain')", "Drain", id="overview.drain"),
         Binding("R", "act('resume')", "Resume", show=False, id="overview.resume"),
         Binding("S", "act('start')", "Start", show=False, id="overview.start"),
-        Binding("l", "logs", "Logs", id="overview.logs"),
+        Binding("l", "logs", "Logs", show=False, id="overview.logs"),  # in the help; the footer keeps "? Help"
         Binding("space", "mark", "Mark", show=False, id="overview.mark"),
         Binding("a", "journal", "Journal", id="overview.journal"),
         Binding("dollar_sign", "app.spend", "Spend", show=False, id="overview.spend"),
