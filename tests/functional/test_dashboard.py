@@ -49,7 +49,8 @@ async def test_scheduled_error_burst_turns_writer_warn_or_crit(demo_fleet: DemoF
             reason = row_text(table, "writer")["reason"]
             return row_status(table, "writer") in bad and ("error rate" in reason or "unhealthy" in reason)
 
-        assert await wait_until(pilot, burst_shown, end - time.time() + 2), row_text(table, "writer")
+        # the 30 s rate window holds the burst's errors for a while after it ends: a busy machine may show them late
+        assert await wait_until(pilot, burst_shown, end - time.time() + 10), row_text(table, "writer")
 
 
 async def test_filter_narrows_rows_and_escape_restores(demo_config: FleetConfig) -> None:
