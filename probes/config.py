@@ -182,10 +182,12 @@ class SystemdConfig:
 class LaunchdConfig:
     """A launchd job on macOS (collected with launchctl by the launchd backend)."""
 
-    label: str
+    label: str | None = None
     """Job label, e.g. com.example.agent."""
+    label_prefix: str | None = None
+    """Or every job whose label starts with this (found with `launchctl list`), e.g. com.example.agent."""
     domain: str = "gui"
-    """gui/UID for LaunchAgents or system for LaunchDaemons."""
+    """gui (gui/UID of the dashboard's user) for LaunchAgents, gui/UID, user/UID, or system for LaunchDaemons."""
 
 
 @dataclass(frozen=True)

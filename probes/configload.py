@@ -253,6 +253,14 @@ def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base:
         _check_prometheus(conv, cfg, svc.prometheus, f"{base}.prometheus", lines, fleet=False)
     if svc.process is not None and svc.process.pid is None and svc.process.pidfile is None:
         conv.problems.append(ConfigProblem(f"{base}.process", lines.of(f"{base}.process"), "needs pidfile or pid"))
+    if svc.launchd is not None and not (svc.launchd.label or svc.launchd.label_prefix):
+        conv.problems.append(
+            ConfigProblem(f"{base}.launchd", lines.of(f"{base}.launchd"), "needs label or label_prefix")
+        )
+    if svc.systemd is not None and not (svc.systemd.unit or svc.systemd.unit_pattern):
+        conv.problems.append(
+            ConfigProblem(f"{base}.systemd", lines.of(f"{base}.systemd"), "needs unit or unit_pattern")
+        )
     if svc.docker is not None:
         _check_docker(conv, svc, base, lines)
 

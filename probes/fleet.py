@@ -14,11 +14,24 @@ from typing import Any
 
 from probes.alerts import Alert, AlertEngine, sort_alerts
 from probes.config import FleetConfig, ServiceConfig, Thresholds
+from probes.launchd import LaunchdResult
 from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
 from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
+from probes.native_facts import launchd_facts, systemd_facts
 from probes.promql import PromResult
 from probes.spend import SpendSummary, merge
-from probes.status import Verdict, breaker_verdict, combine, docker_verdict, effective, evaluate, metrics_verdicts
+from probes.status import (
+    Verdict,
+    breaker_verdict,
+    combine,
+    docker_verdict,
+    effective,
+    evaluate,
+    launchd_verdict,
+    metrics_verdicts,
+    systemd_verdict,
+)
+from probes.systemd import SystemdResult
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
@@ -82,6 +95,8 @@ class ServiceView:
     """The service's Docker containers as of the last sweep (empty without a docker source)."""
     restarts_recent: int = 0
     """Container restarts counted by the engine within the last RESTART_WINDOW_S."""
+    native: tuple[tuple[str, str], ...] = ()
+    """What the service manager says (systemd unit, launchd job), for the detail view; secrets masked."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -135,6 +150,8 @@ class ServiceState:
         self.process: ProcessResult | None = None
         self.docker: DockerResult | None = None
         self._restart_marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=HISTORY * 4)
+        self.systemd: SystemdResult | None = None
+        self.launchd: LaunchdResult | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
@@ -227,6 +244,32 @@ class ServiceState:
         marks = self._restart_marks
         return marks[-1][1] - marks[0][1] if marks else 0
 
+    def apply_systemd(self, r: SystemdResult) -> None:
+        self.systemd = r
+        self._note_error("systemd", r.error.message if r.error else None, r.at)
+
+    def apply_launchd(self, r: LaunchdResult) -> None:
+        self.launchd = r
+        self._note_error("launchd", r.error.message if r.error else None, r.at)
+
+    def _native(self) -> tuple[list[Verdict], tuple[tuple[str, str], ...], int | None, int | None]:
+        """The service manager's verdicts, facts, main pid and memory (None when not configured or not polled)."""
+        verdicts: list[Verdict] = []
+        facts: list[tuple[str, str]] = []
+        pid: int | None = None
+        mem: int | None = None
+        if self.systemd is not None:
+            verdicts.append(systemd_verdict(self.systemd))
+            facts += systemd_facts(self.systemd)
+            if len(self.systemd.units) == 1:
+                pid, mem = self.systemd.units[0].main_pid, self.systemd.units[0].memory_current
+        if self.launchd is not None:
+            verdicts.append(launchd_verdict(self.launchd))
+            facts += launchd_facts(self.launchd)
+            if len(self.launchd.jobs) == 1 and pid is None:
+                pid = self.launchd.jobs[0].pid
+        return verdicts, tuple(facts), pid, mem
+
     def apply_ledger(self, r: LedgerResult, ledger_service: str) -> None:
         if not r.ok and r.error is not None:
             self._note_error("ledger", r.error.message, r.at)
@@ -262,11 +305,12 @@ class ServiceState:
         breakers = self._breakers()
         prom = self._prometheus_verdicts()
         docker = [docker_verdict(self.docker, self.restarts_recent())] if self.docker is not None else []
+        native, facts, native_pid, native_mem = self._native()
         if self.health is None and self.metrics is None and self.process is None and (prom or docker):
             b = breaker_verdict(breakers, self.thresholds)
             budget = budget_verdict(self.budget)
-            verdict = combine([*prom, *docker, *([b] if b else []), *([budget] if budget else [])])
-        elif self.health is None and self.metrics is None and self.process is None:
+            verdict = combine([*prom, *docker, *native, *([b] if b else []), *([budget] if budget else [])])
+        elif self.health is None and self.metrics is None and self.process is None and not native:
             if self.spend_today is None:
                 verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
             else:  # a ledger-only row: its budget is all there is to judge
@@ -274,7 +318,13 @@ class ServiceState:
                 verdict = combine([Verdict(Status.OK, "ledger only"), *([budget] if budget else [])])
         else:
             verdict = evaluate(
-                self.health, self.metrics, self.process, breakers, self.thresholds, budget_verdict(self.budget)
+                self.health,
+                self.metrics,
+                self.process,
+                breakers,
+                self.thresholds,
+                budget_verdict(self.budget),
+                native,
             )
             if prom or docker:
                 verdict = combine([verdict, *prom, *docker])
@@ -301,8 +351,8 @@ class ServiceState:
             breakers=tuple(sorted(breakers.items())),
             draining=bool(h.draining) if h else False,
             cpu_percent=p.cpu_percent if p else cpu,
-            rss_bytes=p.rss_bytes if p else mem,
-            pid=p.pid if p else None,
+            rss_bytes=p.rss_bytes if p else (mem if mem is not None else native_mem),
+            pid=p.pid if p else native_pid,
             spend_today_usd=self.spend_today,
             calls_today=self.calls_today,
             checks=tuple(h.checks.items()) if h else (),
@@ -319,6 +369,7 @@ class ServiceState:
             metrics_source=metrics_source,
             containers=containers,
             restarts_recent=self.restarts_recent(),
+            native=facts,
         )
 
 
@@ -371,6 +422,15 @@ class FleetState:
             for name, r in result.items():
                 self.services[name].apply_docker(r)
                 changed.append(name)
+        elif kind in ("systemd", "launchd") and isinstance(result, dict):
+            for name, r in result.items():
+                if isinstance(r, SystemdResult):
+                    self.services[name].apply_systemd(r)
+                elif isinstance(r, LaunchdResult):
+                    self.services[name].apply_launchd(r)
+                else:
+                    continue
+                changed.append(name)
         elif kind == "ledger" and isinstance(result, LedgerResult):
             if result.summary is not None:
                 self.ledger_summaries[target] = result.summary
@@ -384,12 +444,7 @@ class FleetState:
                 changed.append(name)
         for name in changed:
             state = self.services[name]
-            cfg = state.cfg
-            primary = (
-                "metrics" if cfg.metrics is not None else "health" if cfg.health is not None
-                else "docker" if cfg.docker is not None else "prometheus"
-            )  # fmt: skip
-            state.rebuild(sample=kind == primary)
+            state.rebuild(sample=kind == _sampled_by(self.cfg, state.cfg))
         return changed
 
     def snapshot(self, now: float | None = None) -> FleetSnapshot:
@@ -432,3 +487,17 @@ class FleetState:
             out = dataclasses.replace(out, status=status, reason=reason)
         self._shown[view.name] = (view, mine, out)
         return out
+
+
+def _sampled_by(fleet: FleetConfig, cfg: ServiceConfig) -> str:
+    """The source whose results add a row to the recent samples: metrics, else health, else Docker, else
+    Prometheus, else the service manager."""
+    if cfg.metrics is not None:
+        return "metrics"
+    if cfg.health is not None:
+        return "health"
+    if cfg.docker is not None:
+        return "docker"
+    if fleet.prometheus_of(cfg) is not None or (cfg.systemd is None and cfg.launchd is None):
+        return "prometheus"
+    return "systemd" if cfg.systemd is not None else "launchd"

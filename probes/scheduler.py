@@ -19,11 +19,13 @@ from probes.config import DockerConfig, FleetConfig, PrometheusConfig, timeout_f
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
+from probes.launchd import LaunchdProbe
 from probes.ledger import LedgerProbe
 from probes.metrics import MetricsProbe
 from probes.model import Probe, ProbeError
 from probes.process import ProcessProbe
 from probes.promql import PromQLProbe
+from probes.systemd import SystemdProbe, group_by_bus
 
 Publish = Callable[[FleetSnapshot], None]
 WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its events
@@ -68,7 +70,21 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
 
         iv = cfg.refresh_interval
         probes.append(DockerProbe(host, targets, iv, timeout_for(None, iv)))
+    probes += service_manager_probes(cfg)
     return probes
+
+
+def service_manager_probes(cfg: FleetConfig) -> list[Probe[Any]]:
+    """One systemd probe per bus (one connection, batched calls) and one launchd probe for every job."""
+    iv = cfg.refresh_interval
+    units = {svc.name: svc.systemd for svc in cfg.services if svc.systemd is not None}
+    jobs = {svc.name: svc.launchd for svc in cfg.services if svc.launchd is not None}
+    out: list[Probe[Any]] = [
+        SystemdProbe(addr, group, iv, timeout_for(None, iv)) for addr, group in group_by_bus(units).items()
+    ]
+    if jobs:
+        out.append(LaunchdProbe(jobs, iv, timeout_for(None, iv)))
+    return out
 
 
 def prometheus_probes(cfg: FleetConfig, client: Client) -> list[Probe[Any]]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from probes.config import Thresholds
+from probes.launchd import LaunchdResult
+from probes.launchd_parse import LaunchdJob
 from probes.model import ContainerInfo, DockerResult, HealthResult, MetricsResult, ProbeError, ProcessResult, Status
+from probes.systemd import SystemdResult, SystemdUnit
 
 _CRIT_KINDS = {"refused", "http"}
 MEMORY_WARN = 0.8  # share of a container's memory limit that warns (the deployment guide alerts above 80%)
@@ -144,11 +147,13 @@ def evaluate(
     breakers: dict[str, str],
     t: Thresholds,
     budget: Verdict | None = None,
+    native: list[Verdict] | None = None,
 ) -> Verdict:
     """The service's status from whatever sources it has (None = not configured or not polled yet).
 
-    `budget` is the verdict of the service's spend budgets (None while they are fine or not configured)."""
-    verdicts: list[Verdict] = []
+    `budget` is the verdict of the service's spend budgets (None while they are fine or not configured);
+    `native` the verdicts of its service manager (systemd unit, launchd job)."""
+    verdicts: list[Verdict] = list(native or [])
     if health is not None:
         verdicts.append(health_verdict(health))
     if metrics is not None:
@@ -168,3 +173,71 @@ def effective(status: Status, reason: str, age_s: float, interval: float) -> tup
     if age_s > 3 * interval:
         return Status.STALE, f"no data for {age_s:.0f}s (last: {status.value} {reason})"
     return status, reason
+
+
+# --- service managers (systemd, launchd): the unit is expected to be running -------------------------------------
+
+
+def _unit_verdict(u: SystemdUnit) -> Verdict:
+    restarts = f", {u.n_restarts} restarts" if u.n_restarts else ""
+    if u.load_state == "not-found":
+        return Verdict(Status.CRIT, f"{u.name}: unit not found")
+    if u.load_state not in ("loaded", ""):
+        return Verdict(Status.CRIT, f"{u.name}: {u.load_state}")
+    if u.start_limit_hit:
+        return Verdict(Status.CRIT, f"{u.name}: start limit hit{restarts}")
+    if u.active_state == "failed":
+        code = f", status {u.exec_main_status}" if u.exec_main_status else ""
+        return Verdict(Status.CRIT, f"{u.name}: failed ({u.result or 'unknown'}{code})")
+    if u.active_state == "activating" and u.sub_state == "auto-restart":
+        return Verdict(Status.CRIT, f"{u.name}: crash loop (auto-restart{restarts})")
+    if u.active_state in ("inactive", "deactivating"):
+        return Verdict(Status.CRIT, f"{u.name}: {u.active_state} ({u.sub_state})")
+    if u.active_state == "activating":
+        return Verdict(Status.WARN, f"{u.name}: activating ({u.sub_state}){restarts}")
+    if u.memory_current is not None:
+        for limit, name in ((u.memory_max, "MemoryMax"), (u.memory_high, "MemoryHigh")):
+            if limit and u.memory_current >= MEMORY_WARN * limit:
+                return Verdict(Status.WARN, f"{u.name}: memory {u.memory_current / limit:.0%} of {name}")
+    return Verdict(Status.OK, f"{u.name}: {u.active_state} ({u.sub_state}){restarts}")
+
+
+def systemd_verdict(r: SystemdResult) -> Verdict:
+    """Failed, crash-looping, start-limited or stopped units are CRIT; an unreachable bus is UNKNOWN."""
+    if r.error is not None:
+        if r.error.kind == "refused":  # the pattern matched nothing: the units are gone
+            return Verdict(Status.CRIT, f"systemd: {r.error.message}")
+        return Verdict(Status.UNKNOWN, f"systemd: {r.error.message}")
+    verdict = combine([_unit_verdict(u) for u in r.units])
+    if len(r.units) == 1 and verdict.status is Status.OK:
+        return Verdict(Status.OK, verdict.reason.split(": ", 1)[1])
+    return verdict
+
+
+def _job_verdict(j: LaunchdJob) -> Verdict:
+    runs = f", runs {j.runs}" if j.runs else ""
+    last = j.last_exit_text
+    if not j.loaded:
+        return Verdict(Status.CRIT, f"{j.label}: not loaded")
+    if j.state == "running":
+        return Verdict(Status.OK, f"{j.label}: running (pid {j.pid}{runs})")
+    failed = j.last_signal is not None or (j.last_exit not in (None, 0))
+    if failed:
+        loop = "crash loop, " if j.keepalive and (j.runs or 0) > 1 else ""
+        return Verdict(Status.CRIT, f"{j.label}: {loop}{j.state or 'not running'} ({last}{runs})")
+    if j.state == "waiting":
+        return Verdict(Status.OK, f"{j.label}: waiting (on demand)")
+    status = Status.CRIT if j.keepalive else Status.WARN
+    return Verdict(status, f"{j.label}: {j.state or 'not running'}" + (f" ({last})" if last else ""))
+
+
+def launchd_verdict(r: LaunchdResult) -> Verdict:
+    """Not loaded, exited with an error or killed by a signal is CRIT; launchctl failing is UNKNOWN."""
+    if r.error is not None:
+        if r.error.kind == "refused":
+            return Verdict(Status.CRIT, f"launchd: {r.error.message}")
+        return Verdict(Status.UNKNOWN, f"launchd: {r.error.message}")
+    verdict = combine([_job_verdict(j) for j in r.jobs])
+    if len(r.jobs) == 1:
+        return Verdict(verdict.status, verdict.reason.split(": ", 1)[1])
+    return verdict
