@@ -176,6 +176,10 @@ class SystemdConfig:
     """Which bus the unit lives on."""
     bus_address: str | None = None
     """D-Bus address; default DBUS_SYSTEM_BUS_ADDRESS or the standard socket."""
+    throttle_cpu_percent: float = 50.0
+    """CPU quota (percent of one CPU) that throttle sets on the unit at runtime (SetUnitProperties)."""
+    throttle_memory_high: int | None = None
+    """MemoryHigh in bytes that throttle also sets (the kernel reclaims and slows the unit above it)."""
 
 
 @dataclass(frozen=True)

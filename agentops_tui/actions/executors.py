@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from agentops_tui.actions.docker_exec import docker_executor_for
-from agentops_tui.actions.model import ACTION_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
+from agentops_tui.actions.model import ACTION_KINDS, ALL_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
 from probes.sanitize import clean
 
@@ -276,12 +276,18 @@ class CommandExecutor:
 def executor_for(
     service: ServiceConfig, kind: ActionKind, timeout_s: float, *, environ: Mapping[str, str] | None = None
 ) -> Executor | str:
-    """The executor for an action: a control endpoint wins, then a command; else why neither can do it."""
-    if kind not in ACTION_KINDS:  # getattr below must only ever see an action's name
+    """The executor for an action: the service manager for restart/start/drain (systemd, launchd), then a
+    control endpoint, then a command, then the service manager for the rest; else why none can do it."""
+    if kind not in ALL_KINDS:  # getattr below must only ever see an action's name
         return f"unknown action: {clean(kind, 40)}"
     docker = docker_executor_for(service, kind, timeout_s)
     if docker is not None and kind == "drain":  # HTTP drain (if any) then stop with a grace period, in one executor
         return docker
+    from agentops_tui.actions.native import NATIVE_FIRST, native_executor  # imports this module
+
+    native = native_executor(service, kind, timeout_s, environ)
+    if native is not None and not isinstance(native, str) and kind in NATIVE_FIRST:
+        return native
     control = service.control
     if control is not None and getattr(control, kind, None) is not None:
         return HttpExecutor(control, timeout_s, environ)
@@ -290,4 +296,6 @@ def executor_for(
         return CommandExecutor(command)
     if docker is not None:
         return docker
+    if native is not None:
+        return native
     return f"no {kind} for {clean(service.name, 120)}: no control endpoint or command configured for it"

@@ -24,7 +24,7 @@ from agentops_tui.actions.docker_exec import throttle_params_problem
 from agentops_tui.actions.executors import DETAIL_LEN, Executor, executor_for
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError
-from agentops_tui.actions.model import ACTION_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
+from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
 from probes.config import FleetConfig, ServiceConfig
 from probes.fleet import ServiceView
 from probes.sanitize import clean, clean_json
@@ -115,7 +115,7 @@ class ActionLayer:
         svc = self._services.get(service)
         if svc is None:
             return f"unknown service: {clean(service, 120)}"
-        if kind not in ACTION_KINDS:
+        if kind not in ALL_KINDS:
             return f"unknown action: {clean(kind, 40)}"
         ex = self._executor(svc, kind)
         return ex if isinstance(ex, str) else None
@@ -123,7 +123,7 @@ class ActionLayer:
     def operation(self, service: str, kind: ActionKind, params: dict[str, Any] | None = None) -> Operation | None:
         """The operation a request would run (for the confirmation dialog), or None when it cannot run."""
         svc = self._services.get(service)
-        if svc is None or kind not in ACTION_KINDS:
+        if svc is None or kind not in ALL_KINDS:
             return None
         ex = self._executor(svc, kind)
         if isinstance(ex, str):
@@ -194,7 +194,7 @@ class ActionLayer:
         svc = self._services.get(request.service)
         ex: Executor | str | None = None
         if svc is not None:
-            ex = self._executor(svc, request.kind) if request.kind in ACTION_KINDS else None
+            ex = self._executor(svc, request.kind) if request.kind in ALL_KINDS else None
         operation = self._describe(ex, request) if ex is not None and not isinstance(ex, str) else None
         try:
             self._write(plan_id, request, "requested", operation, before=view_summary(self._view(request.service)))
@@ -215,7 +215,7 @@ class ActionLayer:
             return f"unknown service: {clean(request.service, 120)}"
         if self.read_only:
             return READ_ONLY_REASON
-        if request.kind not in ACTION_KINDS or ex is None:
+        if request.kind not in ALL_KINDS or ex is None:
             return f"unknown action: {clean(request.kind, 40)}"
         if isinstance(ex, str):
             return ex

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 ActionKind = Literal["restart", "throttle", "drain", "resume", "start"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
+ALL_KINDS = ACTION_KINDS  # every kind some executor may do (start: Docker, systemd, launchd)
 Phase = Literal["requested", "confirmed", "started", "succeeded", "failed", "cancelled"]
 ErrorKind = Literal["refused", "timeout", "permission", "http", "not_found", "error"]
 
@@ -25,7 +26,7 @@ class ActionRequest:
 class Operation:
     """Exactly what will be done, shown in the confirmation dialog and written to the journal."""
 
-    executor: str  # "http" or "command" (later: "docker", "systemd", "launchd")
+    executor: str  # "http", "command", "systemd" or "launchd" (later: "docker")
     description: str  # e.g. "POST http://127.0.0.1:8101/admin/drain" or "argv: systemctl restart agent"
 
 

@@ -1,0 +1,66 @@
+"""launchd executor: `launchctl kickstart -k` (restart), `kickstart` (start), and drain = the HTTP drain when one is
+configured, then `launchctl kill SIGTERM`. A KeepAlive job is relaunched by launchd after that; stopping it for good
+is `launchctl bootout`, which the confirmation says and which we never do from the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agentops_tui.actions.executors import DETAIL_LEN, HttpExecutor
+from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
+from probes.config import ServiceConfig
+from probes.launchd import NOT_FOUND, LaunchctlError, domain_target, launchctl
+from probes.sanitize import clean
+
+
+def argv(kind: str, target: str) -> list[str]:
+    """The launchctl arguments of an action."""
+    if kind == "restart":
+        return ["kickstart", "-k", target]
+    if kind == "start":
+        return ["kickstart", target]
+    return ["kill", "SIGTERM", target]
+
+
+class LaunchdExecutor:
+    name = "launchd"
+
+    def __init__(self, service: ServiceConfig, timeout_s: float, environ: Mapping[str, str] | None = None) -> None:
+        assert service.launchd is not None and service.launchd.label
+        self.target = f"{domain_target(service.launchd.domain)}/{service.launchd.label}"
+        self.timeout_s = timeout_s
+        control = service.control
+        self.http_drain = HttpExecutor(control, timeout_s, environ) if control and control.drain else None
+
+    def operation(self, request: ActionRequest) -> Operation:
+        text = "launchctl " + " ".join(argv(request.kind, self.target))
+        if request.kind == "drain":
+            if self.http_drain is not None:
+                text = f"{self.http_drain.operation(request).description}, then {text}"
+            text += f". A KeepAlive job is relaunched by launchd; to stop it for good: launchctl bootout {self.target}"
+        return Operation(self.name, clean(text, DETAIL_LEN + 200))
+
+    async def run(self, request: ActionRequest) -> Outcome:
+        if request.kind == "drain" and self.http_drain is not None:
+            drained = await self.http_drain.run(request)
+            if not drained.ok:
+                return Outcome(
+                    False, f"drain call failed, {self.target} not signalled: {drained.detail}", drained.error_kind
+                )
+        args = argv(request.kind, self.target)
+        try:
+            code, out, err = await launchctl(*args, timeout=self.timeout_s)
+        except LaunchctlError as exc:
+            return Outcome(False, exc.error.message, "timeout" if exc.error.kind == "timeout" else "not_found")
+        text = clean((err or out).decode("utf-8", "replace").strip(), DETAIL_LEN)
+        if code == 0:
+            return Outcome(True, text or f"launchctl {' '.join(args)}: done")
+        kind: ErrorKind = "error"
+        if code == NOT_FOUND:
+            kind = "not_found"
+        elif "not permitted" in text.lower() or "permission" in text.lower():
+            kind = "permission"
+        return Outcome(
+            False, f"launchctl {args[0]} exit {code}: {text}" if text else f"launchctl {args[0]} exit {code}", kind
+        )
