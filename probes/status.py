@@ -209,8 +209,8 @@ def systemd_verdict(r: SystemdResult) -> Verdict:
             return Verdict(Status.CRIT, f"systemd: {r.error.message}")
         return Verdict(Status.UNKNOWN, f"systemd: {r.error.message}")
     verdict = combine([_unit_verdict(u) for u in r.units])
-    if len(r.units) == 1 and verdict.status is Status.OK:
-        return Verdict(Status.OK, verdict.reason.split(": ", 1)[1])
+    if len(r.units) == 1:  # the unit is the row: no need to name it
+        return Verdict(verdict.status, verdict.reason.split(": ", 1)[1])
     return verdict
 
 

@@ -31,6 +31,16 @@ MANAGER_PATH = "/org/freedesktop/systemd1"
 MANAGER = "org.freedesktop.systemd1.Manager"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 UNSET = 2**64 - 1  # systemd's "infinity" / "not available" for uint64 properties
+_BAD = ("exit-code", "signal", "core-dump", "timeout", "watchdog")
+RESTARTS_ON: dict[str, tuple[str, ...]] = {
+    "always": ("success", *_BAD),
+    "on-success": ("success",),
+    "on-failure": _BAD,
+    "on-abnormal": ("signal", "core-dump", "timeout", "watchdog"),
+    "on-abort": ("signal", "core-dump"),
+    "on-watchdog": ("watchdog",),
+}
+"""Results after which each Restart= policy restarts the unit (systemd.service(5))."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +64,16 @@ class SystemdUnit:
     cpu_quota_per_sec_usec: int | None = None
     active_enter_usec: int | None = None
     """ActiveEnterTimestamp, microseconds since the epoch."""
+    restart: str = ""
+    """The unit's Restart= policy (no, always, on-failure...)."""
 
     @property
     def start_limit_hit(self) -> bool:
-        return self.result == "start-limit-hit"
+        """Refused a start for its start limit. A manual start says so in Result; an automatic restart refused by
+        the limit leaves the last run's Result (systemd 252), so: failed although Restart= would have restarted it."""
+        if self.result == "start-limit-hit":
+            return True
+        return self.active_state == "failed" and self.result in RESTARTS_ON.get(self.restart, ())
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,9 @@ class Bus:
             with contextlib.suppress(Exception):
                 bus.disconnect()
             raise
+        # The bus reports a lost connection through this future; consume it so it is not logged as unretrieved.
+        watch = asyncio.ensure_future(self._bus.wait_for_disconnect())
+        watch.add_done_callback(lambda f: None if f.cancelled() else f.exception())
         return self._bus
 
     async def call(self, path: str, interface: str, member: str, signature: str = "", body: list[Any] | None = None,
@@ -238,7 +257,7 @@ class SystemdProbe:
             memory_current=_u64(p, "MemoryCurrent"), memory_max=_u64(p, "MemoryMax"),
             memory_high=_u64(p, "MemoryHigh"), cpu_usage_nsec=_u64(p, "CPUUsageNSec"),
             cpu_quota_per_sec_usec=_u64(p, "CPUQuotaPerSecUSec"),
-            active_enter_usec=enter if isinstance(enter, int) and enter > 0 else None,
+            active_enter_usec=enter if isinstance(enter, int) and enter > 0 else None, restart=_str(p, "Restart"),
         )  # fmt: skip
 
 

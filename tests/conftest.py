@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import FleetConfig
 from probes.configload import load_config
+from tests.testbed import missing
 from tests.testbed.docker import DockerDaemon
+from tests.testbed.systemd import SystemdContainer
 
 FLEET_CYCLE_S = 40.0
 
@@ -62,3 +65,22 @@ def docker_daemon() -> Iterator[DockerDaemon]:
         yield daemon
     finally:
         daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def systemd_container(docker_daemon: DockerDaemon) -> Iterator[SystemdContainer]:
+    """A real systemd (PID 1 in a container on the shared dockerd); its D-Bus system bus is `.address` on the host.
+
+    The image is built with debootstrap on first use (cached under /tmp/agentops-testbed); the container is removed
+    at the end of the session."""
+    container = SystemdContainer(docker_daemon, "issue5-systemd")
+    try:
+        container.start()
+    except (RuntimeError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        container.remove()
+        detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else exc
+        missing(f"systemd container did not start: {detail}")
+    try:
+        yield container
+    finally:
+        container.remove()
