@@ -33,8 +33,8 @@ def systemd_facts(r: SystemdResult, now: float | None = None) -> list[tuple[str,
         if u.result:
             code = f", status {u.exec_main_status}" if u.exec_main_status is not None else ""
             out.append((f"{p}last result", f"{u.result}{code}"))
-        if u.active_enter_usec:
-            out.append((f"{p}active for", f"{max(0.0, now - u.active_enter_usec / 1e6):.0f}s"))
+        if u.started_usec and u.main_pid:
+            out.append((f"{p}running for", f"{max(0.0, now - u.started_usec / 1e6):.0f}s"))
         if u.memory_current is not None:
             limits = ", ".join(f"{k} {_mib(v)}" for k, v in (("max", u.memory_max), ("high", u.memory_high)) if v)
             out.append((f"{p}memory", _mib(u.memory_current) + (f" ({limits})" if limits else "")))

@@ -1,6 +1,10 @@
 """systemd probe over D-Bus (dbus-fast): one ListUnitsByNames call for every configured unit, one
-ListUnitsByPatterns call for every pattern, then the Service and Unit properties of each matched service unit
-(Properties.GetAll, concurrently, bounded). No `systemctl` process per unit.
+ListUnitsByPatterns call for every pattern (they carry the load/active/sub states), then one Properties.GetAll of
+the Service interface per matched service unit (NRestarts, MainPID, Result, ExecMainStatus, memory, CPU, start
+time), concurrently and bounded (dbus-daemon allows 128 pending replies per connection). No `systemctl` process
+per unit. The Unit interface is not read: everything we show from it is already in the ListUnits rows.
+With many units, the properties of steadily running ones (same state as last poll) are re-read REFRESH_STEADY per
+poll in turn: their status comes from the ListUnits row every poll; pid, memory and CPU may be a few polls old.
 
 One probe per bus address. The connection is kept between polls; every call has a 2 s timeout, and a hung or
 vanished bus drops the connection (the rows turn UNKNOWN with the reason) and the next poll connects again.
@@ -26,10 +30,12 @@ from probes.sanitize import clean
 CALL_TIMEOUT_S = 2.0
 PARALLEL = 64  # property calls in flight at once on one connection
 MAX_UNITS = 1000  # units one pattern may match
+REFRESH_STEADY = 50  # steadily running units whose properties are re-read per poll, in turn (all of them when fewer)
 SYSTEMD = "org.freedesktop.systemd1"
 MANAGER_PATH = "/org/freedesktop/systemd1"
 MANAGER = "org.freedesktop.systemd1.Manager"
 PROPERTIES = "org.freedesktop.DBus.Properties"
+SERVICE = "org.freedesktop.systemd1.Service"
 UNSET = 2**64 - 1  # systemd's "infinity" / "not available" for uint64 properties
 _BAD = ("exit-code", "signal", "core-dump", "timeout", "watchdog")
 RESTARTS_ON: dict[str, tuple[str, ...]] = {
@@ -62,8 +68,8 @@ class SystemdUnit:
     memory_high: int | None = None
     cpu_usage_nsec: int | None = None
     cpu_quota_per_sec_usec: int | None = None
-    active_enter_usec: int | None = None
-    """ActiveEnterTimestamp, microseconds since the epoch."""
+    started_usec: int | None = None
+    """ExecMainStartTimestamp: when the main process started, microseconds since the epoch."""
     restart: str = ""
     """The unit's Restart= policy (no, always, on-failure...)."""
 
@@ -196,21 +202,25 @@ class SystemdProbe:
         self._sem = asyncio.Semaphore(PARALLEL)
         self.names = sorted({c.unit for c in targets.values() if c.unit})
         self.patterns = sorted({c.unit_pattern for c in targets.values() if c.unit_pattern})
+        self._cache: dict[str, SystemdUnit] = {}
+        self._turn = 0
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> dict[str, SystemdResult]:
         self.bus.close()  # a timed-out poll may have left a call hanging: start clean
+        self._cache = {}
         return {name: SystemdResult(at=at, error=error) for name in self.targets}
 
     async def collect(self) -> dict[str, SystemdResult]:
         at = time.time()
         try:
             units = await self.list_units()
-            details = await asyncio.gather(*(self._details(u) for u in units.values()))
+            details = await asyncio.gather(*(self._details(u, refresh) for u, refresh in self._plan(units)))
         except Exception as exc:  # a dead bus, a timeout, an error reply: every row says why
             if not isinstance(exc, BusError):
                 self.bus.close()
             return self.failed(describe_failure(exc, self.address), at, 0.0)
         by_name = {u.name: u for u in details}
+        self._cache = by_name
         out: dict[str, SystemdResult] = {}
         for service, cfg in self.targets.items():
             mine = [by_name[cfg.unit]] if cfg.unit and cfg.unit in by_name else []
@@ -234,20 +244,37 @@ class SystemdProbe:
             rows += found[:MAX_UNITS]
         return {str(r[0]): tuple(r) for r in rows}
 
-    async def _details(self, row: tuple[Any, ...]) -> SystemdUnit:
+    def _plan(self, units: dict[str, tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], bool]]:
+        """Which units get their properties read this poll: every unit that is new, changed state or is not
+        steadily running, and up to REFRESH_STEADY of the steady ones in turn (the rest keep last poll's)."""
+        plan: list[tuple[tuple[Any, ...], bool]] = []
+        steady: list[int] = []
+        for row in units.values():
+            old = self._cache.get(str(row[0]))
+            same = old is not None and (old.load_state, old.active_state, old.sub_state) == tuple(row[2:5])
+            if same and row[3] == "active" and row[4] == "running":
+                steady.append(len(plan))
+            plan.append((row, not same or row[3] != "active"))
+        if len(steady) <= REFRESH_STEADY:
+            return [(row, True) for row, _ in plan]
+        start = self._turn % len(steady)
+        for i in (steady + steady)[start : start + REFRESH_STEADY]:
+            plan[i] = (plan[i][0], True)
+        self._turn = (start + REFRESH_STEADY) % len(steady)
+        return plan
+
+    async def _details(self, row: tuple[Any, ...], refresh: bool = True) -> SystemdUnit:
         name, desc, load, active, sub = (str(x) for x in row[:5])
         path = str(row[6])
         base = SystemdUnit(name=clean(name, 256), description=clean(desc, 256), load_state=clean(load, 32),
                            active_state=clean(active, 32), sub_state=clean(sub, 32))  # fmt: skip
         if load != "loaded" or not name.endswith(".service"):
             return base
+        cached = self._cache.get(base.name)
+        if not refresh and cached is not None:
+            return cached
         async with self._sem:
-            svc_props, unit_props = await asyncio.gather(
-                self.bus.call(path, PROPERTIES, "GetAll", "s", ["org.freedesktop.systemd1.Service"]),
-                self.bus.call(path, PROPERTIES, "Get", "ss", ["org.freedesktop.systemd1.Unit", "ActiveEnterTimestamp"]),
-            )  # fmt: skip
-        p: dict[str, Any] = svc_props[0]
-        enter = getattr(unit_props[0], "value", None)
+            p: dict[str, Any] = (await self.bus.call(path, PROPERTIES, "GetAll", "s", [SERVICE]))[0]
         exec_status = getattr(p.get("ExecMainStatus"), "value", None)
         return SystemdUnit(
             name=base.name, description=base.description, load_state=base.load_state,
@@ -257,7 +284,7 @@ class SystemdProbe:
             memory_current=_u64(p, "MemoryCurrent"), memory_max=_u64(p, "MemoryMax"),
             memory_high=_u64(p, "MemoryHigh"), cpu_usage_nsec=_u64(p, "CPUUsageNSec"),
             cpu_quota_per_sec_usec=_u64(p, "CPUQuotaPerSecUSec"),
-            active_enter_usec=enter if isinstance(enter, int) and enter > 0 else None, restart=_str(p, "Restart"),
+            started_usec=_u64(p, "ExecMainStartTimestamp") or None, restart=_str(p, "Restart"),
         )  # fmt: skip
 
 
