@@ -123,6 +123,8 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
                 Text(_clock(a.since)), Text(a.source, style=p.dim), Text(clean(a.summary, 200)),
             )  # fmt: skip
         parts[1:1] = [Text(""), alerts]
+    if v.native:
+        parts += [Text(""), native_table(v)]
     if v.extra:
         parts += [Text(""), extra]
     return Group(*parts)
@@ -164,6 +166,16 @@ def containers_table(v: ServiceView, p: Palette) -> Table:
             Text(fmt_cpus(c.cpus_limit)), Text(clean(c.health_output or "–", 80), style=p.dim),
         )  # fmt: skip
     return t
+
+
+def native_table(v: ServiceView) -> Table:
+    """What systemd or launchd says about the service (a launchd environment arrives already masked)."""
+    table = Table(title="Service manager", title_justify="left", show_edge=False)
+    table.add_column("field")
+    table.add_column("value")
+    for k, val in v.native:
+        table.add_row(Text(clean(k, 80)), Text(clean(val, 300)))
+    return table
 
 
 class DetailScreen(Screen[None]):

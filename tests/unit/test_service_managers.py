@@ -1,0 +1,90 @@
+"""systemd and launchd status rules, the systemd refresh plan, and the detail page's service-manager table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from agentops_tui.presentation import Palette
+from agentops_tui.screens.detail import detail_renderable
+from probes.config import FleetConfig, LaunchdConfig, ServiceConfig, SystemdConfig
+from probes.fleet import FleetState
+from probes.launchd import LaunchdResult
+from probes.launchd_parse import parse_print
+from probes.model import ProbeError, Status
+from probes.status import systemd_verdict
+from probes.systemd import REFRESH_STEADY, SystemdProbe, SystemdResult, SystemdUnit
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "launchd"
+
+
+def unit(**kw: object) -> SystemdUnit:
+    base: dict[str, object] = {"name": "agent.service", "load_state": "loaded", "active_state": "active",
+                               "sub_state": "running"}  # fmt: skip
+    base.update(kw)
+    return SystemdUnit(**base)  # type: ignore[arg-type]
+
+
+def v(*units: SystemdUnit) -> tuple[Status, str]:
+    verdict = systemd_verdict(SystemdResult(0.0, units))
+    return verdict.status, verdict.reason
+
+
+def test_systemd_rules() -> None:
+    assert v(unit()) == (Status.OK, "active (running)")
+    assert v(unit(n_restarts=2)) == (Status.OK, "active (running), 2 restarts")
+    assert v(unit(active_state="failed", sub_state="failed", result="exit-code", exec_main_status=3)) == (
+        Status.CRIT, "failed (exit-code, status 3)",
+    )  # fmt: skip
+    assert v(unit(active_state="activating", sub_state="auto-restart", n_restarts=5)) == (
+        Status.CRIT, "crash loop (auto-restart, 5 restarts)",
+    )  # fmt: skip
+    assert v(unit(active_state="failed", result="start-limit-hit", n_restarts=3)) == (
+        Status.CRIT, "start limit hit, 3 restarts",
+    )  # fmt: skip
+    # systemd 252: an automatic restart refused by the limit keeps the last run's Result
+    assert v(unit(active_state="failed", result="exit-code", restart="always"))[1] == "start limit hit"
+    assert v(unit(active_state="failed", result="exit-code", restart="on-abnormal"))[1].startswith("failed")
+    assert v(unit(active_state="inactive", sub_state="dead")) == (Status.CRIT, "inactive (dead)")
+    assert v(unit(load_state="not-found", active_state="inactive")) == (Status.CRIT, "unit not found")
+    assert v(unit(active_state="activating", sub_state="start")) == (Status.WARN, "activating (start)")
+    assert v(unit(memory_current=95, memory_max=100)) == (Status.WARN, "memory 95% of MemoryMax")
+    assert v(unit(memory_current=50, memory_max=100, memory_high=52)) == (Status.WARN, "memory 96% of MemoryHigh")
+    two = v(unit(), unit(name="b.service", active_state="failed", result="signal"))
+    assert two == (Status.CRIT, "b.service: failed (signal)")
+    bus = SystemdResult(0.0, error=ProbeError("timeout", "D-Bus at unix:path=/x: no answer within 2s"))
+    assert systemd_verdict(bus) == systemd_verdict(bus) and systemd_verdict(bus).status is Status.UNKNOWN
+
+
+def row(name: str, active: str = "active", sub: str = "running") -> tuple[str, ...]:
+    return (name, "", "loaded", active, sub, "", f"/org/freedesktop/systemd1/unit/{name}", 0, "", "/")
+
+
+def test_refresh_plan_reads_changed_units_and_steady_ones_in_turn() -> None:
+    probe = SystemdProbe("unix:path=/nowhere", {"all": SystemdConfig(unit_pattern="a*")}, 2.0, 1.0)
+    rows = {f"a{i}.service": row(f"a{i}.service") for i in range(120)}
+    assert all(refresh for _, refresh in probe._plan(rows))  # nothing cached yet: read every unit
+    probe._cache = {n: unit(name=n) for n in rows}
+    rows["a7.service"] = row("a7.service", "failed", "failed")
+    seen: set[str] = set()
+    for _ in range(3):
+        plan = probe._plan(rows)
+        read = {r[0] for r, refresh in plan if refresh}
+        assert "a7.service" in read  # not running: every poll
+        assert len(read) == REFRESH_STEADY + 1
+        seen |= read
+    assert len(seen) == 120  # every steady unit within ceil(119 / 50) polls
+
+
+def test_detail_page_shows_the_service_manager_masked() -> None:
+    cfg = FleetConfig(services=[ServiceConfig(name="planner", launchd=LaunchdConfig(label="com.example.planner"))])
+    state = FleetState(cfg)
+    job = parse_print((FIXTURES / "print-planner-running.txt").read_text(), "com.example.planner", "gui/501/x")
+    state.apply("launchd", {"planner": LaunchdResult(0.0, (job,))})
+    view = state.services["planner"].view
+    console = Console(width=200, record=True, color_system=None)
+    console.print(detail_renderable(view, view.status, view.reason, Palette()))
+    text = console.export_text()
+    assert "Service manager" in text and "ANTHROPIC_API_KEY=********" in text and "17611" in text
+    assert "sk-ant" not in text and "leak" not in text
