@@ -28,6 +28,9 @@ VERBS: dict[str, str] = {"restart": "Restart", "throttle": "Throttle", "drain": 
                          "start": "Start"}  # fmt: skip
 
 
+STOPPING_DRAINS = ("docker", "systemd", "launchd")  # their drain ends in a stop: one confirmed action, no waits
+
+
 class ActionController:
     """One per app. `request()` is what keys, the palette and tests call."""
 
@@ -91,7 +94,7 @@ class ActionController:
                 self.app.notify(reason, title=f"No {kind}", severity="warning", timeout=8, markup=False)
                 return
         executor = self._executor_name(names[0], kind)
-        if kind == "drain" and len(names) == 1 and executor != "docker":  # docker drain ends in a stop: no waits
+        if kind == "drain" and len(names) == 1 and executor not in STOPPING_DRAINS:
             await self.drain_workflow(names[0])
             return
         params: dict[str, Any] = {}
