@@ -18,7 +18,7 @@ def argv(kind: str, target: str) -> list[str]:
     """The launchctl arguments of an action."""
     if kind == "restart":
         return ["kickstart", "-k", target]
-    if kind == "start":
+    if kind in ("start", "resume"):  # resume after our drain, which stopped the job
         return ["kickstart", target]
     return ["kill", "SIGTERM", target]
 

@@ -10,7 +10,8 @@ from probes.config import ServiceConfig
 from probes.sanitize import clean
 
 NATIVE_FIRST: tuple[ActionKind, ...] = ("restart", "start", "drain")
-"""Done by the service manager even when a control endpoint exists (drain calls the endpoint first)."""
+"""Done by the service manager even when a control endpoint exists (drain calls the endpoint first). Resume is
+the service manager's start only when no control endpoint or command resumes it (its drain stopped it)."""
 
 
 def native_executor(
@@ -19,7 +20,7 @@ def native_executor(
     """The executor, or why the service manager cannot do it (str), or None when the service has none."""
     name = clean(service.name, 120)
     if service.systemd is not None:
-        if kind not in ("restart", "start", "drain", "throttle"):
+        if kind not in ("restart", "start", "drain", "throttle", "resume"):
             return None
         if not service.systemd.unit:
             return f"no {kind} for {name}: systemd actions need one unit (unit:), not a pattern"
@@ -32,7 +33,7 @@ def native_executor(
                 f"no throttle for {name}: launchd cannot limit a running job; configure control.throttle "
                 "(the agent's own rate-limit endpoint)"
             )
-        if kind not in ("restart", "start", "drain"):
+        if kind not in ("restart", "start", "drain", "resume"):
             return None
         if not service.launchd.label:
             return f"no {kind} for {name}: launchd actions need one job label (label:), not a prefix"

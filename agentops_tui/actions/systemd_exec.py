@@ -17,7 +17,7 @@ from probes.sanitize import clean
 from probes.systemd import MANAGER, MANAGER_PATH, Bus, BusError, bus_address
 
 PERMISSION_ERRORS = ("AccessDenied", "InteractiveAuthorizationRequired", "PolicyKit1", "NotAuthorized")
-MEMBER = {"restart": "RestartUnit", "start": "StartUnit", "drain": "StopUnit"}
+MEMBER = {"restart": "RestartUnit", "start": "StartUnit", "drain": "StopUnit", "resume": "StartUnit"}
 
 
 def error_kind(name: str) -> ErrorKind:

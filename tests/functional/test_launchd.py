@@ -16,7 +16,7 @@ import pytest
 
 from agentops_tui.actions.journal import Journal
 from agentops_tui.actions.layer import ActionLayer
-from agentops_tui.actions.model import ActionRequest, Plan
+from agentops_tui.actions.model import ActionRequest, Operation, Plan
 from probes.config import ControlConfig, ControlEndpoint, FleetConfig, LaunchdConfig, ServiceConfig
 from probes.fleet import FleetState
 from probes.launchd import LaunchdProbe
@@ -184,7 +184,9 @@ async def test_throttle_needs_a_control_endpoint(fake: FakeLaunchctl, tmp_path: 
         "no throttle for planner: launchd cannot limit a running job; configure control.throttle "
         "(the agent's own rate-limit endpoint)"
     )
-    assert layer.supported("planner", "resume") is not None
+    assert layer.operation("planner", "resume") == Operation(
+        "launchd", f"launchctl kickstart gui/{UID}/com.example.planner"
+    )
 
 
 async def test_refusals_from_launchctl_are_shown(fake: FakeLaunchctl, tmp_path: Path) -> None:

@@ -198,8 +198,14 @@ async def test_restart_throttle_stop_start_through_systemd(sysd: tuple[SystemdCo
         assert outcome.ok, outcome.detail
         started = await unit_of(cfg, "run", lambda v: v.status is Status.OK)
         assert started.active_state == "active"
+
+        c.systemctl("stop", unit)
+        await unit_of(cfg, "run", lambda v: v.status is Status.CRIT)
+        plan, outcome = await act(layer, ActionRequest("run", "resume"))  # no control.resume: systemd starts it
+        assert outcome.ok and plan.operation.description == f"systemd StartUnit {unit} (mode replace)"
+        assert (await unit_of(cfg, "run", lambda v: v.status is Status.OK)).active_state == "active"
     phases = [(r["action"], r["phase"], r["executor"]) for r in journal.tail() if r["phase"] == "succeeded"]
-    assert phases == [(k, "succeeded", "systemd") for k in ("restart", "throttle", "drain", "start")]
+    assert phases == [(k, "succeeded", "systemd") for k in ("restart", "throttle", "drain", "start", "resume")]
 
 
 async def test_missing_unit_action_fails_clearly(sysd: tuple[SystemdContainer, int], tmp_path: Path) -> None:

@@ -88,3 +88,19 @@ def test_detail_page_shows_the_service_manager_masked() -> None:
     text = console.export_text()
     assert "Service manager" in text and "ANTHROPIC_API_KEY=********" in text and "17611" in text
     assert "sk-ant" not in text and "leak" not in text
+
+
+def test_config_needs_a_unit_or_a_label() -> None:
+    import pytest
+
+    from probes.configload import ConfigError, parse_config
+
+    text = "services:\n  - name: a\n    systemd: {bus: system}\n  - name: b\n    launchd: {domain: gui}\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "fleet.yaml", {})
+    assert [(p.line, p.path, p.message) for p in info.value.problems] == [
+        (3, "services[0].systemd", "needs unit or unit_pattern"),
+        (5, "services[1].launchd", "needs label or label_prefix"),
+    ]
+    cfg, _ = parse_config("services:\n  - name: a\n    launchd: {label_prefix: com.example.}\n", "f.yaml", {})
+    assert cfg.services[0].launchd == LaunchdConfig(label_prefix="com.example.")
