@@ -16,6 +16,9 @@ from probes.journal_logs import JournalLogSource, message
 from probes.native_logs import native_log_source
 from tests.testbed.systemd import SystemdContainer
 
+# The first test here may build the systemd image (debootstrap, about a minute) in the session fixture.
+pytestmark = pytest.mark.timeout(900)
+
 UNIT = "issue5-logs.service"
 BODY = (
     '[Service]\nExecStart=/bin/bash -c \'printf "hello\\\\033]52;c;QUJD\\\\007 \\\\033[2Jworld\\\\n"; i=0; '

@@ -28,6 +28,9 @@ from tests.functional.helpers import free_port
 from tests.functional.test_launchd import control_server
 from tests.testbed.systemd import SystemdContainer
 
+# The first test here may build the systemd image (debootstrap, about a minute) in the session fixture.
+pytestmark = pytest.mark.timeout(900)
+
 P = "issue5-"  # every unit and container of these tests
 
 
