@@ -152,6 +152,8 @@ class ServiceState:
         self._restart_marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=HISTORY * 4)
         self.systemd: SystemdResult | None = None
         self.launchd: LaunchdResult | None = None
+        self.native_cpu: float | None = None
+        self._cpu_mark: tuple[float, str, int | None, int] | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
@@ -245,6 +247,18 @@ class ServiceState:
         return marks[-1][1] - marks[0][1] if marks else 0
 
     def apply_systemd(self, r: SystemdResult) -> None:
+        """Also derives the unit's CPU % from CPUUsageNSec between two polls (one-unit rows only)."""
+        unit = r.units[0] if len(r.units) == 1 else None
+        if unit is None or unit.cpu_usage_nsec is None:
+            self._cpu_mark, self.native_cpu = None, None
+        else:
+            mark = (unit.read_at, unit.name, unit.main_pid, unit.cpu_usage_nsec)
+            prev = self._cpu_mark
+            if prev is None or prev[1:3] != mark[1:3]:
+                self._cpu_mark, self.native_cpu = mark, None  # first reading, or restarted: a new baseline
+            elif mark[0] > prev[0]:  # properties read again (not kept from an earlier poll)
+                self.native_cpu = max(0.0, (mark[3] - prev[3]) / 1e9 / (mark[0] - prev[0]) * 100)
+                self._cpu_mark = mark
         self.systemd = r
         self._note_error("systemd", r.error.message if r.error else None, r.at)
 
@@ -350,7 +364,7 @@ class ServiceState:
             cost_hourly_usd=m.cost_hourly_usd if m else None,
             breakers=tuple(sorted(breakers.items())),
             draining=bool(h.draining) if h else False,
-            cpu_percent=p.cpu_percent if p else cpu,
+            cpu_percent=p.cpu_percent if p else (cpu if cpu is not None else self.native_cpu),
             rss_bytes=p.rss_bytes if p else (mem if mem is not None else native_mem),
             pid=p.pid if p else native_pid,
             spend_today_usd=self.spend_today,

@@ -72,6 +72,8 @@ class SystemdUnit:
     """ExecMainStartTimestamp: when the main process started, microseconds since the epoch."""
     restart: str = ""
     """The unit's Restart= policy (no, always, on-failure...)."""
+    read_at: float = 0.0
+    """When these properties were read (time.time()); older than the poll when kept from an earlier one."""
 
     @property
     def start_limit_hit(self) -> bool:
@@ -284,7 +286,7 @@ class SystemdProbe:
             memory_current=_u64(p, "MemoryCurrent"), memory_max=_u64(p, "MemoryMax"),
             memory_high=_u64(p, "MemoryHigh"), cpu_usage_nsec=_u64(p, "CPUUsageNSec"),
             cpu_quota_per_sec_usec=_u64(p, "CPUQuotaPerSecUSec"),
-            started_usec=_u64(p, "ExecMainStartTimestamp") or None, restart=_str(p, "Restart"),
+            started_usec=_u64(p, "ExecMainStartTimestamp") or None, restart=_str(p, "Restart"), read_at=time.time(),
         )  # fmt: skip
 
 

@@ -104,3 +104,22 @@ def test_config_needs_a_unit_or_a_label() -> None:
     ]
     cfg, _ = parse_config("services:\n  - name: a\n    launchd: {label_prefix: com.example.}\n", "f.yaml", {})
     assert cfg.services[0].launchd == LaunchdConfig(label_prefix="com.example.")
+
+
+def test_cpu_percent_from_cpu_time_between_polls() -> None:
+    cfg = FleetConfig(services=[ServiceConfig(name="a", systemd=SystemdConfig(unit="agent.service"))])
+    state = FleetState(cfg)
+    first = unit(main_pid=7, cpu_usage_nsec=1_000_000_000, read_at=100.0)
+    state.apply("systemd:x", {"a": SystemdResult(100.0, (first,))})
+    assert state.services["a"].view.cpu_percent is None
+    state.apply(
+        "systemd:x", {"a": SystemdResult(102.0, (unit(main_pid=7, cpu_usage_nsec=1_500_000_000, read_at=102.0),))}
+    )
+    assert state.services["a"].view.cpu_percent == 25.0
+    state.apply(
+        "systemd:x", {"a": SystemdResult(104.0, (unit(main_pid=7, cpu_usage_nsec=1_500_000_000, read_at=102.0),))}
+    )
+    assert state.services["a"].view.cpu_percent == 25.0  # kept from an earlier poll: the last figure stays
+    state.apply("systemd:x", {"a": SystemdResult(106.0, (unit(main_pid=8, cpu_usage_nsec=10_000_000, read_at=106.0),))})
+    assert state.services["a"].view.cpu_percent is None  # restarted: a new baseline
+    assert state.services["a"].view.pid == 8
