@@ -211,6 +211,8 @@ def systemd_verdict(r: SystemdResult) -> Verdict:
     verdict = combine([_unit_verdict(u) for u in r.units])
     if len(r.units) == 1:  # the unit is the row: no need to name it
         return Verdict(verdict.status, verdict.reason.split(": ", 1)[1])
+    if verdict.status is Status.OK:
+        return Verdict(Status.OK, f"{len(r.units)} units active")
     return verdict
 
 
@@ -240,4 +242,6 @@ def launchd_verdict(r: LaunchdResult) -> Verdict:
     verdict = combine([_job_verdict(j) for j in r.jobs])
     if len(r.jobs) == 1:
         return Verdict(verdict.status, verdict.reason.split(": ", 1)[1])
+    if verdict.status is Status.OK:
+        return Verdict(Status.OK, f"{len(r.jobs)} jobs running or waiting")
     return verdict

@@ -51,6 +51,7 @@ def test_systemd_rules() -> None:
     assert v(unit(active_state="activating", sub_state="start")) == (Status.WARN, "activating (start)")
     assert v(unit(memory_current=95, memory_max=100)) == (Status.WARN, "memory 95% of MemoryMax")
     assert v(unit(memory_current=50, memory_max=100, memory_high=52)) == (Status.WARN, "memory 96% of MemoryHigh")
+    assert v(unit(), unit(name="b.service")) == (Status.OK, "2 units active")
     two = v(unit(), unit(name="b.service", active_state="failed", result="signal"))
     assert two == (Status.CRIT, "b.service: failed (signal)")
     bus = SystemdResult(0.0, error=ProbeError("timeout", "D-Bus at unix:path=/x: no answer within 2s"))
