@@ -165,11 +165,11 @@ class Bus:
             self._bus = None
 
 
-def describe_failure(exc: BaseException, address: str) -> ProbeError:
+def describe_failure(exc: BaseException, address: str, timeout: float = CALL_TIMEOUT_S) -> ProbeError:
     """A failed connection or call as the reason shown on the rows."""
     where = clean(address, 120)
     if isinstance(exc, asyncio.TimeoutError):
-        return ProbeError("timeout", f"D-Bus at {where}: no answer within {CALL_TIMEOUT_S:g}s")
+        return ProbeError("timeout", f"D-Bus at {where}: no answer within {timeout:g}s")
     if isinstance(exc, BusError):
         return ProbeError("error", f"D-Bus: {clean(exc.name, 100)}: {clean(str(exc), 200)}")
     if isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
@@ -220,7 +220,7 @@ class SystemdProbe:
         except Exception as exc:  # a dead bus, a timeout, an error reply: every row says why
             if not isinstance(exc, BusError):
                 self.bus.close()
-            return self.failed(describe_failure(exc, self.address), at, 0.0)
+            return self.failed(describe_failure(exc, self.address, self.bus.timeout), at, 0.0)
         by_name = {u.name: u for u in details}
         self._cache = by_name
         out: dict[str, SystemdResult] = {}
