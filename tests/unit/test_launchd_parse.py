@@ -96,3 +96,19 @@ def test_garbage_does_not_raise() -> None:
         j = parse_print(text, "x", "gui/501/x")
         assert "\x1b" not in j.state
     assert parse_list("garbage\n\t\t\n1\t2\n") == []
+
+
+def test_other_exit_shapes_and_nested_state_lines() -> None:
+    text = (
+        "gui/501/x = {\n\tstate = spawn scheduled\n\tlast exit code = 78: EX_CONFIG\n"
+        "\tresource coalition = {\n\t\tstate = active\n\t\tpid = 1\n\t}\n}\n"
+    )
+    j = parse_print(text, "x", "gui/501/x")
+    assert (j.state, j.last_exit, j.last_signal, j.pid) == ("spawn scheduled", 78, None, None)
+    seg = parse_print("x = {\n\tstate = not running\n\tlast terminating signal = Segmentation fault: 11\n}\n", "x", "x")
+    assert (seg.last_exit, seg.last_signal, seg.last_exit_text) == (None, 11, "killed by signal 11")
+    kicked = parse_print(
+        "x = {\n\tstate = running\n\tpid = 9\n\tlast terminating signal = Terminated: 15\n}\n", "x", "x"
+    )
+    v = launchd_verdict(LaunchdResult(at=0.0, jobs=(kicked,)))
+    assert (v.status, v.reason) == (Status.OK, "running (pid 9)")  # after kickstart -k: running again
