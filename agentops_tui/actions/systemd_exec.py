@@ -29,9 +29,15 @@ def error_kind(name: str) -> ErrorKind:
 
 
 def throttle_values(cfg: SystemdConfig, request: ActionRequest) -> tuple[int, int | None]:
-    """(CPUQuotaPerSecUSec, MemoryHigh or None); params may carry cpu_quota_percent to override the config."""
-    percent = request.params.get("cpu_quota_percent", cfg.throttle_cpu_percent)
-    return max(1, round(float(percent) * 10_000)), cfg.throttle_memory_high
+    """(CPUQuotaPerSecUSec, MemoryHigh or None) from the config, unless the request carries `cpus` (CPUs, as for
+    Docker) or `cpu_quota_percent`, and `memory_bytes`."""
+    params = request.params
+    if isinstance(params.get("cpus"), (int, float)) and not isinstance(params.get("cpus"), bool):
+        percent = float(params["cpus"]) * 100
+    else:
+        percent = float(params.get("cpu_quota_percent", cfg.throttle_cpu_percent))
+    memory = params.get("memory_bytes", cfg.throttle_memory_high)
+    return max(1, round(percent * 10_000)), memory if isinstance(memory, int) and memory > 0 else None
 
 
 class SystemdExecutor:

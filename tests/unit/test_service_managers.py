@@ -124,3 +124,17 @@ def test_cpu_percent_from_cpu_time_between_polls() -> None:
     state.apply("systemd:x", {"a": SystemdResult(106.0, (unit(main_pid=8, cpu_usage_nsec=10_000_000, read_at=106.0),))})
     assert state.services["a"].view.cpu_percent is None  # restarted: a new baseline
     assert state.services["a"].view.pid == 8
+
+
+def test_systemd_throttle_values() -> None:
+    from agentops_tui.actions.model import ActionRequest
+    from agentops_tui.actions.systemd_exec import throttle_values
+
+    cfg = SystemdConfig(unit="a.service", throttle_memory_high=256 << 20)
+    assert throttle_values(cfg, ActionRequest("a", "throttle", {"max_requests_per_minute": 5})) == (500_000, 256 << 20)
+    assert throttle_values(cfg, ActionRequest("a", "throttle", {"cpus": 0.25, "memory_bytes": 1 << 30})) == (
+        250_000, 1 << 30,
+    )  # fmt: skip
+    assert throttle_values(SystemdConfig(unit="a"), ActionRequest("a", "throttle", {"cpu_quota_percent": 150})) == (
+        1_500_000, None,
+    )  # fmt: skip
