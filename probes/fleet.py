@@ -31,7 +31,7 @@ from probes.status import (
     metrics_verdicts,
     systemd_verdict,
 )
-from probes.systemd import SystemdResult
+from probes.systemd_model import SystemdResult
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen

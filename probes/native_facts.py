@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from probes.launchd import LaunchdResult
-from probes.systemd import SystemdResult
+from probes.systemd_model import SystemdResult
 
 MAX_UNITS_SHOWN = 20
 

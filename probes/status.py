@@ -13,7 +13,7 @@ from probes.config import Thresholds
 from probes.launchd import LaunchdResult
 from probes.launchd_parse import LaunchdJob
 from probes.model import ContainerInfo, DockerResult, HealthResult, MetricsResult, ProbeError, ProcessResult, Status
-from probes.systemd import SystemdResult, SystemdUnit
+from probes.systemd_model import SystemdResult, SystemdUnit
 
 _CRIT_KINDS = {"refused", "http"}
 MEMORY_WARN = 0.8  # share of a container's memory limit that warns (the deployment guide alerts above 80%)
