@@ -97,6 +97,8 @@ class ServiceView:
     """Container restarts counted by the engine within the last RESTART_WINDOW_S."""
     native: tuple[tuple[str, str], ...] = ()
     """What the service manager says (systemd unit, launchd job), for the detail view; secrets masked."""
+    memory_limit_bytes: int | None = None
+    """The memory limit a backend reports (systemd MemoryMax, else MemoryHigh): the `memory` alert rule uses it."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -266,6 +268,10 @@ class ServiceState:
         self.launchd = r
         self._note_error("launchd", r.error.message if r.error else None, r.at)
 
+    def _memory_limit(self) -> int | None:
+        units = self.systemd.units if self.systemd is not None else ()
+        return (units[0].memory_max or units[0].memory_high) if len(units) == 1 else None
+
     def _native(self) -> tuple[list[Verdict], tuple[tuple[str, str], ...], int | None, int | None]:
         """The service manager's verdicts, facts, main pid and memory (None when not configured or not polled)."""
         verdicts: list[Verdict] = []
@@ -384,6 +390,7 @@ class ServiceState:
             containers=containers,
             restarts_recent=self.restarts_recent(),
             native=facts,
+            memory_limit_bytes=self._memory_limit(),
         )
 
 

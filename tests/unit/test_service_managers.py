@@ -138,3 +138,14 @@ def test_systemd_throttle_values() -> None:
     assert throttle_values(SystemdConfig(unit="a"), ActionRequest("a", "throttle", {"cpu_quota_percent": 150})) == (
         1_500_000, None,
     )  # fmt: skip
+
+
+def test_memory_limit_feeds_the_memory_alert_rule() -> None:
+    cfg = FleetConfig(services=[ServiceConfig(name="a", systemd=SystemdConfig(unit="agent.service"))])
+    state = FleetState(cfg)
+    state.apply("systemd:x", {"a": SystemdResult(1.0, (unit(main_pid=7, memory_current=85, memory_max=100),))})
+    view = state.services["a"].view
+    assert (view.rss_bytes, view.memory_limit_bytes) == (85, 100)
+    from probes.alerts import _memory_share
+
+    assert _memory_share(view) == (0.85, "memory 85% of its limit")
