@@ -6,10 +6,18 @@ from probes.config import ServiceConfig
 from probes.logs import LogSource
 
 
-def log_source_for(svc: ServiceConfig) -> LogSource | str:
-    """The service's log source, or why it has none."""
+def log_source_for(svc: ServiceConfig, native: tuple[tuple[str, str], ...] = ()) -> LogSource | str:
+    """The service's log source, or why it has none. `native` is the view's service-manager facts (a launchd
+    job's stdout/stderr paths come from its last `launchctl print`)."""
     if svc.docker is not None:
         from probes.docker_logs import DockerLogSource
 
         return DockerLogSource(svc.docker)
+    from probes.native_logs import native_log_source
+
+    found = native_log_source(svc, native)
+    if found is not None:
+        return found
+    if svc.launchd is not None:
+        return f"no logs for {svc.name} yet: launchctl has not reported stdout/stderr paths for one job label"
     return f"no logs for {svc.name}: it has no docker, systemd or launchd source"

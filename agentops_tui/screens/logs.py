@@ -60,7 +60,9 @@ class LogsScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.source is None:
             svc = next((s for s in self.app.cfg.services if s.name == self.service_name), None)
-            found = log_source_for(svc) if svc is not None else f"{self.service_name} is not configured"
+            view = self.app.view_of(self.service_name)
+            native = view.native if view is not None else ()
+            found = log_source_for(svc, native) if svc is not None else f"{self.service_name} is not configured"
             if isinstance(found, str):
                 self._title()
                 self.log_view.write(Text(clean(found, 300)))

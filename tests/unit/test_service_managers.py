@@ -149,3 +149,15 @@ def test_memory_limit_feeds_the_memory_alert_rule() -> None:
     from probes.alerts import _memory_share
 
     assert _memory_share(view) == (0.85, "memory 85% of its limit")
+
+
+def test_logs_key_picks_the_service_managers_source() -> None:
+    from agentops_tui.logsource import log_source_for
+    from probes.file_logs import FileLogSource
+    from probes.journal_logs import JournalLogSource
+
+    unit_svc = ServiceConfig(name="a", systemd=SystemdConfig(unit="agent.service"))
+    assert isinstance(log_source_for(unit_svc), JournalLogSource)
+    job = ServiceConfig(name="b", launchd=LaunchdConfig(label="com.example.b"))
+    assert log_source_for(job).startswith("no logs for b yet")  # type: ignore[union-attr]
+    assert isinstance(log_source_for(job, (("stdout", "/tmp/b.out"),)), FileLogSource)
