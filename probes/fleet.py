@@ -17,13 +17,17 @@ from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
 from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.promql import PromResult
+from probes.queue import QueueResult, queue_verdicts
 from probes.spend import SpendSummary, merge
 from probes.status import Verdict, breaker_verdict, combine, docker_verdict, effective, evaluate, metrics_verdicts
 
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
 RESTART_WINDOW_S = 300.0  # restart count growth is measured over this window (shown and warned about)
-SOURCES = ("health", "metrics", "process", "ledger", "docker", "systemd", "launchd", "prometheus", "control")
+SOURCES = (
+    "health", "metrics", "process", "ledger", "queue", "litellm", "docker", "systemd", "launchd", "prometheus",
+    "control",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class ServiceView:
     """The service's Docker containers as of the last sweep (empty without a docker source)."""
     restarts_recent: int = 0
     """Container restarts counted by the engine within the last RESTART_WINDOW_S."""
+    queue: QueueResult | None = None
+    """The latest good poll of the service's Redis queues (None without `queue:` or before one answered)."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -135,6 +141,7 @@ class ServiceState:
         self.process: ProcessResult | None = None
         self.docker: DockerResult | None = None
         self._restart_marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=HISTORY * 4)
+        self.queue: QueueResult | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
@@ -227,6 +234,17 @@ class ServiceState:
         marks = self._restart_marks
         return marks[-1][1] - marks[0][1] if marks else 0
 
+    def apply_queue(self, r: QueueResult) -> None:
+        self.queue = r
+        self._note_error("queue", r.error.message if r.error else None, r.at)
+
+    def _more_verdicts(self) -> list[Verdict]:
+        """Verdicts of the sources that are not part of evaluate(): the Redis queues."""
+        out: list[Verdict] = []
+        if self.queue is not None and self.cfg.queue is not None:
+            out.extend(queue_verdicts(self.queue, self.cfg.queue))
+        return out
+
     def apply_ledger(self, r: LedgerResult, ledger_service: str) -> None:
         if not r.ok and r.error is not None:
             self._note_error("ledger", r.error.message, r.at)
@@ -262,28 +280,32 @@ class ServiceState:
         breakers = self._breakers()
         prom = self._prometheus_verdicts()
         docker = [docker_verdict(self.docker, self.restarts_recent())] if self.docker is not None else []
-        if self.health is None and self.metrics is None and self.process is None and (prom or docker):
-            b = breaker_verdict(breakers, self.thresholds)
+        more = self._more_verdicts()
+        if self.health is None and self.metrics is None and self.process is None and (prom or docker or more):
+            b = breaker_verdict(breakers, self.thresholds) if (prom or docker) else None
             budget = budget_verdict(self.budget)
-            verdict = combine([*prom, *docker, *([b] if b else []), *([budget] if budget else [])])
+            verdict = combine([*more, *prom, *docker, *([b] if b else []), *([budget] if budget else [])])
         elif self.health is None and self.metrics is None and self.process is None:
+            budget = budget_verdict(self.budget)
             if self.spend_today is None:
                 verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
             else:  # a ledger-only row: its budget is all there is to judge
-                budget = budget_verdict(self.budget)
                 verdict = combine([Verdict(Status.OK, "ledger only"), *([budget] if budget else [])])
         else:
             verdict = evaluate(
                 self.health, self.metrics, self.process, breakers, self.thresholds, budget_verdict(self.budget)
             )
-            if prom or docker:
-                verdict = combine([verdict, *prom, *docker])
+            if prom or docker or more:  # the queue first: at OK its line (depth, rates, workers) says more
+                verdict = combine([*more, verdict, *prom, *docker])
         m, metrics_source = self._numbers()
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
         active = h.active_tasks if h is not None and h.active_tasks is not None else (m.active_tasks if m else None)
         containers = self.docker.containers if self.docker is not None and self.docker.ok else ()
         cpu, mem, uptime = _docker_usage(containers, time.time())
+        q = self.queue if self.queue is not None and self.queue.ok else None
+        if active is None and q is not None:
+            active = q.depth  # a queue-only row: its TASKS column is the backlog
         return ServiceView(
             name=cfg.name,
             kind=cfg.kind,
@@ -319,6 +341,7 @@ class ServiceState:
             metrics_source=metrics_source,
             containers=containers,
             restarts_recent=self.restarts_recent(),
+            queue=q,
         )
 
 
@@ -331,6 +354,14 @@ def _docker_usage(containers: tuple[ContainerInfo, ...], now: float) -> tuple[fl
     return (sum(cpus) if cpus else None), (sum(mems) if mems else None), uptime
 
 
+def primary_source(cfg: ServiceConfig) -> str:
+    """The source whose polls add a row to the detail screen's recent samples."""
+    for kind in ("metrics", "litellm", "health", "docker", "prometheus", "queue"):
+        if getattr(cfg, kind) is not None:
+            return kind
+    return "prometheus"
+
+
 class FleetState:
     """All services' states plus the routing of probe results to them."""
 
@@ -340,7 +371,11 @@ class FleetState:
         for svc in cfg.services:
             prom = cfg.prometheus_of(svc)
             interval = min(
-                [cfg.interval_of(s.interval) for s in (svc.health, svc.metrics, prom) if s is not None]
+                [
+                    cfg.interval_of(s.interval)
+                    for s in (svc.health, svc.metrics, prom, svc.queue, svc.litellm)
+                    if s is not None
+                ]
                 or [cfg.refresh_interval]
             )
             self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
@@ -371,6 +406,9 @@ class FleetState:
             for name, r in result.items():
                 self.services[name].apply_docker(r)
                 changed.append(name)
+        elif kind == "queue" and isinstance(result, QueueResult):
+            self.services[target].apply_queue(result)
+            changed = [target]
         elif kind == "ledger" and isinstance(result, LedgerResult):
             if result.summary is not None:
                 self.ledger_summaries[target] = result.summary
@@ -384,12 +422,7 @@ class FleetState:
                 changed.append(name)
         for name in changed:
             state = self.services[name]
-            cfg = state.cfg
-            primary = (
-                "metrics" if cfg.metrics is not None else "health" if cfg.health is not None
-                else "docker" if cfg.docker is not None else "prometheus"
-            )  # fmt: skip
-            state.rebuild(sample=kind == primary)
+            state.rebuild(sample=kind == primary_source(state.cfg))
         return changed
 
     def snapshot(self, now: float | None = None) -> FleetSnapshot:

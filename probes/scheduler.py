@@ -24,6 +24,7 @@ from probes.metrics import MetricsProbe
 from probes.model import Probe, ProbeError
 from probes.process import ProcessProbe
 from probes.promql import PromQLProbe
+from probes.queue import QueueProbe
 
 Publish = Callable[[FleetSnapshot], None]
 WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its events
@@ -55,6 +56,9 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
             from probes.docker_client import resolve_host  # the docker SDK is imported only where it is used
 
             docker_hosts.setdefault(resolve_host(svc.docker.host), {})[svc.name] = svc.docker
+        if svc.queue is not None:
+            iv = cfg.interval_of(svc.queue.interval)
+            probes.append(QueueProbe(svc.name, svc.queue, iv, timeout_for(svc.queue.timeout, iv)))
         if svc.ledger is not None and svc.ledger.path not in ledgers:
             ledgers.add(svc.ledger.path)
             iv = cfg.refresh_interval
@@ -85,6 +89,15 @@ def prometheus_probes(cfg: FleetConfig, client: Client) -> list[Probe[Any]]:
         iv = cfg.interval_of(prom.interval)
         out.append(PromQLProbe(str(i), prom, services, client, iv, timeout_for(prom.timeout, iv), cfg.max_read_bytes))
     return out
+
+
+async def aclose_probes(probes: list[Probe[Any]]) -> None:
+    """Close the probes that hold their own async connections (Redis); errors on the way out are ignored."""
+    for probe in probes:
+        aclose = getattr(probe, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(Exception):
+                await aclose()
 
 
 class Scheduler:
@@ -163,6 +176,7 @@ class Scheduler:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 close_probes(probes)
+                await aclose_probes(probes)
 
     def stop(self) -> None:
         self._stop.set()
@@ -181,6 +195,7 @@ class Scheduler:
                         await asyncio.sleep(settle_s)
             finally:
                 close_probes(probes)
+                await aclose_probes(probes)
         return self.state.snapshot()
 
 
