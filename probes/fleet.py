@@ -14,7 +14,16 @@ from typing import Any
 
 from probes.alerts import Alert, AlertEngine, sort_alerts
 from probes.config import FleetConfig, ServiceConfig, Thresholds
-from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
+from probes.ledger_budget import (
+    BudgetState,
+    budget_verdict,
+    evaluate_budget,
+    fleet_budget,
+    fleet_budgets,
+    seconds_left,
+    service_budget,
+)
+from probes.litellm import LiteLLMResult
 from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.promql import PromResult
 from probes.queue import QueueResult, queue_verdicts
@@ -88,6 +97,8 @@ class ServiceView:
     """Container restarts counted by the engine within the last RESTART_WINDOW_S."""
     queue: QueueResult | None = None
     """The latest good poll of the service's Redis queues (None without `queue:` or before one answered)."""
+    litellm: LiteLLMResult | None = None
+    """The latest poll of a LiteLLM proxy: deployments, spend by model and key, key budgets."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -142,6 +153,7 @@ class ServiceState:
         self.docker: DockerResult | None = None
         self._restart_marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=HISTORY * 4)
         self.queue: QueueResult | None = None
+        self.litellm: LiteLLMResult | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
@@ -237,6 +249,17 @@ class ServiceState:
     def apply_queue(self, r: QueueResult) -> None:
         self.queue = r
         self._note_error("queue", r.error.message if r.error else None, r.at)
+
+    def apply_litellm(self, r: LiteLLMResult) -> None:
+        """The proxy's liveness/readiness and metrics are a health and a metrics result; spend is its own ledger."""
+        self.litellm = r
+        self.apply_health(r.health)
+        self.apply_metrics(r.metrics)
+        if r.summary is not None:
+            self.spend_today = r.summary.today.usd
+            self.calls_today = r.summary.today.calls
+            b, t = self.cfg.budgets, r.summary
+            self.budget = evaluate_budget(b, t.today.usd, t.month_usd, t.burn_usd_per_h, seconds_left(t)) if b else None
 
     def _more_verdicts(self) -> list[Verdict]:
         """Verdicts of the sources that are not part of evaluate(): the Redis queues."""
@@ -342,6 +365,7 @@ class ServiceState:
             containers=containers,
             restarts_recent=self.restarts_recent(),
             queue=q,
+            litellm=self.litellm,
         )
 
 
@@ -406,6 +430,11 @@ class FleetState:
             for name, r in result.items():
                 self.services[name].apply_docker(r)
                 changed.append(name)
+        elif kind == "litellm" and isinstance(result, LiteLLMResult):
+            if result.summary is not None:
+                self.ledger_summaries[key] = result.summary
+            self.services[target].apply_litellm(result)
+            changed = [target]
         elif kind == "queue" and isinstance(result, QueueResult):
             self.services[target].apply_queue(result)
             changed = [target]

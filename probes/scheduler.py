@@ -20,6 +20,7 @@ from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
 from probes.ledger import LedgerProbe
+from probes.litellm import LiteLLMProbe
 from probes.metrics import MetricsProbe
 from probes.model import Probe, ProbeError
 from probes.process import ProcessProbe
@@ -56,6 +57,13 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
             from probes.docker_client import resolve_host  # the docker SDK is imported only where it is used
 
             docker_hosts.setdefault(resolve_host(svc.docker.host), {})[svc.name] = svc.docker
+        if svc.litellm is not None:
+            iv = cfg.interval_of(svc.litellm.interval)
+            probes.append(
+                LiteLLMProbe(
+                    svc.name, svc.litellm, client, iv, timeout_for(svc.litellm.timeout, iv), cfg.max_read_bytes
+                )
+            )
         if svc.queue is not None:
             iv = cfg.interval_of(svc.queue.interval)
             probes.append(QueueProbe(svc.name, svc.queue, iv, timeout_for(svc.queue.timeout, iv)))
