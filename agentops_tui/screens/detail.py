@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from agentops_tui.actions.docker_exec import fmt_cpus
+from agentops_tui.detail_sources import source_sections
 from agentops_tui.presentation import (
     Palette,
     fmt_bytes,
@@ -123,6 +124,7 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
                 Text(_clock(a.since)), Text(a.source, style=p.dim), Text(clean(a.summary, 200)),
             )  # fmt: skip
         parts[1:1] = [Text(""), alerts]
+    parts += source_sections(v, p)
     if v.extra:
         parts += [Text(""), extra]
     return Group(*parts)

@@ -1,0 +1,111 @@
+"""LiteLLM metrics (recorded from the real 1.106.12 proxy), its spend logs shape and the queue rules, no servers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from agentops_tui.presentation import Palette
+from agentops_tui.screens.detail import detail_renderable
+from probes.config import LiteLLMConfig, QueueConfig
+from probes.fleet import ServiceView
+from probes.litellm import LiteLLMProbe, deployments_of, parse_own
+from probes.litellm_spendlogs import read_spend_logs, spend_log_rows
+from probes.model import HealthResult, MetricsResult, Status
+from probes.queue import QueueProbe, QueueResult, _Point, _unreachable, queue_verdicts
+from probes.spend import SpendBook
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "litellm_metrics_failing.txt"
+
+
+def test_recorded_proxy_metrics_give_deployments_spend_and_budgets() -> None:
+    own = parse_own(FIXTURE.read_text())
+    (dep,) = deployments_of(own)
+    assert (dep.name, dep.state) == ("gpt-4o-mini", "half_open")  # litellm_deployment_state 1: partial outage
+    assert dep.failures == 11
+    (key,) = own.spend
+    assert key == ("gpt-4o-mini", "master key")
+    usd, requests, tin, tout = own.spend[key]
+    assert (requests, tin, tout) == (3, 300, 60) and abs(usd - 8.1e-05) < 1e-12
+    assert own.budgets == {}  # +Inf: the master key has no budget
+
+
+def test_spend_feed_counts_increases_and_survives_a_proxy_restart() -> None:
+    now = [1_800_000_000.0]
+    probe = LiteLLMProbe("p", LiteLLMConfig(url="http://x"), None, 2.0, 1.0, 1 << 20, clock=lambda: now[0])  # type: ignore[arg-type]
+    own = parse_own(FIXTURE.read_text())
+    first = probe._feed(own)
+    assert first is not None and first.today.calls == 3
+    again = probe._feed(own)  # nothing new
+    assert again is not None and again.today.calls == 3
+    own.spend[("gpt-4o-mini", "master key")] = [2.7e-05, 1.0, 100.0, 20.0]  # restarted: counters from zero
+    after = probe._feed(own)
+    assert after is not None and after.today.calls == 4 and after.today.input_tokens == 400
+
+
+def test_spend_logs_documented_shapes_become_records() -> None:
+    """Rows as SpendLogsPayload in litellm 1.106.12 (proxy/_types.py): metadata is a JSON string there."""
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+    row = {
+        "request_id": "chatcmpl-1", "call_type": "acompletion", "api_key": "88dc28d0f030c5", "spend": 0.0081,
+        "total_tokens": 1500, "prompt_tokens": 1200, "completion_tokens": 300, "startTime": start,
+        "endTime": start, "completionStartTime": None, "model": "claude-sonnet-4", "model_id": "m1",
+        "model_group": "agent-default", "api_base": "https://api.anthropic.com", "user": "",
+        "metadata": json.dumps({"user_api_key_alias": "planner", "user_api_key": "88dc28d0f030c5"}),
+        "cache_hit": "False", "cache_key": "", "request_tags": "[]", "team_id": None, "end_user": None,
+        "session_id": "t-42", "status": "success",
+    }  # fmt: skip
+    book = SpendBook()
+    assert read_spend_logs([row, {"nonsense": 1}, "x"], book) == (1, 2)
+    s = book.summary()
+    assert [r.name for r in s.services] == ["planner"] and s.today.usd == 0.0081
+    assert [r.name for r in s.task_types] == ["acompletion"]
+    v2 = {"data": [row, row], "total": 2, "page": 1, "page_size": 50, "total_pages": 1}
+    assert len(spend_log_rows(v2)) == 2 and spend_log_rows({"error": "no db"}) == []
+
+
+def _cfg(**kw: object) -> QueueConfig:
+    return QueueConfig(redis_url="redis://x", keys=["q"], **kw)  # type: ignore[arg-type]
+
+
+def test_queue_stall_needs_growth_without_dequeues() -> None:
+    probe = QueueProbe("q", _cfg(dequeued_counter="d"), 1.0, 0.5)
+    assert probe._stalled(_Point(0.0, 5, None, 10.0)) is None
+    assert probe._stalled(_Point(1.0, 8, None, 12.0)) is None  # dequeues happened
+    assert probe._stalled(_Point(2.0, 8, None, 12.0)) is None  # flat: not growing
+    assert probe._stalled(_Point(3.0, 9, None, 12.0)) == 2.0  # grew since the last dequeue at t=1
+    assert probe._stalled(_Point(4.0, 0, None, 12.0)) is None  # empty: nothing is stuck
+
+
+def test_queue_verdicts() -> None:
+    cfg = _cfg(depth_limit=10, depth_crit=100, stall_s=5.0)
+    ok = QueueResult(0.0, 0.0, depth=3, workers=2, enqueue_per_s=1.0, dequeue_per_s=1.0)
+    assert queue_verdicts(ok, cfg)[0].status is Status.OK
+    assert queue_verdicts(ok, cfg)[0].reason == "depth 3, in 1.0/s out 1.0/s, 2 workers"
+    assert queue_verdicts(QueueResult(0.0, 0.0, depth=11), cfg)[0].status is Status.WARN
+    assert queue_verdicts(QueueResult(0.0, 0.0, depth=101), cfg)[0].status is Status.CRIT
+    stalled = queue_verdicts(QueueResult(0.0, 0.0, depth=5, stalled_s=6.0, workers=0), cfg)
+    assert stalled[0].status is Status.CRIT and "0 workers alive" in stalled[0].reason
+    refused = _unreachable(ConnectionRefusedError("Connection refused"))
+    down = queue_verdicts(QueueProbe("q", cfg, 1, 0.5).failed(refused, 0.0, 0.0), cfg)
+    assert down[0].status is Status.UNKNOWN and "redis unreachable" in down[0].reason
+
+
+def test_detail_page_shows_queue_and_deployments_as_text() -> None:
+    from probes.litellm import Deployment, KeySpend, LiteLLMResult
+
+    ll = LiteLLMResult(
+        0.0, 0.0, HealthResult(0.0, 0.0), MetricsResult(0.0, 0.0),
+        deployments=(Deployment("[bold]gpt", "open", 4, 1),), spend=(KeySpend("gpt", "planner", 0.5, 3, 10, 5),),
+        key_budgets=(("planner", 0.0),),
+    )  # fmt: skip
+    q = QueueResult(0.0, 0.0, depth=7, depths=(("tasks", 7),), workers=0, stalled_s=12.0)
+    view = ServiceView("svc", "proxy", "", Status.OK, "ok", 0.0, 2.0, queue=q, litellm=ll)
+    console = Console(width=120, record=True, color_system=None)
+    console.print(detail_renderable(view, Status.OK, "ok", Palette()))
+    text = console.export_text()
+    for needle in ("workers alive", "12s (depth growing)", "[bold]gpt", "outage", "planner", "Key budgets"):
+        assert needle in text
