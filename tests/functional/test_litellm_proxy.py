@@ -11,6 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from agentops_tui.actions.journal import Journal
+from agentops_tui.actions.layer import ActionLayer
+from agentops_tui.actions.model import ActionRequest, Plan
 from agentops_tui.app import make_app
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import LiteLLMConfig
@@ -31,10 +34,15 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMProxy]:
         yield p
 
 
-async def scrape(probe: LiteLLMProbe) -> LiteLLMResult:
-    result = await probe.collect()
-    assert result.metrics.ok, result.metrics.error
-    return result
+async def scrape(probe: LiteLLMProbe, timeout: float = 20.0) -> LiteLLMResult:
+    """One good scrape (the proxy's first /metrics/ after start can be slow on a loaded machine: retry)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe.collect()
+        if result.metrics.ok or time.monotonic() > deadline:
+            assert result.metrics.ok, result.metrics.error
+            return result
+        await asyncio.sleep(0.2)
 
 
 async def wait_for_calls(probe: LiteLLMProbe, calls: int, timeout: float = 20.0) -> LiteLLMResult:
@@ -48,10 +56,10 @@ async def wait_for_calls(probe: LiteLLMProbe, calls: int, timeout: float = 20.0)
         await asyncio.sleep(0.3)
 
 
-def config_text(proxy: LiteLLMProxy, interval: float = 0.5) -> str:
+def config_text(proxy: LiteLLMProxy, interval: float = 1.0) -> str:
     return (
         f"refresh_interval: {interval}\nservices:\n  - name: model-proxy\n    kind: proxy\n"
-        f"    litellm: {{url: '{proxy.url}', key_env: AOTEST_LITELLM_KEY}}\n"
+        f"    litellm: {{url: '{proxy.url}', key_env: AOTEST_LITELLM_KEY, timeout: {interval * 0.9}}}\n"
     )
 
 
@@ -61,7 +69,7 @@ async def test_readiness_spend_and_tokens_match_the_calls_made(
     monkeypatch.setenv("AOTEST_LITELLM_KEY", MASTER_KEY)
     cfg = LiteLLMConfig(url=proxy.url, key_env="AOTEST_LITELLM_KEY")
     async with make_client(10) as client:
-        probe = LiteLLMProbe("model-proxy", cfg, client, 2.0, 1.0, 4 << 20)
+        probe = LiteLLMProbe("model-proxy", cfg, client, 4.0, 3.0, 4 << 20)
         first = await scrape(probe)
         assert first.ok and first.health.status == "healthy"
         assert first.health.checks == {"alive": True, "ready": True}
@@ -128,3 +136,28 @@ async def test_proxy_down_is_crit_with_the_reason(tmp_path: Path) -> None:
     assert r.health.error is not None and r.health.error.kind == "refused"
     assert "liveliness" in r.health.error.message
     assert r.metrics.error is not None
+
+
+async def test_check_models_now_is_a_confirmed_journaled_action(
+    proxy: LiteLLMProxy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The proxy's costly /health runs only through the action layer: planned, confirmed, journaled around it."""
+    monkeypatch.setenv("AOTEST_LITELLM_KEY", MASTER_KEY)
+    cfg, _ = parse_config(
+        config_text(proxy) + "  - name: planner\n    health: {url: 'http://127.0.0.1:9/h'}\n", "p.yaml"
+    )
+    journal = Journal(tmp_path / "audit.jsonl")
+    layer = ActionLayer(cfg, journal, lambda name: None)
+    assert layer.supported("planner", "check_models") is not None  # only a LiteLLM proxy has it
+    plan = layer.plan(ActionRequest("model-proxy", "check_models"))
+    assert isinstance(plan, Plan)
+    assert plan.operation.description == f"GET {proxy.url}/health (a real request to every model: costs money)"
+    calls = proxy.upstream.calls
+    layer.confirm(plan)
+    outcome = await layer.run(plan)
+    assert outcome.ok, outcome.detail
+    assert outcome.detail == "1 healthy, 0 unhealthy"
+    assert proxy.upstream.calls > calls  # it really called the model
+    phases = [r["phase"] for r in journal.tail() if r["action"] == "check_models"]
+    assert phases == ["requested", "confirmed", "started", "succeeded"]
+    assert MASTER_KEY not in (tmp_path / "audit.jsonl").read_text()
