@@ -185,6 +185,9 @@ class DemoFleet:
             "metrics": {"url": f"{base}/metrics", "timeout": timeout},
             "process": {"pidfile": str(self.pidfile(name))},
         }
+        if name == PROXY_NAME:  # read as a LiteLLM proxy; its spend is already in the agents' ledger
+            del entry["health"], entry["metrics"]
+            entry = {**entry, "litellm": {"url": base, "spend": False, "timeout": timeout}}
         if name != PROXY_NAME:
             entry["ledger"] = {"path": str(self.ledger_path)}
         entry["control"] = {

@@ -172,7 +172,10 @@ def test_config_points_at_the_fleet(fleet: DemoFleet, tmp_path: Path) -> None:
     assert list(by_name) == fleet.service_names()
     for name, svc in by_name.items():
         port = fleet.port_of(name)
-        assert svc["health"]["url"] == f"http://127.0.0.1:{port}/health"
+        if name == PROXY_NAME:  # the stand-in is read as a LiteLLM proxy
+            assert svc["litellm"] == {"url": f"http://127.0.0.1:{port}", "spend": False, "timeout": 1.0}
+        else:
+            assert svc["health"]["url"] == f"http://127.0.0.1:{port}/health"
         assert svc["control"]["base_url"] == f"http://127.0.0.1:{port}"
         assert svc["control"]["restart"] == {"method": "POST", "path": "/admin/restart"}
         assert Path(svc["process"]["pidfile"]).is_absolute()
