@@ -159,6 +159,7 @@ class QueueProbe:
                 socket_timeout=self.timeout,
                 socket_connect_timeout=self.timeout,
                 max_connections=2,
+                protocol=2,  # RESP2: every Redis since 1.2 speaks it (HELLO/RESP3 needs 6+)
                 retry_on_timeout=False,
                 health_check_interval=0,
             )
