@@ -18,13 +18,9 @@ from probes.configload import parse_config
 from probes.model import Status
 from probes.queue import QueueProbe, QueueResult
 from tests.functional.helpers import row_status, row_text, wait_until
-from tests.testbed import missing
-from tests.testbed.redis import RedisServer
+from tests.testbed.redis import RedisServer, redis_module
 
-try:
-    import redis
-except ImportError:  # pragma: no cover - the dev extra installs it
-    missing("the redis package is not installed (pip install -e '.[dev]')")
+redis = redis_module()
 
 Q = "aotest10:tasks"
 PROCESSING = "aotest10:processing"

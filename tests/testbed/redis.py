@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
-from tests.testbed import binary, spawn, stop, wait_for
+import pytest
+
+from tests.testbed import IN_CI, binary, spawn, stop, wait_for
+
+
+def redis_module() -> Any:
+    """The Redis client package (the `redis` extra): a skip where it is missing, an import error under CI=true."""
+    if IN_CI:
+        return importlib.import_module("redis")
+    return pytest.importorskip("redis", reason="testbed: the redis package is not installed (pip install -e '.[dev]')")
 
 
 def free_port() -> int:
