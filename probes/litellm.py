@@ -20,13 +20,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from probes.config import LiteLLMConfig, MetricNames, MetricsConfig
 from probes.http import Client, FetchError, auth_headers, fetch
 from probes.metrics import MetricsProbe
 from probes.model import HealthResult, MetricsResult, ProbeError
-from probes.promtext import BREAKER_NAMES, parse_exposition
+from probes.promtext import BREAKER_NAMES, parse_exposition, samples
+from probes.promtext import _label as label_value  # one label of a checked label body (cached, escapes undone)
 from probes.sanitize import clean
 from probes.spend import SpendBook, SpendSummary
 
@@ -112,12 +111,12 @@ def _label(value: object) -> str:
     return "" if text in NONE_LABELS else clean(text, 80)
 
 
-def key_name(labels: dict[str, str]) -> str:
+def key_name(get: Callable[[str], str | None]) -> str:
     """A key by its alias, else "master key" or the start of its hash (never the key itself)."""
-    alias = _label(labels.get("api_key_alias"))
+    alias = _label(get("api_key_alias"))
     if alias:
         return alias
-    hashed = _label(labels.get("hashed_api_key"))
+    hashed = _label(get("hashed_api_key"))
     if hashed == "litellm_proxy_master_key":
         return "master key"
     return f"key {hashed[:8]}" if hashed else "no key"
@@ -142,31 +141,29 @@ class _Own:
 
 
 def parse_own(text: str) -> _Own:
-    """Deployments, spend by model and key, and key budgets from exposition text (ValueError on bad text)."""
-    kept = "\n".join(line for line in text.splitlines() if line.startswith(_OWN) or line.startswith("# TYPE litellm_"))
+    """Deployments, spend by model and key, and key budgets from exposition text (ValueError on bad lines)."""
     own = _Own()
-    series = 0
-    for family in text_string_to_metric_families(kept + "\n"):
-        for s in family.samples:
-            value = float(s.value)
-            if math.isnan(value) or series >= MAX_SERIES:
-                continue
-            series += 1
-            labels = s.labels
-            deployment = (_label(labels.get("litellm_model_name")) or "?", _label(labels.get("api_base")))
-            if s.name == "litellm_deployment_state":
-                own.states[deployment] = max(own.states.get(deployment, 0), int(value) if math.isfinite(value) else 2)
-            elif s.name == "litellm_deployment_failure_responses_total" and math.isfinite(value):
-                own.failures[deployment] = own.failures.get(deployment, 0.0) + value
-            elif s.name == "litellm_deployment_cooled_down_total" and math.isfinite(value):
-                own.cooldowns[deployment] = own.cooldowns.get(deployment, 0.0) + value
-            elif s.name == "litellm_remaining_api_key_budget_metric":
-                if math.isfinite(value):  # +Inf: the key has no budget
-                    own.budgets[key_name(labels)] = value
-            elif s.name in _SPEND_INDEX and math.isfinite(value):
-                key = (_label(labels.get("model")) or "?", key_name(labels))
-                acc = own.spend.setdefault(key, [0.0, 0.0, 0.0, 0.0])
-                acc[_SPEND_INDEX[s.name]] += value
+    for series, (name, body, value) in enumerate(samples(text, _OWN)):
+        if math.isnan(value) or series >= MAX_SERIES:
+            continue
+
+        def get(label: str, body: str | None = body) -> str | None:
+            return label_value(body, label)
+
+        deployment = (_label(get("litellm_model_name")) or "?", _label(get("api_base")))
+        if name == "litellm_deployment_state":
+            own.states[deployment] = max(own.states.get(deployment, 0), int(value) if math.isfinite(value) else 2)
+        elif name == "litellm_deployment_failure_responses_total" and math.isfinite(value):
+            own.failures[deployment] = own.failures.get(deployment, 0.0) + value
+        elif name == "litellm_deployment_cooled_down_total" and math.isfinite(value):
+            own.cooldowns[deployment] = own.cooldowns.get(deployment, 0.0) + value
+        elif name == "litellm_remaining_api_key_budget_metric":
+            if math.isfinite(value):  # +Inf: the key has no budget
+                own.budgets[key_name(get)] = value
+        elif name in _SPEND_INDEX and math.isfinite(value):
+            key = (_label(get("model")) or "?", key_name(get))
+            acc = own.spend.setdefault(key, [0.0, 0.0, 0.0, 0.0])
+            acc[_SPEND_INDEX[name]] += value
     return own
 
 
