@@ -216,6 +216,7 @@ class LiteLLMProbe:
         timeout: float,
         max_bytes: int,
         clock: Callable[[], float] = time.time,
+        lifetime_fallback: bool = False,
     ) -> None:
         self.key = f"litellm:{service}"
         self.service = service
@@ -228,7 +229,8 @@ class LiteLLMProbe:
         self.urls = (f"{base}/health/liveliness", f"{base}/health/readiness", f"{base}/metrics/")
         environ = dict(os.environ)
         self.headers = auth_headers({}, cfg.key_env, environ)
-        self.window = MetricsProbe(service, LITELLM_METRICS, client, interval, timeout, max_bytes, window_s=30.0)
+        self.window = MetricsProbe(service, LITELLM_METRICS, client, interval, timeout, max_bytes, window_s=30.0,
+                                   lifetime_fallback=lifetime_fallback)  # fmt: skip
         self.book = SpendBook(clock=clock) if cfg.spend else None
         self.clock = clock
         self._seen: dict[tuple[str, str], list[float]] = {}

@@ -61,9 +61,10 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
             iv = cfg.interval_of(svc.litellm.interval)
             probes.append(
                 LiteLLMProbe(
-                    svc.name, svc.litellm, client, iv, timeout_for(svc.litellm.timeout, iv), cfg.max_read_bytes
+                    svc.name, svc.litellm, client, iv, timeout_for(svc.litellm.timeout, iv), cfg.max_read_bytes,
+                    lifetime_fallback=one_shot,
                 )
-            )
+            )  # fmt: skip
         if svc.queue is not None:
             iv = cfg.interval_of(svc.queue.interval)
             probes.append(QueueProbe(svc.name, svc.queue, iv, timeout_for(svc.queue.timeout, iv)))

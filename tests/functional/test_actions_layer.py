@@ -280,8 +280,8 @@ async def test_read_only_refuses_every_action(
 async def test_bulk_cap_and_unknown_service(cfg: FleetConfig, latest: Latest, tmp_path: Path) -> None:
     layer, journal = make_layer(cfg, tmp_path, latest)
     every = [ActionRequest(svc.name, "drain") for svc in cfg.services]
-    assert len(every) == 6
-    assert layer.plan_bulk(every) == Refusal(None, "bulk actions are capped at 5 services; 6 selected")
+    assert len(every) == 7  # five agents, the model proxy and the task queue
+    assert layer.plan_bulk(every) == Refusal(None, "bulk actions are capped at 5 services; 7 selected")
     assert journal.tail() == []
     refusal = layer.plan(ActionRequest("nope", "restart"))
     assert refusal == Refusal(ActionRequest("nope", "restart"), "unknown service: nope")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from agentops_tui.presentation import Palette
 from agentops_tui.screens.detail import detail_renderable
 from probes.config import LiteLLMConfig, QueueConfig
+from probes.configload import ConfigError, parse_config
 from probes.fleet import ServiceView
 from probes.litellm import LiteLLMProbe, deployments_of, parse_own
 from probes.litellm_spendlogs import read_spend_logs, spend_log_rows
@@ -109,3 +112,28 @@ def test_detail_page_shows_queue_and_deployments_as_text() -> None:
     text = console.export_text()
     for needle in ("workers alive", "12s (depth growing)", "[bold]gpt", "outage", "planner", "Key budgets"):
         assert needle in text
+
+
+def test_queue_and_litellm_config_errors_name_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = """services:
+  - name: q
+    queue:
+      redis_url: http://127.0.0.1:6379
+      keys: []
+      interval: 1
+      timeout: 2
+  - name: p
+    litellm: {url: 127.0.0.1:4000}
+"""
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "f.yaml", {})
+    got = [f"{p.line}:{p.path}:{p.message}" for p in info.value.problems]
+    assert "4:services[0].queue.redis_url:must start with redis://, rediss:// or unix://" in got
+    assert "5:services[0].queue.keys:at least one list key is needed" in got
+    assert any(g.startswith("7:services[0].queue.timeout:must be > 0 and shorter than the interval") for g in got)
+    assert "9:services[1].litellm.url:must start with http:// or https://" in got
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "redis" else real(name, *a))
+    with pytest.raises(ConfigError) as info:
+        parse_config("services:\n  - name: q\n    queue: {redis_url: 'redis://h', keys: [a]}\n", "f.yaml", {})
+    assert [p.message for p in info.value.problems] == ["needs the Redis client: pip install 'agentops-tui[redis]'"]
