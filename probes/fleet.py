@@ -23,7 +23,7 @@ from probes.ledger_budget import (
     seconds_left,
     service_budget,
 )
-from probes.litellm import LiteLLMResult
+from probes.litellm_model import LiteLLMResult
 from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.promql import PromResult
 from probes.queue import QueueResult, queue_verdicts

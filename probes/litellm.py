@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from probes.config import LiteLLMConfig, MetricNames, MetricsConfig
 from probes.http import Client, FetchError, auth_headers, fetch
+from probes.litellm_model import Deployment, KeySpend, LiteLLMResult
 from probes.metrics import MetricsProbe
 from probes.model import HealthResult, MetricsResult, ProbeError
 from probes.promtext import BREAKER_NAMES, parse_exposition, samples
@@ -57,53 +58,6 @@ _OWN = (
 )
 MAX_SERIES = 2000  # deployments, models x keys, budgets: more are dropped (a proxy with 10k keys is summed)
 NONE_LABELS = {"", "None", "none", "null"}
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """One model deployment behind the proxy."""
-
-    name: str
-    """litellm_model_name, with the API host when two deployments share a model name."""
-    state: str
-    """closed (healthy), half_open (partial outage), open (outage / cooling down)."""
-    failures: float = 0.0
-    cooldowns: float = 0.0
-
-
-@dataclass(frozen=True)
-class KeySpend:
-    """Lifetime counters of one model and key, as the proxy reports them (since it started)."""
-
-    model: str
-    key: str
-    usd: float = 0.0
-    requests: float = 0.0
-    input_tokens: float = 0.0
-    output_tokens: float = 0.0
-
-
-@dataclass(frozen=True)
-class LiteLLMResult:
-    """One poll of the proxy."""
-
-    at: float
-    elapsed_s: float
-    health: HealthResult
-    """Liveness + readiness, in the health convention (so status rules apply unchanged)."""
-    metrics: MetricsResult
-    """Requests, error rate, p95 and in-flight requests; breakers are the deployments."""
-    deployments: tuple[Deployment, ...] = ()
-    spend: tuple[KeySpend, ...] = ()
-    key_budgets: tuple[tuple[str, float], ...] = ()
-    """Remaining budget (USD) of each key that has one."""
-    summary: SpendSummary | None = None
-    """The proxy's spend as a ledger would give it (None with `spend: false` or before a metrics scrape)."""
-    error: ProbeError | None = field(default=None)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def _label(value: object) -> str:
