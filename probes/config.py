@@ -264,6 +264,10 @@ class AlertsConfig:
     """Any circuit breaker open (fires at once by default)."""
     health_unreachable: AlertRule = field(default_factory=AlertRule)
     """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""
+    queue_depth: AlertRule = field(default_factory=AlertRule)
+    """Pending tasks above threshold (1) times the queue's depth_limit (fires at once; needs queue.depth_limit)."""
+    queue_stalled: AlertRule = field(default_factory=AlertRule)
+    """No dequeues while the queue's depth grows, for for_s (60 s); critical."""
 
 
 @dataclass(frozen=True)
@@ -293,11 +297,10 @@ class QueueConfig:
     worker_client_prefix: str | None = None
     """Count as workers the Redis clients whose CLIENT SETNAME starts with this (from CLIENT LIST)."""
     depth_limit: int | None = None
-    """Pending tasks above this turn the service WARN (the guide's "active tasks > queue depth limit")."""
+    """The queue depth limit: more pending tasks fire the queue_depth alert rule (the guide's "active tasks >
+    queue depth limit"; its threshold is a multiple of this limit, default 1)."""
     depth_crit: int | None = None
-    """Pending tasks above this turn it CRIT."""
-    stall_s: float = 60.0
-    """Seconds of no dequeues while the depth grows before the service turns CRIT."""
+    """Pending tasks above this turn the service CRIT at once (a hard line beside the alert rule)."""
     window_s: float = 30.0
     """Seconds of polls over which enqueue and dequeue rates are computed."""
     interval: float | None = None

@@ -342,18 +342,14 @@ def queue_line(r: QueueResult) -> str:
 
 
 def queue_verdicts(r: QueueResult, cfg: QueueConfig) -> list[Verdict]:
-    """Redis unreachable is UNKNOWN (we cannot tell); a stall or a depth above its limits warns or is critical."""
+    """Redis unreachable is UNKNOWN (we cannot tell); above depth_crit is CRIT at once. The depth limit and the
+    stall are alert rules (probes.alerts: queue_depth, queue_stalled), with pending/firing like the others."""
     if r.error is not None:
         return [Verdict(Status.UNKNOWN, f"queue: {r.error.message}")]
     out: list[Verdict] = []
     depth = r.depth or 0
     if cfg.depth_crit is not None and depth > cfg.depth_crit:
         out.append(Verdict(Status.CRIT, f"queue depth {depth} > {cfg.depth_crit}"))
-    elif cfg.depth_limit is not None and depth > cfg.depth_limit:
-        out.append(Verdict(Status.WARN, f"queue depth {depth} > limit {cfg.depth_limit}"))
-    if r.stalled_s is not None and r.stalled_s >= cfg.stall_s:
-        workers = f", {r.workers} workers alive" if r.workers is not None else ""
-        out.append(Verdict(Status.CRIT, f"queue stalled: no dequeues for {r.stalled_s:.0f}s, depth {depth}{workers}"))
     if r.notes:
         out.append(Verdict(Status.WARN, f"queue: {r.notes[0]}"))
     return out or [Verdict(Status.OK, queue_line(r))]

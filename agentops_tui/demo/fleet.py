@@ -195,8 +195,9 @@ class DemoFleet:
             "queue": {
                 "redis_url": f"redis://127.0.0.1:{self.port_of(QUEUE_NAME)}/0", "keys": [tq.TASKS],
                 "enqueued_counter": tq.ENQUEUED, "dequeued_counter": tq.DEQUEUED, "timestamp_field": "enqueued_at",
-                "worker_client_prefix": tq.WORKER_PREFIX, "depth_limit": 25, "stall_s": 20.0, "timeout": timeout,
+                "worker_client_prefix": tq.WORKER_PREFIX, "depth_limit": 25, "timeout": timeout,
             },
+            "alerts": {"queue_stalled": {"for_s": 20.0}},
         }  # fmt: skip
 
     def _service_entry(self, name: str) -> dict[str, Any]:

@@ -172,8 +172,9 @@ services:
       timestamp_field: enqueued_at
       worker_client_prefix: aotest10-worker-
       depth_limit: 40
-      stall_s: 4
       window_s: 5
+    alerts:
+      queue_stalled: {{for_s: 4}}
 """
     cfg, _ = parse_config(text, "queue.yaml", {})
     r = redis.Redis.from_url(server.url)
@@ -202,10 +203,14 @@ services:
             assert "depth" in row_text(table, "planner-queue")["reason"]
             workers.stop()  # the backlog grows (~40 tasks/s) with nobody taking tasks
             assert await wait_until(pilot, lambda: row_status(table, "planner-queue") is Status.WARN, 10)
-            assert "> limit 40" in row_text(table, "planner-queue")["reason"]  # depth alert first...
+            reason = row_text(table, "planner-queue")["reason"]  # the depth alert fires first...
+            assert reason.startswith("alert queue_depth (queue depth") and "> limit 40)" in reason
             assert await wait_until(pilot, lambda: row_status(table, "planner-queue") is Status.CRIT, 15)
-            reason = row_text(table, "planner-queue")["reason"]  # ...then the stall, after stall_s
-            assert "queue stalled: no dequeues" in reason and "0 workers alive" in reason
+            reason = row_text(table, "planner-queue")["reason"]  # ...then the stall, pending for for_s
+            assert "queue_stalled (no dequeues for" in reason and "0 workers alive" in reason
+            assert {a.name: a.state for a in app.snapshot.alerts if a.service == "planner-queue"} == {
+                "queue_depth": "firing", "queue_stalled": "firing"
+            }  # fmt: skip
             view = app.view_of("planner-queue")
             assert view is not None and view.queue is not None and view.queue.depth is not None
             assert view.queue.depth > 40 and view.active_tasks == view.queue.depth

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from agentops_tui.presentation import Palette
 from agentops_tui.screens.detail import detail_renderable
+from probes.alerts import AlertEngine
 from probes.config import LiteLLMConfig, QueueConfig
 from probes.configload import ConfigError, parse_config
 from probes.fleet import ServiceView
@@ -84,14 +85,12 @@ def test_queue_stall_needs_growth_without_dequeues() -> None:
 
 
 def test_queue_verdicts() -> None:
-    cfg = _cfg(depth_limit=10, depth_crit=100, stall_s=5.0)
+    cfg = _cfg(depth_limit=10, depth_crit=100)
     ok = QueueResult(0.0, 0.0, depth=3, workers=2, enqueue_per_s=1.0, dequeue_per_s=1.0)
     assert queue_verdicts(ok, cfg)[0].status is Status.OK
     assert queue_verdicts(ok, cfg)[0].reason == "depth 3, in 1.0/s out 1.0/s, 2 workers"
-    assert queue_verdicts(QueueResult(0.0, 0.0, depth=11), cfg)[0].status is Status.WARN
+    assert queue_verdicts(QueueResult(0.0, 0.0, depth=11), cfg)[0].status is Status.OK  # the limit is an alert rule
     assert queue_verdicts(QueueResult(0.0, 0.0, depth=101), cfg)[0].status is Status.CRIT
-    stalled = queue_verdicts(QueueResult(0.0, 0.0, depth=5, stalled_s=6.0, workers=0), cfg)
-    assert stalled[0].status is Status.CRIT and "0 workers alive" in stalled[0].reason
     refused = _unreachable(ConnectionRefusedError("Connection refused"))
     down = queue_verdicts(QueueProbe("q", cfg, 1, 0.5).failed(refused, 0.0, 0.0), cfg)
     assert down[0].status is Status.UNKNOWN and "redis unreachable" in down[0].reason
@@ -137,3 +136,28 @@ def test_queue_and_litellm_config_errors_name_the_line(monkeypatch: pytest.Monke
     with pytest.raises(ConfigError) as info:
         parse_config("services:\n  - name: q\n    queue: {redis_url: 'redis://h', keys: [a]}\n", "f.yaml", {})
     assert [p.message for p in info.value.problems] == ["needs the Redis client: pip install 'agentops-tui[redis]'"]
+
+
+def test_queue_alert_rules_pending_firing_resolved() -> None:
+    """queue_depth fires at once above the limit; queue_stalled is pending for for_s, then firing (critical)."""
+    text = """services:
+  - name: q
+    queue: {redis_url: 'redis://h', keys: [a], depth_limit: 10}
+    alerts: {queue_stalled: {for_s: 30}}
+"""
+    cfg, _ = parse_config(text, "q.yaml", {})
+    engine = AlertEngine(cfg)
+
+    def view(depth: int, stalled: float | None) -> ServiceView:
+        q = QueueResult(0.0, 0.0, depth=depth, workers=0, stalled_s=stalled)
+        return ServiceView("q", "queue", "", Status.OK, "", 0.0, 2.0, queue=q)
+
+    assert engine.evaluate([view(5, None)], 1000.0) == ()
+    (depth,) = engine.evaluate([view(11, None)], 1002.0)
+    assert (depth.name, depth.state, depth.summary) == ("queue_depth", "firing", "queue depth 11 > limit 10")
+    alerts = {a.name: a for a in engine.evaluate([view(12, 2.0)], 1004.0)}
+    assert alerts["queue_stalled"].state == "pending" and alerts["queue_stalled"].severity == "critical"
+    alerts = {a.name: a for a in engine.evaluate([view(30, 32.0)], 1034.0)}
+    assert alerts["queue_stalled"].state == "firing"
+    assert alerts["queue_stalled"].summary == "no dequeues for 32s, depth 30, 0 workers alive"
+    assert engine.evaluate([view(0, None)], 1036.0) == ()  # drained: both resolved
