@@ -15,6 +15,7 @@ from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, ServiceView
 from probes.ledger_budget import BudgetState
 from probes.model import Status
+from probes.queue import QueueResult
 from probes.sanitize import clean
 from probes.scheduler import Scheduler
 
@@ -31,6 +32,7 @@ def service_json(v: ServiceView) -> dict[str, Any]:
         "spend_today_usd": _round(v.spend_today_usd, 6),
         "requests_per_s": _round(v.requests_per_s, 3),
         "tokens_per_min": _round(v.tokens_per_min, 1),
+        **({"queue": queue_json(v.queue)} if v.queue is not None else {}),
     }
 
 
@@ -46,6 +48,15 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "threshold": a.threshold,
         "summary": a.summary,
     }
+
+
+def queue_json(q: QueueResult) -> dict[str, Any]:
+    """A queue's numbers in `check --json` (only on rows with a `queue:` source)."""
+    return {
+        "depth": q.depth, "inflight": q.inflight, "dead": q.dead, "workers": q.workers,
+        "enqueue_per_s": _round(q.enqueue_per_s, 3), "dequeue_per_s": _round(q.dequeue_per_s, 3),
+        "oldest_age_s": _round(q.oldest_age_s, 1), "stalled_s": _round(q.stalled_s, 1),
+    }  # fmt: skip
 
 
 def _round(value: float | None, digits: int) -> float | None:

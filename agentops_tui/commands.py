@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from agentops_tui.actions.model import ALL_KINDS, ActionKind
+from agentops_tui.actions.model import ACTION_KINDS, ActionKind
+from agentops_tui.controller import VERBS
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -29,11 +30,11 @@ class ServiceCommands(Provider):
         out: list[tuple[str, Callable[[], object], str]] = []
         if names:
             label = names[0] if len(names) == 1 else f"{len(names)} marked services"
-            for kind in ALL_KINDS:
+            for kind in ACTION_KINDS:
                 if all(app.actions.supported(n, kind) is None for n in names):
                     op = app.actions.operation(names[0], kind, {"max_requests_per_minute": 1, "cpus": 1.0})
                     help_text = op.description if op and kind != "throttle" else "asks for the new limits"
-                    out.append((f"{kind.capitalize()} {label}", partial(self._act, names, kind), help_text))
+                    out.append((f"{VERBS[kind]} {label}", partial(self._act, names, kind), help_text))
         out.append(("Show the audit journal", partial(self._journal), "every action, before and after"))
         return out
 

@@ -24,8 +24,10 @@ from probes.fleet import ServiceView
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
 
-VERBS: dict[str, str] = {"restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume",
-                         "start": "Start"}  # fmt: skip
+VERBS: dict[str, str] = {
+    "restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume", "start": "Start",
+    "check_models": "Check models on",
+}  # fmt: skip
 
 
 STOPPING_DRAINS = ("docker", "systemd", "launchd")  # their drain ends in a stop: one confirmed action, no waits

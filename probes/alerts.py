@@ -52,6 +52,10 @@ DEFAULTS: dict[str, RuleSpec] = {
         RuleSpec("cost_hourly", True, 2.0, 300.0, 0.0, "warning"),
         RuleSpec("breaker_open", True, 0.0, 0.0, 0.0, "warning"),
         RuleSpec("health_unreachable", True, 0.0, 60.0, 0.0, "critical"),
+        # The guide: active tasks > queue depth limit. The value is the depth as a share of queue.depth_limit.
+        RuleSpec("queue_depth", True, 1.0, 0.0, 0.0, "warning"),
+        # No dequeues while the backlog grows: the workers are dead or stuck. Holds from the first poll that sees it.
+        RuleSpec("queue_stalled", True, 0.0, 60.0, 0.0, "critical"),
     )
 }
 RULES = tuple(DEFAULTS)
@@ -188,6 +192,10 @@ class AlertEngine:
         if spec.name == "breaker_open":
             opened = sorted(dep for dep, state in v.breakers if state == "open")
             return (float(len(opened)), f"breaker open: {', '.join(opened)}") if opened else (0.0, "")
+        if spec.name == "queue_depth":
+            return _queue_depth(v, self.services.get(v.name))
+        if spec.name == "queue_stalled":
+            return _queue_stalled(v)
         if spec.name == "health_unreachable":
             if v.health_error_kind is None:
                 return None if v.health_http_status is None else (0.0, "")
@@ -276,6 +284,25 @@ def _model_latency(v: ServiceView) -> tuple[float, str] | None:
         if seconds is not None and (worst is None or seconds > worst[0]):
             worst = (seconds, f"{name} latency {seconds:.1f}s")
     return worst
+
+
+def _queue_depth(v: ServiceView, svc: ServiceConfig | None) -> tuple[float, str] | None:
+    """Pending tasks as a share of the queue's depth limit; inactive without a limit or a good poll."""
+    limit = svc.queue.depth_limit if svc is not None and svc.queue is not None else None
+    if v.queue is None or v.queue.depth is None or not limit:
+        return None
+    return v.queue.depth / limit, f"queue depth {v.queue.depth} > limit {limit}"
+
+
+def _queue_stalled(v: ServiceView) -> tuple[float, str] | None:
+    """Seconds without a dequeue while the depth grew (0 when the queue moves); inactive without a good poll."""
+    q = v.queue
+    if q is None:
+        return None
+    if q.stalled_s is None:
+        return 0.0, ""
+    workers = f", {q.workers} workers alive" if q.workers is not None else ""
+    return q.stalled_s, f"no dequeues for {q.stalled_s:.0f}s, depth {q.depth}{workers}"
 
 
 def _num(x: Any) -> float | None:

@@ -270,6 +270,66 @@ class AlertsConfig:
     """Any circuit breaker open (fires at once by default)."""
     health_unreachable: AlertRule = field(default_factory=AlertRule)
     """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""
+    queue_depth: AlertRule = field(default_factory=AlertRule)
+    """Pending tasks above threshold (1) times the queue's depth_limit (fires at once; needs queue.depth_limit)."""
+    queue_stalled: AlertRule = field(default_factory=AlertRule)
+    """No dequeues while the queue's depth grows, for for_s (60 s); critical."""
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """Redis task queues (lists) that N workers pull from; read in one pipelined round trip per poll."""
+
+    redis_url: str
+    """Redis URL, e.g. redis://127.0.0.1:6379/0 (needs `pip install agentops-tui[redis]`)."""
+    keys: list[str]
+    """Lists holding pending tasks; the depth is the sum of their lengths."""
+    inflight_keys: list[str] = field(default_factory=list)
+    """Lists of tasks taken but not finished (the RPOPLPUSH/BLMOVE processing lists)."""
+    dead_letter_keys: list[str] = field(default_factory=list)
+    """Lists of tasks that failed for good."""
+    password_env: str | None = None
+    """Environment variable holding the Redis password (never put it in redis_url)."""
+    enqueued_counter: str | None = None
+    """Key of a counter (INCR) the producers bump per task: exact enqueue rates."""
+    dequeued_counter: str | None = None
+    """Key of a counter the workers bump per task taken: exact dequeue rates (else derived from depth deltas)."""
+    timestamp_field: str | None = None
+    """JSON field of a task holding its enqueue time (epoch seconds or ISO 8601): the oldest task's age."""
+    oldest_end: Literal["right", "left"] = "right"
+    """End of the list where the oldest task sits: right for LPUSH + BRPOP/RPOPLPUSH, left for RPUSH + BLPOP."""
+    heartbeat_keys: list[str] = field(default_factory=list)
+    """Keys each worker refreshes with a TTL (SET key v EX n); a worker is alive while its key exists."""
+    worker_client_prefix: str | None = None
+    """Count as workers the Redis clients whose CLIENT SETNAME starts with this (from CLIENT LIST)."""
+    depth_limit: int | None = None
+    """The queue depth limit: more pending tasks fire the queue_depth alert rule (the guide's "active tasks >
+    queue depth limit"; its threshold is a multiple of this limit, default 1)."""
+    depth_crit: int | None = None
+    """Pending tasks above this turn the service CRIT at once (a hard line beside the alert rule)."""
+    window_s: float = 30.0
+    """Seconds of polls over which enqueue and dequeue rates are computed."""
+    interval: float | None = None
+    """Seconds between polls; defaults to the fleet's refresh_interval."""
+    timeout: float | None = None
+    """Seconds before a poll counts as failed; must be below the interval. Default: half the interval."""
+
+
+@dataclass(frozen=True)
+class LiteLLMConfig:
+    """A LiteLLM model proxy: liveness, readiness and its Prometheus metrics (never its costly /health)."""
+
+    url: str
+    """Base URL of the proxy, e.g. http://127.0.0.1:4000."""
+    key_env: str | None = None
+    """Environment variable holding a key sent as Bearer (needed when /metrics requires auth)."""
+    spend: bool = True
+    """Count the proxy's spend (litellm_spend_metric_total) in the fleet's spend, by model and key; turn it off
+    when the agents' own ledgers already count these calls."""
+    interval: float | None = None
+    """Seconds between polls; defaults to the fleet's refresh_interval."""
+    timeout: float | None = None
+    """Seconds before a poll counts as failed; must be below the interval. Default: half the interval."""
 
 
 @dataclass(frozen=True)
@@ -363,6 +423,10 @@ class ServiceConfig:
     """launchd job."""
     prometheus: PrometheusConfig | None = None
     """Prometheus server for this service."""
+    queue: QueueConfig | None = None
+    """Redis task queues this service's workers pull from."""
+    litellm: LiteLLMConfig | None = None
+    """A LiteLLM model proxy (this service is the proxy)."""
     control: ControlConfig | None = None
     """HTTP control endpoints."""
     command: CommandConfig | None = None

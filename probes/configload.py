@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import importlib.util
 import os
 import re
 import stat
@@ -251,6 +252,7 @@ def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base:
         )
     if svc.prometheus is not None:
         _check_prometheus(conv, cfg, svc.prometheus, f"{base}.prometheus", lines, fleet=False)
+    _check_queue_and_proxy(conv, cfg, svc, base, lines)
     if svc.process is not None and svc.process.pid is None and svc.process.pidfile is None:
         conv.problems.append(ConfigProblem(f"{base}.process", lines.of(f"{base}.process"), "needs pidfile or pid"))
     if svc.launchd is not None and not (svc.launchd.label or svc.launchd.label_prefix):
@@ -314,6 +316,36 @@ def _check_prometheus(
     timeout = timeout_for(prom.timeout, interval)
     if interval <= 0 or timeout <= 0 or timeout >= interval:
         problem("timeout", f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s")
+
+
+def _check_queue_and_proxy(
+    conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base: str, lines: _LineIndex
+) -> None:
+    """queue: needs the optional Redis client and a redis:// URL; both sources keep timeouts below intervals."""
+
+    def problem(key: str, message: str) -> None:
+        conv.problems.append(ConfigProblem(f"{base}.{key}", lines.of(f"{base}.{key}"), message))
+
+    if svc.queue is not None:
+        q = svc.queue
+        if not re.match(r"^(redis|rediss|unix)://", q.redis_url):
+            problem("queue.redis_url", "must start with redis://, rediss:// or unix://")
+        if not q.keys:
+            problem("queue.keys", "at least one list key is needed")
+        if importlib.util.find_spec("redis") is None:
+            problem("queue", "needs the Redis client: pip install 'agentops-tui[redis]'")
+    if svc.litellm is not None and not re.match(r"^https?://", svc.litellm.url):
+        problem("litellm.url", "must start with http:// or https://")
+    for part in ("queue", "litellm"):
+        src = getattr(svc, part)
+        if src is None:
+            continue
+        interval = cfg.interval_of(src.interval)
+        timeout = timeout_for(src.timeout, interval)
+        if interval <= 0:
+            problem(f"{part}.interval", "must be > 0")
+        elif timeout <= 0 or timeout >= interval:
+            problem(f"{part}.timeout", f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s")
 
 
 class _LineIndex:

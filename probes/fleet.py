@@ -15,10 +15,20 @@ from typing import Any
 from probes.alerts import Alert, AlertEngine, sort_alerts
 from probes.config import FleetConfig, ServiceConfig, Thresholds
 from probes.launchd import LaunchdResult
-from probes.ledger_budget import BudgetState, budget_verdict, fleet_budget, fleet_budgets, service_budget
+from probes.ledger_budget import (
+    BudgetState,
+    budget_verdict,
+    evaluate_budget,
+    fleet_budget,
+    fleet_budgets,
+    seconds_left,
+    service_budget,
+)
+from probes.litellm_model import LiteLLMResult
 from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
 from probes.native_facts import launchd_facts, systemd_facts
 from probes.promql import PromResult
+from probes.queue import QueueResult, queue_verdicts
 from probes.spend import SpendSummary, merge
 from probes.status import (
     Verdict,
@@ -36,7 +46,10 @@ from probes.systemd_model import SystemdResult
 HISTORY = 60  # points per sparkline series; bounded memory per service
 SAMPLES = 20  # recent samples kept for the detail screen
 RESTART_WINDOW_S = 300.0  # restart count growth is measured over this window (shown and warned about)
-SOURCES = ("health", "metrics", "process", "ledger", "docker", "systemd", "launchd", "prometheus", "control")
+SOURCES = (
+    "health", "metrics", "process", "ledger", "queue", "litellm", "docker", "systemd", "launchd", "prometheus",
+    "control",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,10 @@ class ServiceView:
     """What the service manager says (systemd unit, launchd job), for the detail view; secrets masked."""
     memory_limit_bytes: int | None = None
     """The memory limit a backend reports (systemd MemoryMax, else MemoryHigh): the `memory` alert rule uses it."""
+    queue: QueueResult | None = None
+    """The latest good poll of the service's Redis queues (None without `queue:` or before one answered)."""
+    litellm: LiteLLMResult | None = None
+    """The latest poll of a LiteLLM proxy: deployments, spend by model and key, key budgets."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -156,6 +173,8 @@ class ServiceState:
         self.launchd: LaunchdResult | None = None
         self.native_cpu: float | None = None
         self._cpu_mark: tuple[float, str, int | None, int] | None = None
+        self.queue: QueueResult | None = None
+        self.litellm: LiteLLMResult | None = None
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
@@ -269,8 +288,15 @@ class ServiceState:
         self._note_error("launchd", r.error.message if r.error else None, r.at)
 
     def _memory_limit(self) -> int | None:
+        """systemd MemoryMax (else MemoryHigh) of a one-unit row, else the running containers' limits summed."""
         units = self.systemd.units if self.systemd is not None else ()
-        return (units[0].memory_max or units[0].memory_high) if len(units) == 1 else None
+        if len(units) == 1:
+            return units[0].memory_max or units[0].memory_high
+        if self.docker is not None and self.docker.ok:
+            limits = [c.mem_limit for c in self.docker.containers if c.state == "running"]
+            if limits and all(lim is not None for lim in limits):
+                return sum(lim for lim in limits if lim is not None)
+        return None
 
     def _native(self) -> tuple[list[Verdict], tuple[tuple[str, str], ...], int | None, int | None]:
         """The service manager's verdicts, facts, main pid and memory (None when not configured or not polled)."""
@@ -289,6 +315,28 @@ class ServiceState:
             if len(self.launchd.jobs) == 1 and pid is None:
                 pid = self.launchd.jobs[0].pid
         return verdicts, tuple(facts), pid, mem
+
+    def apply_queue(self, r: QueueResult) -> None:
+        self.queue = r
+        self._note_error("queue", r.error.message if r.error else None, r.at)
+
+    def apply_litellm(self, r: LiteLLMResult) -> None:
+        """The proxy's liveness/readiness and metrics are a health and a metrics result; spend is its own ledger."""
+        self.litellm = r
+        self.apply_health(r.health)
+        self.apply_metrics(r.metrics)
+        if r.summary is not None:
+            self.spend_today = r.summary.today.usd
+            self.calls_today = r.summary.today.calls
+            b, t = self.cfg.budgets, r.summary
+            self.budget = evaluate_budget(b, t.today.usd, t.month_usd, t.burn_usd_per_h, seconds_left(t)) if b else None
+
+    def _more_verdicts(self) -> list[Verdict]:
+        """Verdicts of the sources that are not part of evaluate(): the Redis queues."""
+        out: list[Verdict] = []
+        if self.queue is not None and self.cfg.queue is not None:
+            out.extend(queue_verdicts(self.queue, self.cfg.queue))
+        return out
 
     def apply_ledger(self, r: LedgerResult, ledger_service: str) -> None:
         if not r.ok and r.error is not None:
@@ -325,16 +373,17 @@ class ServiceState:
         breakers = self._breakers()
         prom = self._prometheus_verdicts()
         docker = [docker_verdict(self.docker, self.restarts_recent())] if self.docker is not None else []
+        more = self._more_verdicts()
         native, facts, native_pid, native_mem = self._native()
-        if self.health is None and self.metrics is None and self.process is None and (prom or docker):
-            b = breaker_verdict(breakers, self.thresholds)
+        if self.health is None and self.metrics is None and self.process is None and (prom or docker or more):
+            b = breaker_verdict(breakers, self.thresholds) if (prom or docker) else None
             budget = budget_verdict(self.budget)
-            verdict = combine([*prom, *docker, *native, *([b] if b else []), *([budget] if budget else [])])
+            verdict = combine([*more, *prom, *docker, *native, *([b] if b else []), *([budget] if budget else [])])
         elif self.health is None and self.metrics is None and self.process is None and not native:
+            budget = budget_verdict(self.budget)
             if self.spend_today is None:
                 verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
             else:  # a ledger-only row: its budget is all there is to judge
-                budget = budget_verdict(self.budget)
                 verdict = combine([Verdict(Status.OK, "ledger only"), *([budget] if budget else [])])
         else:
             verdict = evaluate(
@@ -346,14 +395,17 @@ class ServiceState:
                 budget_verdict(self.budget),
                 native,
             )
-            if prom or docker:
-                verdict = combine([verdict, *prom, *docker])
+            if prom or docker or more:  # the queue first: at OK its line (depth, rates, workers) says more
+                verdict = combine([*more, verdict, *prom, *docker])
         m, metrics_source = self._numbers()
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
         active = h.active_tasks if h is not None and h.active_tasks is not None else (m.active_tasks if m else None)
         containers = self.docker.containers if self.docker is not None and self.docker.ok else ()
         cpu, mem, uptime = _docker_usage(containers, time.time())
+        q = self.queue if self.queue is not None and self.queue.ok else None
+        if active is None and q is not None:
+            active = q.depth  # a queue-only row: its TASKS column is the backlog
         return ServiceView(
             name=cfg.name,
             kind=cfg.kind,
@@ -391,6 +443,8 @@ class ServiceState:
             restarts_recent=self.restarts_recent(),
             native=facts,
             memory_limit_bytes=self._memory_limit(),
+            queue=q,
+            litellm=self.litellm,
         )
 
 
@@ -403,6 +457,14 @@ def _docker_usage(containers: tuple[ContainerInfo, ...], now: float) -> tuple[fl
     return (sum(cpus) if cpus else None), (sum(mems) if mems else None), uptime
 
 
+def primary_source(cfg: ServiceConfig) -> str:
+    """The source whose polls add a row to the detail screen's recent samples."""
+    for kind in ("metrics", "litellm", "health", "docker", "prometheus", "queue", "systemd", "launchd"):
+        if getattr(cfg, kind) is not None:
+            return kind
+    return "prometheus"
+
+
 class FleetState:
     """All services' states plus the routing of probe results to them."""
 
@@ -412,7 +474,11 @@ class FleetState:
         for svc in cfg.services:
             prom = cfg.prometheus_of(svc)
             interval = min(
-                [cfg.interval_of(s.interval) for s in (svc.health, svc.metrics, prom) if s is not None]
+                [
+                    cfg.interval_of(s.interval)
+                    for s in (svc.health, svc.metrics, prom, svc.queue, svc.litellm)
+                    if s is not None
+                ]
                 or [cfg.refresh_interval]
             )
             self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
@@ -452,6 +518,14 @@ class FleetState:
                 else:
                     continue
                 changed.append(name)
+        elif kind == "litellm" and isinstance(result, LiteLLMResult):
+            if result.summary is not None:
+                self.ledger_summaries[key] = result.summary
+            self.services[target].apply_litellm(result)
+            changed = [target]
+        elif kind == "queue" and isinstance(result, QueueResult):
+            self.services[target].apply_queue(result)
+            changed = [target]
         elif kind == "ledger" and isinstance(result, LedgerResult):
             if result.summary is not None:
                 self.ledger_summaries[target] = result.summary
@@ -465,7 +539,7 @@ class FleetState:
                 changed.append(name)
         for name in changed:
             state = self.services[name]
-            state.rebuild(sample=kind == _sampled_by(self.cfg, state.cfg))
+            state.rebuild(sample=kind == primary_source(state.cfg))
         return changed
 
     def snapshot(self, now: float | None = None) -> FleetSnapshot:
@@ -508,17 +582,3 @@ class FleetState:
             out = dataclasses.replace(out, status=status, reason=reason)
         self._shown[view.name] = (view, mine, out)
         return out
-
-
-def _sampled_by(fleet: FleetConfig, cfg: ServiceConfig) -> str:
-    """The source whose results add a row to the recent samples: metrics, else health, else Docker, else
-    Prometheus, else the service manager."""
-    if cfg.metrics is not None:
-        return "metrics"
-    if cfg.health is not None:
-        return "health"
-    if cfg.docker is not None:
-        return "docker"
-    if fleet.prometheus_of(cfg) is not None or (cfg.systemd is None and cfg.launchd is None):
-        return "prometheus"
-    return "systemd" if cfg.systemd is not None else "launchd"

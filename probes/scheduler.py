@@ -21,10 +21,12 @@ from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
 from probes.launchd import LaunchdProbe
 from probes.ledger import LedgerProbe
+from probes.litellm import LiteLLMProbe
 from probes.metrics import MetricsProbe
 from probes.model import Probe, ProbeError
 from probes.process import ProcessProbe
 from probes.promql import PromQLProbe
+from probes.queue import QueueProbe
 from probes.systemd import SystemdProbe, group_by_bus
 
 Publish = Callable[[FleetSnapshot], None]
@@ -57,6 +59,17 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
             from probes.docker_client import resolve_host  # the docker SDK is imported only where it is used
 
             docker_hosts.setdefault(resolve_host(svc.docker.host), {})[svc.name] = svc.docker
+        if svc.litellm is not None:
+            iv = cfg.interval_of(svc.litellm.interval)
+            probes.append(
+                LiteLLMProbe(
+                    svc.name, svc.litellm, client, iv, timeout_for(svc.litellm.timeout, iv), cfg.max_read_bytes,
+                    lifetime_fallback=one_shot,
+                )
+            )  # fmt: skip
+        if svc.queue is not None:
+            iv = cfg.interval_of(svc.queue.interval)
+            probes.append(QueueProbe(svc.name, svc.queue, iv, timeout_for(svc.queue.timeout, iv)))
         if svc.ledger is not None and svc.ledger.path not in ledgers:
             ledgers.add(svc.ledger.path)
             iv = cfg.refresh_interval
@@ -101,6 +114,15 @@ def prometheus_probes(cfg: FleetConfig, client: Client) -> list[Probe[Any]]:
         iv = cfg.interval_of(prom.interval)
         out.append(PromQLProbe(str(i), prom, services, client, iv, timeout_for(prom.timeout, iv), cfg.max_read_bytes))
     return out
+
+
+async def aclose_probes(probes: list[Probe[Any]]) -> None:
+    """Close the probes that hold their own async connections (Redis); errors on the way out are ignored."""
+    for probe in probes:
+        aclose = getattr(probe, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(Exception):
+                await aclose()
 
 
 class Scheduler:
@@ -179,6 +201,7 @@ class Scheduler:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 close_probes(probes)
+                await aclose_probes(probes)
 
     def stop(self) -> None:
         self._stop.set()
@@ -197,6 +220,7 @@ class Scheduler:
                         await asyncio.sleep(settle_s)
             finally:
                 close_probes(probes)
+                await aclose_probes(probes)
         return self.state.snapshot()
 
 

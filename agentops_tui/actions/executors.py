@@ -280,6 +280,12 @@ def executor_for(
     control endpoint, then a command, then the service manager for the rest; else why none can do it."""
     if kind not in ALL_KINDS:  # getattr below must only ever see an action's name
         return f"unknown action: {clean(kind, 40)}"
+    if kind == "check_models":
+        from agentops_tui.actions.litellm_exec import LiteLLMHealthExecutor
+
+        if service.litellm is None:
+            return f"no model check for {clean(service.name, 120)}: it is not a LiteLLM proxy (no litellm: section)"
+        return LiteLLMHealthExecutor(service.litellm, timeout_s, environ)
     docker = docker_executor_for(service, kind, timeout_s)
     if docker is not None and kind == "drain":  # HTTP drain (if any) then stop with a grace period, in one executor
         return docker

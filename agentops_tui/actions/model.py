@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ActionKind = Literal["restart", "throttle", "drain", "resume", "start"]
-ACTION_KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
+ActionKind = Literal["restart", "throttle", "drain", "resume", "start", "check_models"]
+ACTION_KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start", "check_models")
+"""check_models: a LiteLLM proxy's /health, which calls every model (it costs money, so only on demand)."""
 ALL_KINDS = ACTION_KINDS  # every kind some executor may do (start: Docker, systemd, launchd)
 Phase = Literal["requested", "confirmed", "started", "succeeded", "failed", "cancelled"]
 ErrorKind = Literal["refused", "timeout", "permission", "http", "not_found", "error"]

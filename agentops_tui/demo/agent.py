@@ -24,6 +24,7 @@ from agentops_tui.demo.ledger import LedgerWriter, ledger_record
 from agentops_tui.demo.pricing import ANTHROPIC_FALLBACK, cost_usd, profile_for, provider
 from agentops_tui.demo.runtime import run_process
 from agentops_tui.demo.service import Call, SimService
+from agentops_tui.demo.taskqueue import QueueClient
 
 PROXY_TIMEOUT_S = 0.5
 HALF_OPEN_PASS = 0.25  # share of anthropic calls let through while the scheduled breaker is half-open
@@ -59,8 +60,11 @@ class SimAgent(SimService):
         ledger: LedgerWriter | None,
         proxy_url: str | None,
         proxy_every: int,
+        queue_port: int | None = None,
     ) -> None:
         super().__init__(name, ("anthropic", "openai", "model_proxy"))
+        self.queue = QueueClient(queue_port, name) if queue_port else None
+        self.tasks_taken = 0
         self.epoch, self.cycle_s, self.rate = epoch, cycle_s, rate
         self.ledger = ledger
         self.proxy_url = proxy_url.rstrip("/") + "/v1/chat/completions" if proxy_url else None
@@ -109,6 +113,11 @@ class SimAgent(SimService):
 
     def _start_call(self, now: float) -> None:
         if self.task_left <= 0:
+            task = self.queue.take() if self.queue is not None else None  # pull the next task from the queue
+            if task is not None:
+                self.tasks_taken += 1
+            # With the queue empty or down the agent makes up its own task, so its call rate (and the fault
+            # schedule the demo is built on) does not depend on the queue.
             self.task_id = f"{self.name}-{uuid.uuid4().hex[:10]}"
             self.task_type = self.rng.choice(self.profile.task_types)
             self.task_left = self.rng.randint(1, 4)
@@ -198,6 +207,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=2.0, help="simulated calls per second per agent")
     p.add_argument("--proxy-url", default=None, help="model-proxy base URL, e.g. http://127.0.0.1:8000")
     p.add_argument("--proxy-every", type=int, default=1, help="send every Nth call through the proxy")
+    p.add_argument("--queue-port", type=int, default=None, help="the demo task queue's port (first agent only)")
     p.add_argument("--parent-pid", type=int, default=None, help="exit when this process is no longer our parent")
     return p.parse_args(argv)
 
@@ -206,8 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     ledger = LedgerWriter(args.ledger)
     hosted: list[tuple[SimService, int, str]] = []
-    for name, port, pidfile in args.agent:
-        agent = SimAgent(name, args.epoch, args.cycle_s, args.rate, ledger, args.proxy_url, args.proxy_every)
+    for i, (name, port, pidfile) in enumerate(args.agent):
+        queue_port = args.queue_port if i == 0 else None
+        agent = SimAgent(
+            name, args.epoch, args.cycle_s, args.rate, ledger, args.proxy_url, args.proxy_every, queue_port
+        )
         hosted.append((agent, int(port), pidfile))
     names = [name for name, _, _ in args.agent]
 

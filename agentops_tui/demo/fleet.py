@@ -8,6 +8,7 @@ imports Textual: the fleet also runs headless (``run_fleet_only``) and in tests.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import signal
 import sys
@@ -24,6 +25,7 @@ from agentops_tui.demo import schedule
 from agentops_tui.demo.ledger import seed_ledger
 from agentops_tui.demo.roster import (
     PROXY_NAME,
+    QUEUE_NAME,
     SEED_FRACTION,
     ProcSpec,
     agent_names,
@@ -31,6 +33,7 @@ from agentops_tui.demo.roster import (
     daily_budget,
     description,
     plan_processes,
+    queue_rate,
 )
 from agentops_tui.demo.supervisor import Child, Supervisor
 
@@ -91,8 +94,8 @@ class DemoFleet:
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
         try:
-            self._supervisor.launch([PROXY_NAME])
-            self._supervisor.wait_ready([PROXY_NAME], timeout)
+            self._supervisor.launch([PROXY_NAME, QUEUE_NAME])
+            self._supervisor.wait_ready([PROXY_NAME, QUEUE_NAME], timeout)
             self._proxy_url = f"http://127.0.0.1:{self.port_of(PROXY_NAME)}"
             agents = [spec.key for spec in self._specs if spec.kind == "agent"]
             self._supervisor.launch(agents)
@@ -112,23 +115,25 @@ class DemoFleet:
 
     def _argv(self, spec: ProcSpec) -> list[str]:
         parent = ["--parent-pid", str(os.getpid())]
-        if spec.kind == "proxy":
+        if spec.kind in ("proxy", "queue"):
             pidfile = str(self.pidfile(spec.names[0]))
             port = str(spec.ports[spec.names[0]])
-            return [sys.executable, "-m", "agentops_tui.demo.proxy", "--port", port, "--pidfile", pidfile, *parent]
+            module = "agentops_tui.demo.proxy" if spec.kind == "proxy" else "agentops_tui.demo.taskqueue"
+            rate = ["--rate", repr(queue_rate(self.services))] if spec.kind == "queue" else []
+            return [sys.executable, "-m", module, "--port", port, "--pidfile", pidfile, *rate, *parent]
         argv = [sys.executable, "-m", "agentops_tui.demo.agent"]
         for name in spec.names:
             argv += ["--agent", name, str(spec.ports[name]), str(self.pidfile(name))]
         return [
             *argv, "--ledger", str(self.ledger_path), "--epoch", repr(self.epoch), "--cycle-s", repr(self.cycle_s),
             "--rate", repr(spec.rate), "--proxy-url", self._proxy_url, "--proxy-every", str(spec.proxy_every),
-            *parent,
+            *(["--queue-port", str(self.port_of(QUEUE_NAME))] if spec.key == spec.names[0] else []), *parent,
         ]  # fmt: skip
 
     # --- queries and actions ----------------------------------------------------------------------------------
     def service_names(self) -> list[str]:
-        """Agents in display order, then the model proxy."""
-        return [*self._agents, PROXY_NAME]
+        """Agents in display order, then the model proxy and the task queue."""
+        return [*self._agents, PROXY_NAME, QUEUE_NAME]
 
     def _spec(self, name: str) -> ProcSpec:
         if name not in self._proc_of:
@@ -171,12 +176,35 @@ class DemoFleet:
         return {
             "refresh_interval": self.refresh_interval,
             "daily_budget_usd": self.daily_budget_usd,
-            "services": [self._service_entry(name) for name in self.service_names()],
+            "services": [self._service_entry(name) for name in self.service_names() if self._shown(name)],
         }
+
+    @staticmethod
+    def _shown(name: str) -> bool:
+        """The queue's row needs the optional Redis client in the dashboard (agentops-tui[redis])."""
+        return name != QUEUE_NAME or importlib.util.find_spec("redis") is not None
+
+    def _queue_entry(self, timeout: float) -> dict[str, Any]:
+        from agentops_tui.demo import taskqueue as tq
+
+        return {
+            "name": QUEUE_NAME,
+            "kind": "queue",
+            "description": description(QUEUE_NAME),
+            "process": {"pidfile": str(self.pidfile(QUEUE_NAME))},
+            "queue": {
+                "redis_url": f"redis://127.0.0.1:{self.port_of(QUEUE_NAME)}/0", "keys": [tq.TASKS],
+                "enqueued_counter": tq.ENQUEUED, "dequeued_counter": tq.DEQUEUED, "timestamp_field": "enqueued_at",
+                "worker_client_prefix": tq.WORKER_PREFIX, "depth_limit": 25, "timeout": timeout,
+            },
+            "alerts": {"queue_stalled": {"for_s": 20.0}},
+        }  # fmt: skip
 
     def _service_entry(self, name: str) -> dict[str, Any]:
         base = f"http://127.0.0.1:{self.port_of(name)}"
         timeout = min(1.0, self.refresh_interval / 2)  # a probe's timeout must stay below its interval
+        if name == QUEUE_NAME:
+            return self._queue_entry(timeout)
         entry: dict[str, Any] = {
             "name": name,
             "kind": "proxy" if name == PROXY_NAME else "agent",
@@ -185,6 +213,9 @@ class DemoFleet:
             "metrics": {"url": f"{base}/metrics", "timeout": timeout},
             "process": {"pidfile": str(self.pidfile(name))},
         }
+        if name == PROXY_NAME:  # read as a LiteLLM proxy; its spend is already in the agents' ledger
+            del entry["health"], entry["metrics"]
+            entry = {**entry, "litellm": {"url": base, "spend": False, "timeout": timeout}}
         if name != PROXY_NAME:
             entry["ledger"] = {"path": str(self.ledger_path)}
         entry["control"] = {
@@ -234,7 +265,7 @@ def run_fleet_only(
             return 1
         config_path = Path(write_config) if write_config is not None else fleet.workdir / "agentops-demo.yaml"
         fleet.write_config(config_path)
-        print(f"demo fleet: {services} agents + {PROXY_NAME}, workdir {fleet.workdir}")
+        print(f"demo fleet: {services} agents + {PROXY_NAME} + {QUEUE_NAME}, workdir {fleet.workdir}")
         for name in fleet.service_names():
             print(f"  {name:<14} http://127.0.0.1:{fleet.port_of(name)}  pid {fleet.pid_of(name)}")
         print(f"ledger {fleet.ledger_path}, daily budget ${fleet.daily_budget_usd:.2f}")

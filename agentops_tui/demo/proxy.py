@@ -1,19 +1,23 @@
 """The model-proxy stand-in: ``python -m agentops_tui.demo.proxy --port PORT --pidfile PATH``.
 
-It answers OpenAI-shaped ``POST /v1/chat/completions`` in a few milliseconds. The calling agent tells it, in a
-demo-only ``demo`` field, what latency and outcome the simulated upstream model had; the proxy reports those in
-its own metrics, so its p95 and error rate follow the fleet's faults the way a real gateway's would. It writes
-no ledger lines (the agents do). Draining makes it refuse completions (503), throttling answers 429.
+It answers OpenAI-shaped ``POST /v1/chat/completions`` in a few milliseconds, and LiteLLM's liveness, readiness
+and Prometheus shapes (:mod:`agentops_tui.demo.litellm_shapes`), so the dashboard reads it as a LiteLLM proxy.
+The calling agent tells it, in a demo-only ``demo`` field, what latency and outcome the simulated upstream model
+had; the proxy reports those in its own metrics, so its p95 and error rate follow the fleet's faults the way a
+real gateway's would. It writes no ledger lines (the agents do). Draining makes it refuse completions (503),
+throttling answers 429.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import uuid
 from collections import deque
 from typing import Any
 
+from agentops_tui.demo.litellm_shapes import LIVELINESS, READINESS, LiteLLMMetrics
 from agentops_tui.demo.pricing import PRICES, cost_usd
 from agentops_tui.demo.runtime import run_process
 from agentops_tui.demo.service import Call, SimService
@@ -35,6 +39,24 @@ class ModelProxy(SimService):
         super().__init__(name, ("anthropic", "openai"))
         self._accepted: deque[float] = deque()
         self.upstream_latency_ms: float | None = None
+        self.litellm = LiteLLMMetrics(self.metrics.registry)
+
+    def handle_get(self, path: str) -> tuple[int, bytes, str] | None:
+        """LiteLLM's liveness and readiness endpoints (its costly /health is never offered here)."""
+        if path == "/health/liveliness":
+            return 200, LIVELINESS, "application/json"
+        if path == "/health/readiness":
+            return 200, json.dumps(READINESS).encode(), "application/json"
+        return None
+
+    def tick(self, now: float) -> None:
+        super().tick(now)
+        self.litellm.in_flight.set(self.active_tasks())
+
+    def finish(self, at: float, call: Call) -> None:
+        super().finish(at, call)
+        self.litellm.observe(call.model, call.caller or "no key", call.ok, call.latency_s, call.input_tokens,
+                             call.output_tokens, call.cost_usd)  # fmt: skip
 
     def breakers(self, now: float) -> dict[str, str]:
         return {"anthropic": "closed", "openai": "closed"}
@@ -74,7 +96,8 @@ class ModelProxy(SimService):
         fail = bool(demo.get("fail"))
         output = 0 if fail else completion_tokens
         cost = cost_usd(model, prompt_tokens, output) if model in PRICES else 0.0
-        self.begin(now, Call(model, not fail, latency, prompt_tokens, output, cost))
+        caller = str(demo.get("caller") or "")[:64]  # the agent: what a LiteLLM key alias would say
+        self.begin(now, Call(model, not fail, latency, prompt_tokens, output, cost, caller=caller))
         self.upstream_latency_ms = round(latency * 1000.0, 1)
         if fail:
             return _error(502, "upstream_error", "upstream model error (simulated)")

@@ -14,6 +14,10 @@ from agentops_tui.demo.pricing import GENERIC, expected_cost_per_call, profile_f
 
 PROXY_NAME = "model-proxy"
 PROXY_DESCRIPTION = "Model gateway stand-in (OpenAI-shaped)"
+QUEUE_NAME = "task-queue"
+QUEUE_DESCRIPTION = "Task queue stand-in (Redis protocol); the named agents pull tasks from it"
+TASKS_PER_CALL = 1 / 2.5  # an agent's task spans 1-4 calls
+QUEUE_LOAD = 0.85  # tasks are enqueued at this share of what the named agents take: a short backlog, usually
 NAMED_RATE = 2.0  # calls/s of each named agent
 GENERIC_TOTAL_RATE = 20.0  # calls/s shared by all generic agents
 POOL_SIZE = 100  # generic agents per process
@@ -27,7 +31,7 @@ class ProcSpec:
     """One child process: what it hosts and the ports it serves (0 until first learned)."""
 
     key: str
-    kind: str  # "agent" or "proxy"
+    kind: str  # "agent", "proxy" or "queue"
     names: list[str]
     ports: dict[str, int] = field(default_factory=dict)
     rate: float = NAMED_RATE
@@ -51,7 +55,7 @@ def plan_processes(services: int) -> list[ProcSpec]:
     generic = [n for n in names if n not in schedule.NAMED_AGENTS]
     rate = generic_rate(len(generic))
     every = 1 if len(generic) <= 5 else RARE_PROXY_EVERY
-    specs = [ProcSpec(PROXY_NAME, "proxy", [PROXY_NAME])]
+    specs = [ProcSpec(PROXY_NAME, "proxy", [PROXY_NAME]), ProcSpec(QUEUE_NAME, "queue", [QUEUE_NAME])]
     specs += [ProcSpec(n, "agent", [n]) for n in named]
     for i in range(0, len(generic), POOL_SIZE):
         pool = generic[i : i + POOL_SIZE]
@@ -86,5 +90,13 @@ def daily_budget(services: int) -> float:
     return round(BASE_BUDGET_USD * max(hourly_spend(services), 0.01 * full) / full, 2)
 
 
+def queue_rate(services: int) -> float:
+    """Tasks per second the producer enqueues: a little under what the named agents take when all are up."""
+    named = sum(1 for n in agent_names(services) if n in schedule.NAMED_AGENTS)
+    return round(QUEUE_LOAD * named * NAMED_RATE * TASKS_PER_CALL, 2)
+
+
 def description(name: str) -> str:
+    if name == QUEUE_NAME:
+        return QUEUE_DESCRIPTION
     return PROXY_DESCRIPTION if name == PROXY_NAME else profile_for(name).description

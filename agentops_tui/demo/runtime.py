@@ -82,10 +82,14 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/health":
             code, data = service.health(time.time())
             self._json(code, data)
-        elif path == "/metrics":
+        elif path in ("/metrics", "/metrics/"):  # LiteLLM serves /metrics/ (and redirects /metrics there)
             self._send(200, service.metrics.render(), CONTENT_TYPE)
         else:
-            self._json(404, {"ok": False, "error": f"no such endpoint: GET {path}"})
+            answer = service.handle_get(path)
+            if answer is None:
+                self._json(404, {"ok": False, "error": f"no such endpoint: GET {path}"})
+            else:
+                self._send(*answer)
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]

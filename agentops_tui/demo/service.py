@@ -36,6 +36,7 @@ class Call:
     cost_usd: float
     task_id: str = ""
     task_type: str = ""
+    caller: str = ""
 
 
 class SimService:
@@ -118,6 +119,10 @@ class SimService:
 
     def handle_post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         """Service-specific POST endpoints; None means 404."""
+        return None
+
+    def handle_get(self, path: str) -> tuple[int, bytes, str] | None:
+        """Service-specific GET endpoints as (code, body, content type); None means 404."""
         return None
 
     # --- admin ------------------------------------------------------------------------------------------------

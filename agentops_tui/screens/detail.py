@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from agentops_tui.actions.docker_exec import fmt_cpus
+from agentops_tui.detail_sources import source_sections
 from agentops_tui.presentation import (
     Palette,
     fmt_bytes,
@@ -125,6 +126,7 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
         parts[1:1] = [Text(""), alerts]
     if v.native:
         parts += [Text(""), native_table(v)]
+    parts += source_sections(v, p)
     if v.extra:
         parts += [Text(""), extra]
     return Group(*parts)

@@ -261,7 +261,8 @@ async def test_read_only_refuses_every_action(
 ) -> None:
     layer, journal = make_layer(dataclasses.replace(cfg, read_only=True), tmp_path, latest)
     assert layer.read_only
-    kinds = [k for k in ACTION_KINDS if k != "start"]  # start is Docker's; the demo fleet has no containers
+    # start is Docker's (the demo fleet has no containers); check_models a LiteLLM proxy's (planner is none)
+    kinds = [k for k in ACTION_KINDS if k not in ("start", "check_models")]
     for kind in kinds:
         params = {"max_requests_per_minute": 10} if kind == "throttle" else {}
         refusal = layer.plan(ActionRequest("planner", kind, params))
@@ -279,8 +280,8 @@ async def test_read_only_refuses_every_action(
 async def test_bulk_cap_and_unknown_service(cfg: FleetConfig, latest: Latest, tmp_path: Path) -> None:
     layer, journal = make_layer(cfg, tmp_path, latest)
     every = [ActionRequest(svc.name, "drain") for svc in cfg.services]
-    assert len(every) == 6
-    assert layer.plan_bulk(every) == Refusal(None, "bulk actions are capped at 5 services; 6 selected")
+    assert len(every) == 7  # five agents, the model proxy and the task queue
+    assert layer.plan_bulk(every) == Refusal(None, "bulk actions are capped at 5 services; 7 selected")
     assert journal.tail() == []
     refusal = layer.plan(ActionRequest("nope", "restart"))
     assert refusal == Refusal(ActionRequest("nope", "restart"), "unknown service: nope")

@@ -54,6 +54,10 @@ def test_check_json_lists_every_demo_service_with_numbers(demo_fleet: DemoFleet,
     for s in data["services"]:
         assert set(s) >= {"name", "status", "reason", "latency_p95_s", "error_rate", "breakers", "active_tasks",
                           "spend_today_usd"}  # fmt: skip
+        if s["name"] == "task-queue":  # a queue has depth and rates, no latency or error rate
+            assert isinstance(s["active_tasks"], (int, float)) and s["reason"].startswith("depth "), s
+            assert s["queue"]["depth"] == s["active_tasks"] and s["queue"]["workers"] >= 1, s
+            continue
         assert isinstance(s["latency_p95_s"], float), s
         assert isinstance(s["error_rate"], float), s
     for a in data["alerts"]:  # the built-in rules' (an open breaker fires at once; most are pending in one poll)

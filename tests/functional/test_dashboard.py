@@ -34,7 +34,7 @@ async def test_rows_appear_with_live_numbers(demo_fleet: DemoFleet, demo_config:
         assert planner["spend"].startswith("$")  # spend today from the ledger
         assert app.snapshot is not None and app.snapshot.spend_today_usd
         summary = str(app.screen.query_one("#summary").render())
-        assert "6 services" in summary and "spend $" in summary
+        assert "7 services" in summary and "spend $" in summary
 
 
 async def test_scheduled_error_burst_turns_writer_warn_or_crit(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
@@ -64,7 +64,7 @@ async def test_filter_narrows_rows_and_escape_restores(demo_config: FleetConfig)
         assert app.focused is table and table.row_count == 1
         await pilot.press("escape")
         await pilot.pause(0.2)
-        assert table.row_count == 6
+        assert table.row_count == 7
 
 
 async def test_sort_enter_detail_and_back(demo_config: FleetConfig) -> None:

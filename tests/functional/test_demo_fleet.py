@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.demo.metrics import METRIC_NAMES
-from agentops_tui.demo.roster import PROXY_NAME
+from agentops_tui.demo.roster import PROXY_NAME, QUEUE_NAME
 
 HEALTH_KEYS = {"status", "checks", "uptime_s", "breakers", "active_tasks", "draining", "max_requests_per_minute"}
 LEDGER_KEYS = {"timestamp", "service", "model", "input_tokens", "output_tokens", "cost_usd", "task_id", "task_type"}
@@ -58,6 +58,11 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condi
         time.sleep(0.2)
 
 
+def http_services(fleet: DemoFleet) -> list[str]:
+    """The agents and the proxy (the task queue speaks the Redis protocol, not HTTP)."""
+    return [n for n in fleet.service_names() if n != QUEUE_NAME]
+
+
 def health(client: httpx.Client, fleet: DemoFleet, name: str) -> dict[str, Any]:
     resp = client.get(url(fleet, name, "/health"))
     body: dict[str, Any] = resp.json()
@@ -67,8 +72,8 @@ def health(client: httpx.Client, fleet: DemoFleet, name: str) -> dict[str, Any]:
 
 def test_every_service_follows_the_health_convention(fleet: DemoFleet, client: httpx.Client) -> None:
     named = ["planner", "researcher", "writer", "summarizer", "scraper"]
-    assert fleet.service_names() == [*named, "agent-006", PROXY_NAME]
-    for name in fleet.service_names():  # the scraper may be between crash-loop restarts: retry
+    assert fleet.service_names() == [*named, "agent-006", PROXY_NAME, QUEUE_NAME]
+    for name in http_services(fleet):  # the scraper may be between crash-loop restarts: retry
         body = wait_for(functools.partial(health, client, fleet, name), what=f"{name} health")
         assert body.keys() >= HEALTH_KEYS
         assert body["status"] in {"healthy", "degraded", "unhealthy"}
@@ -90,7 +95,7 @@ def test_every_service_exposes_the_metric_names(fleet: DemoFleet, client: httpx.
             found.update(sample.name for sample in family.samples)
         return found if set(METRIC_NAMES) <= found else None  # labelled series appear with the first call
 
-    for name in fleet.service_names():
+    for name in http_services(fleet):
         wait_for(functools.partial(names, name), what=f"{name} metrics")
 
 
@@ -170,9 +175,16 @@ def test_config_points_at_the_fleet(fleet: DemoFleet, tmp_path: Path) -> None:
     assert config["daily_budget_usd"] > 0
     by_name = {svc["name"]: svc for svc in config["services"]}
     assert list(by_name) == fleet.service_names()
+    queue = by_name.pop(QUEUE_NAME)
+    assert (
+        queue["kind"] == "queue" and queue["queue"]["redis_url"] == f"redis://127.0.0.1:{fleet.port_of(QUEUE_NAME)}/0"
+    )
     for name, svc in by_name.items():
         port = fleet.port_of(name)
-        assert svc["health"]["url"] == f"http://127.0.0.1:{port}/health"
+        if name == PROXY_NAME:  # the stand-in is read as a LiteLLM proxy
+            assert svc["litellm"] == {"url": f"http://127.0.0.1:{port}", "spend": False, "timeout": 1.0}
+        else:
+            assert svc["health"]["url"] == f"http://127.0.0.1:{port}/health"
         assert svc["control"]["base_url"] == f"http://127.0.0.1:{port}"
         assert svc["control"]["restart"] == {"method": "POST", "path": "/admin/restart"}
         assert Path(svc["process"]["pidfile"]).is_absolute()
@@ -246,7 +258,7 @@ def test_children_exit_when_the_fleet_process_dies(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     pids = [int(p) for p in out.stdout.split()]
-    assert len(pids) == 2, out.stderr
+    assert len(pids) == 3, out.stderr  # planner, model-proxy, task-queue
     try:
         wait_for(lambda: all(_dead(p) for p in pids), timeout=10, what="orphans to exit")
     finally:
