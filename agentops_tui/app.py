@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,8 @@ from agentops_tui.source import FleetSource, LiveSource
 from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, ServiceView
 from probes.sanitize import clean
+
+SHUTDOWN_GRACE_S = 3.0
 
 
 class AgentOpsApp(App[int]):
@@ -75,8 +79,18 @@ class AgentOpsApp(App[int]):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit, 128 + sig)
+                loop.add_signal_handler(sig, self._on_signal, 128 + sig)
         self.source.start(self._publish)
+
+    def _on_signal(self, code: int) -> None:
+        """SIGTERM or SIGHUP: stop polling and quit. When the terminal is gone (a dropped SSH session, a killed tmux
+        pane), Textual's shutdown can block writing to it; the process must not live on polling, so it ends anyway
+        after SHUTDOWN_GRACE_S."""
+        self.source.stop()
+        self.exit(code)
+        watchdog = threading.Timer(SHUTDOWN_GRACE_S, os._exit, (code,))
+        watchdog.daemon = True
+        watchdog.start()
 
     def _publish(self, snap: FleetSnapshot) -> None:
         """Called on the poller thread; post_message is thread-safe."""

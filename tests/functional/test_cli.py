@@ -145,6 +145,33 @@ def test_bad_config_exits_2_naming_file_key_and_line(tmp_path: Path) -> None:
         assert out.stdout == ""
 
 
+def test_hangup_after_the_terminal_is_gone_still_exits(tmp_path: Path) -> None:
+    """A killed tmux pane or dropped SSH session: the pty is closed, then SIGHUP. The dashboard must not live on."""
+    with serve(b'{"status": "healthy"}') as port:
+        cfg = one_service(tmp_path, f"http://127.0.0.1:{port}/health")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ["TERM"] = "xterm-256color"
+            os.execv(sys.executable, [*CLI, "--config", str(cfg)])
+        try:
+            assert b"solo" in _read_until(fd, b"solo", 20)
+            os.close(fd)  # the terminal goes away first
+            fd = -1
+            os.kill(pid, signal.SIGHUP)
+            deadline = time.monotonic() + 15
+            done = 0
+            while time.monotonic() < deadline and not done:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                time.sleep(0.1)
+            assert done, "the dashboard kept running after its terminal went away"
+        finally:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            if fd >= 0:
+                os.close(fd)
+
+
 def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
     buf = b""
     deadline = time.monotonic() + timeout
