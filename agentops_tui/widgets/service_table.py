@@ -71,6 +71,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self.views: dict[str, ServiceView] = {}
         self.order: list[str] = []  # config order
         self.rows: list[str] = []  # what is shown, in display order
+        self._row_of: dict[str, int] = {}  # name -> index in rows (rows change rarely; cells change every poll)
         self.shown: dict[str, tuple[Status, str]] = {}  # effective status per visible row
         self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
         self._texts: dict[str, tuple[Text, ...]] = {}
@@ -175,7 +176,7 @@ class ServiceTable(ScrollView, can_focus=True):
         return self._texts[name]
 
     def get_row_index(self, name: str) -> int:
-        return self.rows.index(name)
+        return self._row_of[name]
 
     def move_cursor(self, row: int, animate: bool = False, scroll: bool = True) -> None:
         """Put the cursor on `row` (clamped), repaint the two lines involved and keep it in view."""
@@ -304,8 +305,9 @@ class ServiceTable(ScrollView, can_focus=True):
         self.cells[v.name] = keys
         self._texts[v.name] = cells
         self._strips.pop(v.name, None)
-        if v.name in self.rows:
-            self._refresh_row(self.rows.index(v.name))
+        row = self._row_of.get(v.name)
+        if row is not None:
+            self._refresh_row(row)
 
     def _rebuild(self) -> None:
         selected = self.selected_name()
@@ -313,7 +315,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self.shown.clear()
         self._texts.clear()
         self._strips.clear()
-        self.rows = self._visible_names()
+        self._set_rows(self._visible_names())
         for name in self.rows:
             cells = self._row_cells(self.views[name])
             self.cells[name] = tuple(_cell_key(c) for c in cells)
@@ -322,6 +324,10 @@ class ServiceTable(ScrollView, can_focus=True):
         self._restore_cursor(selected)
         self.refresh()
 
+    def _set_rows(self, names: list[str]) -> None:
+        self.rows = names
+        self._row_of = {n: i for i, n in enumerate(names)}
+
     def _resort(self, force: bool = False) -> None:
         if self.sort_by == "config" and not force:
             return
@@ -329,13 +335,13 @@ class ServiceTable(ScrollView, can_focus=True):
         if wanted == self.rows:
             return
         selected = self.selected_name()
-        self.rows = wanted
+        self._set_rows(wanted)
         self._restore_cursor(selected)
         self.refresh()
 
     def _restore_cursor(self, name: str | None) -> None:
         if name is not None and name in self.cells:
-            row = self.rows.index(name)
+            row = self._row_of[name]
             if row != self.cursor_row:
                 self.cursor_row = row
                 self.post_message(self.Highlighted())
