@@ -8,14 +8,14 @@ minute and zone (a cache), which with orjson keeps a million-line initial load w
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
-from probes.ledger_fold import Folded, fold, loads, minute_key
+from probes.ledger_fold import Folded, fold, loads
 from probes.ledger_tail import Batch
+from probes.ledger_time import BadRecord, HourKeys, TimeParser
 from probes.spend import SpendBook
 
 FIELDS = ("timestamp", "service", "model", "input_tokens", "output_tokens", "cost_usd", "task_id", "task_type")
@@ -29,49 +29,6 @@ LITELLM_COLUMNS = {
     "task_id": "session_id",
     "task_type": "call_type",
 }
-
-
-class BadRecord(ValueError):
-    """The line or row does not give a usable record."""
-
-
-class TimeParser:
-    """Epoch minute of a timestamp: ISO 8601 text (offset, Z or none) or epoch seconds/milliseconds."""
-
-    def __init__(self, naive_utc: bool = False) -> None:
-        self.naive_utc = naive_utc
-        self._cache: dict[str, int] = {}
-
-    def minute(self, value: object, key: str | None = None) -> int:
-        """`key` is `minute_key(value)` when the caller has it already."""
-        if isinstance(value, str):
-            key = key or minute_key(value)
-            if key is not None:
-                hit = self._cache.get(key)
-                if hit is not None:
-                    return hit
-            m = self._parse(value)
-            if key is not None:
-                if len(self._cache) > 50_000:
-                    self._cache.clear()
-                self._cache[key] = m
-            return m
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
-            secs = value / 1000 if value > 1e11 else value  # milliseconds
-            return int(secs) // 60 * 60
-        raise BadRecord("no timestamp")
-
-    def _parse(self, value: str) -> int:
-        text = value.strip()
-        if text.replace(".", "", 1).isdigit():
-            return self.minute(float(text))
-        try:
-            d = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-        except ValueError:
-            raise BadRecord("bad timestamp") from None
-        if d.tzinfo is None:
-            d = d.replace(tzinfo=dt.timezone.utc) if self.naive_utc else d.astimezone()
-        return int(d.timestamp()) // 60 * 60
 
 
 def _number(value: object, name: str) -> float:
@@ -160,6 +117,7 @@ class JsonLines:
 
     def __init__(self, sink: RecordSink) -> None:
         self.sink = sink
+        self.hours = HourKeys(sink.time.naive_utc)
 
     def feed(self, batch: Batch) -> None:
         sink = self.sink
@@ -171,31 +129,18 @@ class JsonLines:
                     except ValueError:
                         sink.bad += 1
             return
-        self.apply(fold(batch.data))
+        self.apply(fold(batch.data, self.hours))
 
     def apply(self, folded: Folded) -> None:
         """Add the sums of `fold` to the book, and the lines it left over record by record."""
         groups, tasks, other = folded
         sink = self.sink
-        book, minute = sink.book, sink.time.minute
-        for (mkey, service, model, task_type), (ts, cost, n, tin, tout) in groups.items():
-            try:
-                book.add_group(minute(ts, mkey), service, model, task_type, cost, n, tin, tout)
-                sink.records += n
-            except BadRecord:
-                sink.bad += n
-        today: dict[str | None, int | None] = {}  # minute key -> its minute if today's, else None
-        for (task_id, service, task_type), (ts, cost, n) in tasks.items():
-            tkey = minute_key(ts)
-            m = today.get(tkey, -1)
-            if m == -1:
-                try:
-                    m = minute(ts, tkey)
-                except BadRecord:
-                    m = None
-                m = today[tkey] = m if m is not None and book.counts_tasks(m) else None
-            if m is not None:  # only today's records count toward runaway tasks
-                book.add_task(m, task_id, service, task_type, cost, n)
+        add = sink.book.add_hour_group
+        for ((hour, day), service, model, task_type), (cost, n, tin, tout) in groups.items():
+            add(hour, day, service, model, task_type, cost, n, tin, tout)
+            sink.records += n
+        for day, sums in tasks.items():
+            sink.book.add_tasks(day, sums)  # only today's count toward runaway tasks
         for line in other:
             try:
                 sink.add_mapping(loads(line))

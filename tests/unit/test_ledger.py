@@ -75,3 +75,36 @@ def test_deleted_then_recreated_file_recovers(tmp_path: Path) -> None:
     path.write_text(rec("a", 0.5) + rec("b", 0.25))
     back = probe.read()
     assert back.error is None and back.spend_today == {"a": 1.5, "b": 0.25}
+
+
+def test_summed_lines_land_in_the_same_hours_as_records_one_by_one(tmp_path: Path) -> None:
+    """The fast path sums by local hour from each line's own offset (+05:30, Z, -03:00, none); the same records
+    given one by one (a string cost keeps them off the fast path) give the same hours, days and tasks."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    zones = [dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone.utc, dt.timezone(dt.timedelta(hours=-3))]
+    fast, slow = [], []
+    for i in range(400):
+        when = (now - dt.timedelta(minutes=7 * i)).astimezone(zones[i % 3])
+        ts = when.isoformat().replace("+00:00", "Z") if i % 3 == 1 else when.isoformat()
+        if i % 10 == 0:
+            ts = when.astimezone().replace(tzinfo=None).isoformat()  # naive: local time
+        fields = {"timestamp": ts, "service": f"s{i % 4}", "model": "m", "input_tokens": i,
+                  "output_tokens": 1, "cost_usd": 0.01 * (i % 5), "task_id": f"t{i % 9}", "task_type": "x"}  # fmt: skip
+        fast.append(json.dumps(fields))
+        slow.append(json.dumps({**fields, "cost_usd": str(fields["cost_usd"])}))
+    books = []
+    for name, lines in (("fast", fast), ("slow", slow)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(lines) + "\n")
+        probe = LedgerProbe(str(path), 2, 1)
+        r = probe.read()
+        assert r.records == 400 and r.bad_lines == 0
+        hours = {k: [round(v, 9) for v in b] for k, b in probe.book.hours.items()}
+        days = {k: [round(v, 9) for v in b] for k, b in probe.book.days.items()}
+        tasks = {k: (round(t.usd, 9), t.calls) for k, t in probe.book.tasks.items()}
+        books.append((hours, days, tasks, {k: round(v, 9) for k, v in r.spend_today.items()}))
+    f_hours, f_days, f_tasks, f_today = books[0]
+    s_hours, s_days, s_tasks, s_today = books[1]
+    assert f_today == s_today and f_tasks == s_tasks and f_days == s_days
+    assert {k: v[2:] for k, v in f_hours.items()} == {k: v[2:] for k, v in s_hours.items()}  # calls and tokens
+    assert {k: v[0] + v[1] for k, v in f_hours.items()} == {k: v[0] + v[1] for k, v in s_hours.items()}

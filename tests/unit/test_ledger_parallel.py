@@ -76,8 +76,9 @@ def test_a_worker_that_dies_loses_nothing(big: Path, monkeypatch: pytest.MonkeyP
 
     def send_then_die(self: FoldWorker, data: bytes) -> None:
         orig(self, data)
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
+        if self.proc.poll() is None:  # chunks may still be queued for a worker that is already dead
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
     monkeypatch.setattr(FoldWorker, "send", send_then_die)
     parallel = LedgerProbe(str(big), 2.0, 1.0)

@@ -141,3 +141,20 @@ def test_service_over_its_budget_shows_it_on_its_row() -> None:
     a = snap.services[0]
     assert a.status is Status.CRIT and a.reason == "daily budget 120% ($1.20 of $1.00)"
     assert snap.spend is s and snap.budget is not None
+
+
+def test_runaways_between_median_refreshes_check_the_touched_tasks() -> None:
+    """Medians are cached for RUNAWAY_REFRESH_S; a task that runs away in between is still caught at once."""
+    now = [NOON]
+    b = SpendBook(PriceBook({}, lookup=lambda m, i, o: None), clock=lambda: now[0])
+    for i in range(40):
+        b.add(minute(NOON), "writer", "m", "write", f"w{i}", 0.01, 10, 10)
+    assert b.summary().runaways == ()
+    now[0] += 1
+    for _ in range(30):
+        b.add(minute(NOON), "writer", "m", "write", "w7", 0.01, 10, 10)
+    assert [r.task_id for r in b.summary().runaways] == ["w7"]
+    now[0] += 1
+    assert [r.task_id for r in b.summary().runaways] == ["w7"]  # still listed with nothing touched
+    now[0] += spend.RUNAWAY_REFRESH_S
+    assert [r.task_id for r in b.summary().runaways] == ["w7"]  # and after the medians are taken again
