@@ -186,7 +186,8 @@ class ServiceState:
         }
         self.samples: collections.deque[Sample] = collections.deque(maxlen=SAMPLES)
         self._spend_mark: float | None = None
-        self.view = self._build()
+        self.stale = False  # results arrived since the view was built
+        self._view = self._build()
 
     def _note_error(self, source: str, error: str | None, at: float) -> None:
         if error:
@@ -350,14 +351,19 @@ class ServiceState:
         self.calls_today = r.calls_today.get(ledger_service, 0)
         self.budget = service_budget(self.cfg.budgets, r.summary, ledger_service)
 
-    def rebuild(self, sample: bool) -> ServiceView:
-        self.updated = time.monotonic()
-        self.view = self._build()
+    @property
+    def view(self) -> ServiceView:
+        """The row as of the last result (built now if results arrived since)."""
+        return self.rebuild(False, self.updated) if self.stale else self._view
+
+    def rebuild(self, sample: bool, updated: float | None = None) -> ServiceView:
+        self.updated = time.monotonic() if updated is None else updated
+        self.stale = False
+        v = self._view = self._build()
         if sample:
-            v = self.view
             self.samples.append(Sample(time.time(), v.status, v.latency_p95_s, v.error_rate, v.active_tasks, v.reason))
-            self.view = dataclasses.replace(v, samples=tuple(self.samples))  # no second full build
-        return self.view
+            self._view = dataclasses.replace(v, samples=tuple(self.samples))  # no second full build
+        return self._view
 
     def _breakers(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -537,9 +543,12 @@ class FleetState:
             for name, r in result.services.items():
                 self.services[name].apply_prometheus(r, result.history.get(name))
                 changed.append(name)
-        for name in changed:
-            state = self.services[name]
-            state.rebuild(sample=kind == primary_source(state.cfg))
+        for name in changed:  # a row is built when its primary source reports (a history sample is taken
+            state = self.services[name]  # then) and otherwise at the next snapshot: once a round, not per result
+            if kind == primary_source(state.cfg):
+                state.rebuild(sample=True)
+            else:
+                state.updated, state.stale = time.monotonic(), True
         return changed
 
     def snapshot(self, now: float | None = None) -> FleetSnapshot:

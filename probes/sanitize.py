@@ -21,6 +21,7 @@ _ANSI = re.compile(
     re.VERBOSE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # ESC, 8-bit CSI, newlines and tabs included
 
 DEFAULT_MAX_LEN = 512
 
@@ -28,6 +29,8 @@ DEFAULT_MAX_LEN = 512
 def clean(text: object, max_len: int = DEFAULT_MAX_LEN) -> str:
     """Return `text` as a single safe line: escape sequences and controls removed, newlines and tabs as spaces."""
     s = text if isinstance(text, str) else str(text)
+    if len(s) <= max_len and _ANY_CONTROL.search(s) is None:
+        return s  # most text is already clean: one scan instead of three passes and four replaces
     s = _ANSI.sub("", s)
     s = s.replace("\r\n", " ").replace("\n", " ").replace("\t", " ").replace("\r", " ")
     s = _CONTROL.sub("", s)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from probes.config import DockerConfig, FleetConfig, PrometheusConfig, timeout_for
 from probes.fleet import FleetSnapshot, FleetState
@@ -30,6 +31,7 @@ from probes.queue import QueueProbe
 from probes.systemd import SystemdProbe, group_by_bus
 
 Publish = Callable[[FleetSnapshot], None]
+T = TypeVar("T")
 WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its events
 
 
@@ -146,7 +148,7 @@ class Scheduler:
             start = time.monotonic()
             at = time.time()
             try:
-                result = await asyncio.wait_for(probe.collect(), probe.timeout)
+                result = await _bounded(probe.collect(), probe.timeout)
             except asyncio.TimeoutError:
                 result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), at,
                                       time.monotonic() - start)  # fmt: skip
@@ -163,8 +165,7 @@ class Scheduler:
             await self.poll(probe)
             delay = max(0.0, probe.interval - (time.monotonic() - start))
             if wake is None:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), delay)
+                await asyncio.sleep(delay)  # stop() ends run(), which cancels this task
                 continue
             self._wakes.add(wake)  # stop() sets it too, so one wait covers both
             await asyncio.sleep(min(delay, WAKE_GAP_S))  # a burst of events makes one poll, not one per event
@@ -222,6 +223,15 @@ class Scheduler:
                 close_probes(probes)
                 await aclose_probes(probes)
         return self.state.snapshot()
+
+
+async def _bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    """`coro` cancelled after `timeout` s (asyncio.TimeoutError). On 3.11+ a timeout scope in this task, which
+    costs far less than wait_for's extra task per poll (hundreds of polls a second at 200 services)."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(timeout):
+            return await coro
+    return await asyncio.wait_for(coro, timeout)  # pragma: no cover - Python 3.10
 
 
 def close_probes(probes: list[Probe[Any]]) -> None:
