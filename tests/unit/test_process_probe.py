@@ -1,0 +1,37 @@
+"""The process probe on Linux reads /proc/PID/stat once per process: CPU %, RSS, and a dead or zombie process."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from probes.config import ProcessConfig
+from probes.process import LINUX, ProcessProbe
+
+pytestmark = pytest.mark.skipif(not LINUX, reason="the /proc reader is the Linux path")
+
+
+def test_cpu_and_memory_of_a_busy_process_then_its_death() -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "x = bytearray(30 << 20)\nwhile True: pass"])
+    try:
+        probe = ProcessProbe({"busy": ProcessConfig(pid=busy.pid)}, 2.0, 1.0)
+        first = probe._sample_all()["busy"]
+        assert first.ok and first.cpu_percent is None  # a baseline first
+        time.sleep(0.5)
+        r = probe._sample_all()["busy"]
+        assert r.ok and r.pid == busy.pid
+        assert r.cpu_percent is not None and r.cpu_percent > 20  # spinning on one core
+        assert r.rss_bytes is not None and r.rss_bytes > 30 << 20
+        busy.send_signal(signal.SIGKILL)
+        time.sleep(0.3)  # killed, not reaped yet: a zombie
+        z = probe._sample_all()["busy"]
+        assert z.error is not None and z.error.message == f"process {busy.pid} is not running"
+    finally:
+        busy.kill()
+        busy.wait()
+    gone = probe._sample_all()["busy"]
+    assert gone.error is not None and gone.error.kind == "refused"
