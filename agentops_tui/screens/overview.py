@@ -77,6 +77,10 @@ class OverviewScreen(Screen[None]):
         table = self.table
         statuses = [table.effective(v)[0] for v in snap.services]
         self.query_one(FleetSummary).show_fleet(snap, statuses)
+        self._refresh_trend()
+
+    def _refresh_trend(self) -> None:
+        table = self.table
         name = table.selected_name()
         view = table.views.get(name) if name else None
         self.query_one(SparkPanel).show(view, table.effective(view) if view else None)
@@ -89,8 +93,7 @@ class OverviewScreen(Screen[None]):
 
     @on(ServiceTable.Highlighted)
     def _highlighted(self) -> None:
-        if self.app.snapshot is not None:
-            self._refresh_side(self.app.snapshot)
+        self._refresh_trend()  # a cursor move changes only the trend panel, not the fleet summary
 
     @on(ServiceTable.OpenDetail)
     def _open_detail(self, event: ServiceTable.OpenDetail) -> None:
