@@ -75,6 +75,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self.shown: dict[str, tuple[Status, str]] = {}  # effective status per visible row
         self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
         self._texts: dict[str, tuple[Text, ...]] = {}
+        self._pending: set[str] = set()  # rows whose view changed while off screen
         self._strips: dict[str, Strip] = {}
         self.filter_text = ""
         self.marked: set[str] = set()
@@ -133,9 +134,14 @@ class ServiceTable(ScrollView, can_focus=True):
         if self.filter_text and self._visible_names() != [n for n in self._ordered() if n in self.cells]:
             self._rebuild()
             return
+        top, height = round(self.scroll_y), self.size.height - 1
         for v in changed:
-            if v.name in self.cells:
+            if v.name not in self.cells:
+                continue
+            if top <= self._row_of.get(v.name, -1) < top + height:
                 self._write_row(v)
+            else:  # off screen: its cells are made when it is drawn (200 rows change a second, 35 show)
+                self._pending.add(v.name)
         self._resort()
 
     def refresh_staleness(self) -> None:
@@ -173,7 +179,14 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def get_row(self, name: str) -> tuple[Text, ...]:
         """The cells of a shown row, in `column_keys` order."""
+        self._catch_up(name)
         return self._texts[name]
+
+    def _catch_up(self, name: str) -> None:
+        """Make the cells of a row whose view changed while it was off screen."""
+        if name in self._pending:
+            self._pending.discard(name)
+            self._update_cells(self.views[name])
 
     def get_row_index(self, name: str) -> int:
         return self._row_of[name]
@@ -241,6 +254,7 @@ class ServiceTable(ScrollView, can_focus=True):
         if not 0 <= row < len(self.rows):
             return Strip.blank(width, base)
         name = self.rows[row]
+        self._catch_up(name)
         strip = self._strips.get(name)
         if strip is None:
             strip = self._strips[name] = self._strip(self._texts[name]).apply_style(base)
@@ -298,22 +312,30 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def _write_row(self, v: ServiceView) -> None:
         """Re-render a row only when the text or style of one of its cells changed."""
-        cells = self._row_cells(v)
-        keys = tuple(_cell_key(c) for c in cells)
-        if self.cells.get(v.name) == keys:
+        self._pending.discard(v.name)
+        if not self._update_cells(v):
             return
-        self.cells[v.name] = keys
-        self._texts[v.name] = cells
-        self._strips.pop(v.name, None)
         row = self._row_of.get(v.name)
         if row is not None:
             self._refresh_row(row)
+
+    def _update_cells(self, v: ServiceView) -> bool:
+        """New cells for a row; False when they read and look the same as before (its line is kept)."""
+        cells = self._row_cells(v)
+        keys = tuple(_cell_key(c) for c in cells)
+        if self.cells.get(v.name) == keys:
+            return False
+        self.cells[v.name] = keys
+        self._texts[v.name] = cells
+        self._strips.pop(v.name, None)
+        return True
 
     def _rebuild(self) -> None:
         selected = self.selected_name()
         self.cells.clear()
         self.shown.clear()
         self._texts.clear()
+        self._pending.clear()
         self._strips.clear()
         self._set_rows(self._visible_names())
         for name in self.rows:
