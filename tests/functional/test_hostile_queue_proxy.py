@@ -8,9 +8,8 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
-import aiohttp
-
 from probes.config import LiteLLMConfig, QueueConfig
+from probes.http import make_client
 from probes.litellm import LiteLLMProbe
 from probes.model import Status
 from probes.queue import QueueProbe, queue_verdicts
@@ -74,7 +73,7 @@ async def test_queue_key_of_the_wrong_type_is_a_note_not_a_crash(tmp_path: Path)
 
 
 async def test_litellm_probe_on_html_errors_and_garbage_metrics() -> None:
-    async with aiohttp.ClientSession() as client:
+    async with make_client(4) as client:
         with serve(b"<html>502 Bad Gateway</html>", 502, "text/html") as port:
             probe = LiteLLMProbe("p", LiteLLMConfig(url=f"http://127.0.0.1:{port}"), client, 2.0, 1.0, 1 << 20)
             r = await bounded(probe.collect(), 1.0)

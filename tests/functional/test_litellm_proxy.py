@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from agentops_tui.actions.journal import Journal
@@ -130,7 +129,7 @@ async def test_failing_upstream_turns_the_deployment_breaker_on_the_proxy_row(
 
 async def test_proxy_down_is_crit_with_the_reason(tmp_path: Path) -> None:
     """A proxy that refuses connections: the liveness probe says so; nothing raises."""
-    async with aiohttp.ClientSession() as client:
+    async with make_client(4) as client:
         probe = LiteLLMProbe("p", LiteLLMConfig(url="http://127.0.0.1:9"), client, 2.0, 1.0, 1 << 20)
         r = await probe.collect()
     assert r.health.error is not None and r.health.error.kind == "refused"

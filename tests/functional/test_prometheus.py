@@ -139,7 +139,7 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
 async def young_error_series(client: Client, url: str) -> set[str]:
     """Jobs whose error series has fewer samples than the 30 s window holds (it appeared inside the window)."""
     query = 'min by (job) (count_over_time(agent_requests_total{status="error"}[30s]))'
-    async with client.get(f"{url}/api/v1/query", params={"query": query}) as resp:
+    async with client.session.get(f"{url}/api/v1/query", params={"query": query}) as resp:
         data = await resp.json()
     return {r["metric"]["job"] for r in data["data"]["result"] if float(r["value"][1]) < 29}
 
