@@ -187,6 +187,7 @@ class ServiceState:
         self.samples: collections.deque[Sample] = collections.deque(maxlen=SAMPLES)
         self._spend_mark: float | None = None
         self.stale = False  # results arrived since the view was built
+        self.sample_due = False  # and one of them was the primary source's: take a history sample at the build
         self._view = self._build()
 
     def _note_error(self, source: str, error: str | None, at: float) -> None:
@@ -354,11 +355,11 @@ class ServiceState:
     @property
     def view(self) -> ServiceView:
         """The row as of the last result (built now if results arrived since)."""
-        return self.rebuild(False, self.updated) if self.stale else self._view
+        return self.rebuild(self.sample_due, self.updated) if self.stale else self._view
 
     def rebuild(self, sample: bool, updated: float | None = None) -> ServiceView:
         self.updated = time.monotonic() if updated is None else updated
-        self.stale = False
+        self.stale = self.sample_due = False
         v = self._view = self._build()
         if sample:
             self.samples.append(Sample(time.time(), v.status, v.latency_p95_s, v.error_rate, v.active_tasks, v.reason))
@@ -543,12 +544,11 @@ class FleetState:
             for name, r in result.services.items():
                 self.services[name].apply_prometheus(r, result.history.get(name))
                 changed.append(name)
-        for name in changed:  # a row is built when its primary source reports (a history sample is taken
-            state = self.services[name]  # then) and otherwise at the next snapshot: once a round, not per result
-            if kind == primary_source(state.cfg):
-                state.rebuild(sample=True)
-            else:
-                state.updated, state.stale = time.monotonic(), True
+        now = time.monotonic()
+        for name in changed:  # rows are built when next read (the snapshot), once a round and not per result;
+            state = self.services[name]  # a report of the primary source takes a history sample at that build
+            state.updated, state.stale = now, True
+            state.sample_due = state.sample_due or kind == primary_source(state.cfg)
         return changed
 
     def snapshot(self, now: float | None = None) -> FleetSnapshot:

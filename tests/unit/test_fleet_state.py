@@ -32,6 +32,7 @@ def test_history_and_samples_reach_the_view_and_stay_bounded() -> None:
     state.apply("health:a", HealthResult(at=0, elapsed_s=0.01, http_status=200, status="healthy"))
     for i in range(HISTORY + 15):
         assert state.apply("metrics:a", metrics(1.0 + i, 0.01)) == ["a"]
+        state.snapshot()  # a round: the row is built, with a history sample, when a snapshot reads it
     view = state.snapshot().services[0]
     latency = view.series("latency")
     assert len(latency) == HISTORY and latency[-1] == 1.0 + HISTORY + 14
