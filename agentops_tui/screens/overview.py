@@ -54,6 +54,7 @@ class OverviewScreen(Screen[None]):
         self.ready = True
         self.query_one("#filter", Input).display = False
         self.table.focus()
+        self.table.on_highlight = self._refresh_trend
         self.set_interval(1.0, self._tick)
         if self.app.snapshot is not None:
             self.show_fleet(self.app.snapshot)
@@ -91,9 +92,6 @@ class OverviewScreen(Screen[None]):
         if self.app.snapshot is not None:
             self._refresh_side(self.app.snapshot)
 
-    @on(ServiceTable.Highlighted)
-    def _highlighted(self) -> None:
-        self._refresh_trend()  # a cursor move changes only the trend panel, not the fleet summary
 
     @on(ServiceTable.OpenDetail)
     def _open_detail(self, event: ServiceTable.OpenDetail) -> None:

@@ -76,6 +76,8 @@ class ServiceTable(ScrollView, can_focus=True):
         self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
         self._texts: dict[str, tuple[Text, ...]] = {}
         self._pending: set[str] = set()  # rows whose view changed while off screen
+        self._cell_segments: dict[tuple[str, str, tuple[str, ...], int], list[Segment]] = {}
+        self.on_highlight: Callable[[], None] | None = None  # called when the cursor moves to another row
         self._strips: dict[str, Strip] = {}
         self.filter_text = ""
         self.marked: set[str] = set()
@@ -112,6 +114,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self._header = None
         self._styles = None
         self._strips.clear()
+        self._cell_segments.clear()
 
     def _row_styles(self) -> tuple[Style, Style]:
         """(base, cursor overlay): looking a style up walks the DOM, so it is done once per theme or focus change."""
@@ -191,6 +194,13 @@ class ServiceTable(ScrollView, can_focus=True):
     def get_row_index(self, name: str) -> int:
         return self._row_of[name]
 
+    def _highlighted(self) -> None:
+        """Tell the owner at once (its panels then change in the same frame as the cursor; a message would
+        arrive after this frame and repaint a frame later, 25-60 ms after the key) and by message."""
+        if self.on_highlight is not None:
+            self.on_highlight()
+        self.post_message(self.Highlighted())
+
     def move_cursor(self, row: int, animate: bool = False, scroll: bool = True) -> None:
         """Put the cursor on `row` (clamped), repaint the two lines involved and keep it in view."""
         row = max(0, min(row, len(self.rows) - 1)) if self.rows else 0
@@ -198,7 +208,7 @@ class ServiceTable(ScrollView, can_focus=True):
         if old != row:
             self._refresh_row(old)
             self._refresh_row(row)
-            self.post_message(self.Highlighted())
+            self._highlighted()
         if scroll:
             top = round(self.scroll_y)
             visible = max(1, self.size.height - 1)
@@ -268,14 +278,22 @@ class ServiceTable(ScrollView, can_focus=True):
         console = self.app.console
         pad = Segment(" " * PAD)
         segments: list[Segment] = []
+        cache = self._cell_segments
         for cell, w in zip(cells, self._widths, strict=True):
-            cell = cell.copy()
-            cell.truncate(w, overflow="ellipsis", pad=True)
+            key = (cell.plain, str(cell.style), tuple(map(str, cell.spans)), w)
+            rendered = cache.get(key)
+            if rendered is None:  # names, kinds, statuses and most numbers look the same from frame to frame
+                cell = cell.copy()
+                cell.truncate(w, overflow="ellipsis", pad=True)
+                if cell.style:  # Text.render leaves a cell's base style to its caller
+                    rendered = list(Segment.apply_style(cell.render(console), console.get_style(cell.style)))
+                else:
+                    rendered = list(cell.render(console))
+                if len(cache) >= 4096:
+                    cache.clear()
+                cache[key] = rendered
             segments.append(pad)
-            if cell.style:  # Text.render leaves a cell's base style to its caller
-                segments.extend(Segment.apply_style(cell.render(console), console.get_style(cell.style)))
-            else:
-                segments.extend(cell.render(console))
+            segments.extend(rendered)
             segments.append(pad)
         return Strip(segments).adjust_cell_length(self.size.width or self.layout_width, Style())
 
@@ -366,7 +384,7 @@ class ServiceTable(ScrollView, can_focus=True):
             row = self._row_of[name]
             if row != self.cursor_row:
                 self.cursor_row = row
-                self.post_message(self.Highlighted())
+                self._highlighted()
             self.move_cursor(row, scroll=True)
         elif self.cursor_row >= len(self.rows):
             self.move_cursor(len(self.rows) - 1)
