@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import threading
@@ -98,6 +99,8 @@ class AgentOpsApp(App[int]):
 
     def on_unmount(self) -> None:
         self.source.stop()
+        gc.unfreeze()  # an app made and ended in a longer-lived process (tests) must not pin what it froze
+        gc.set_threshold(*GC_DEFAULT_THRESHOLD)
 
     def _palette_from_theme(self) -> Palette:
         t = self.current_theme
@@ -109,6 +112,8 @@ class AgentOpsApp(App[int]):
         )
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
+        if self.snapshot is None:
+            self.set_timer(GC_FREEZE_AFTER_S, _settle_gc)
         self.snapshot = message.snapshot
         self._ring_for_new_alerts(message.snapshot)
         screen = self.screen
@@ -158,3 +163,20 @@ def make_app(
     if cfg.read_only and "READ-ONLY" not in badges:
         badges = (*badges, "READ-ONLY")
     return AgentOpsApp(cfg, source or LiveSource(cfg), badges=badges, clock=clock)
+
+
+GC_FREEZE_AFTER_S = 5.0  # after the first snapshot: the widgets, probes and rows that live as long as the app exist
+GC_THRESHOLD = (20_000, 20, 20)
+GC_DEFAULT_THRESHOLD = gc.get_threshold()
+
+
+def _settle_gc() -> None:
+    """Move everything alive now out of the collector's sight, and collect the young less often.
+
+    Measured at 200 services: 580 ms of collections in 40 s (1.5% of a core), and each full collection walked
+    about 160,000 long-lived objects (60 ms, a frozen screen for a key press). What the steady state allocates
+    dies young by reference counting; the few cycles are still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
