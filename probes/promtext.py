@@ -51,6 +51,7 @@ _PAIR = re.compile(rf"[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*=[ \t]*({_LABEL_VALUE}
 _ESCAPE = re.compile(r"\\(.)")
 
 
+_SERIES_CACHE: dict[str, tuple[str, str | None]] = {}  # a checked line up to its value -> (name, label body)
 _LABEL_CACHE: dict[str, dict[str, str]] = {}  # label body -> labels: bodies repeat from scrape to scrape
 
 
@@ -79,13 +80,26 @@ def samples(text: str, names: tuple[str, ...]) -> list[tuple[str, str | None, fl
     """
     out = []
     match = _SAMPLE.fullmatch
+    seen = _SERIES_CACHE
     for line in text.splitlines():
         if not line.startswith(names):
             continue
+        head, _, value = line.rpartition(" ")
+        series = seen.get(head)
+        if series is not None:  # the same series as a line already checked: only its value is new
+            try:
+                out.append((series[0], series[1], float(value)))
+                continue
+            except ValueError:
+                pass  # the full check below names the line
         m = match(line)
         if m is None:
             raise ValueError(f"not a sample line: {line[:80]!r}")
         out.append((m[1], m[2], float(m[3])))
+        if m[3] == value and len(head) <= 512:  # no timestamp after the value: the head names the series
+            if len(seen) >= 50_000:
+                seen.clear()
+            seen[head] = (m[1], m[2])
     return out
 
 
