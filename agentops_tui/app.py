@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -92,6 +93,14 @@ class AgentOpsApp(App[int]):
         watchdog = threading.Timer(SHUTDOWN_GRACE_S, os._exit, (code,))
         watchdog.daemon = True
         watchdog.start()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            gate: threading.Event | None = getattr(self.source, "ui_idle", None)
+            if gate is not None:  # the poller pauses until this key's answer is on screen
+                gate.clear()
+                self.call_after_refresh(gate.set)
+        await super().on_event(event)
 
     def _publish(self, snap: FleetSnapshot) -> None:
         """Called on the poller thread; post_message is thread-safe."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -25,10 +26,12 @@ class LiveSource:
     def __init__(self, cfg: FleetConfig) -> None:
         self.cfg = cfg
         self._poller: PollerThread | None = None
+        self.ui_idle = threading.Event()  # cleared while the UI answers a key; the poller waits meanwhile
+        self.ui_idle.set()
 
     def start(self, publish: Callable[[FleetSnapshot], None]) -> None:
         publish(FleetState(self.cfg).snapshot())  # rows appear at once, as "no data yet"
-        self._poller = PollerThread(self.cfg, publish, start_delay=FIRST_FRAME_S)
+        self._poller = PollerThread(self.cfg, publish, start_delay=FIRST_FRAME_S, ui_idle=self.ui_idle)
         self._poller.start()
 
     def stop(self) -> None:

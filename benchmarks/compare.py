@@ -122,7 +122,7 @@ def first_frame(cfg: Path) -> float | None:
     return statistics.median(times) if times else None
 
 
-def key_to_repaint(cfg: Path, names: list[str], presses: int = 40) -> list[float]:
+def key_to_repaint(cfg: Path, names: list[str], presses: int = 100) -> list[float]:
     """Press `j` and time until the trend panel names the next service (the selection really moved)."""
     tm = Tmux(f"{dashboard_exe()} --config {cfg}")
     out = []

@@ -28,8 +28,10 @@ class PollerThread:
         publish: Callable[[FleetSnapshot], None],
         publish_every: float | None = None,
         start_delay: float = 0.0,
+        ui_idle: threading.Event | None = None,
     ) -> None:
         self.cfg = cfg
+        self.ui_idle = ui_idle
         self.publish = publish
         self.publish_every = publish_every
         self.start_delay = start_delay
@@ -46,7 +48,7 @@ class PollerThread:
 
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        scheduler = Scheduler(self.cfg, self.publish, self.publish_every)
+        scheduler = Scheduler(self.cfg, self.publish, self.publish_every, self.ui_idle)
         self._loop, self._scheduler = loop, scheduler
         self._ready.set()
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -33,6 +34,7 @@ from probes.systemd import SystemdProbe, group_by_bus
 Publish = Callable[[FleetSnapshot], None]
 T = TypeVar("T")
 WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its events
+GIVE_WAY_S = 0.05  # longest the poller waits at one step for the UI to draw a key's answer
 
 
 def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> list[Probe[Any]]:
@@ -130,8 +132,16 @@ async def aclose_probes(probes: list[Probe[Any]]) -> None:
 class Scheduler:
     """Polls a fleet until stopped; `publish` is called from the scheduler's own event loop thread."""
 
-    def __init__(self, cfg: FleetConfig, publish: Publish | None = None, publish_every: float | None = None) -> None:
+    def __init__(
+        self,
+        cfg: FleetConfig,
+        publish: Publish | None = None,
+        publish_every: float | None = None,
+        ui_idle: threading.Event | None = None,
+    ) -> None:
         self.cfg = cfg
+        self.ui_idle = ui_idle  # cleared by the UI while it answers a key: the poller then waits (give_way)
+        self._gave_way = False
         self.state = FleetState(cfg)
         self.publish = publish
         self.publish_every = publish_every if publish_every is not None else min(1.0, cfg.refresh_interval / 2)
@@ -142,8 +152,21 @@ class Scheduler:
         self._wakes: set[asyncio.Event] = set()
         self.polls = 0
 
+    def give_way(self) -> None:
+        """While the UI draws the answer to a key, stop here (at most GIVE_WAY_S): this thread then holds no GIL,
+        so a key pressed during a round of hundreds of polls is drawn as fast as one pressed between rounds."""
+        gate = self.ui_idle
+        if gate is None:
+            return
+        if gate.is_set():
+            self._gave_way = False
+        elif not self._gave_way:  # once per key: a UI that never says it is done costs one wait, not one a poll
+            self._gave_way = True
+            gate.wait(GIVE_WAY_S)
+
     async def poll(self, probe: Probe[Any]) -> None:
         """One bounded poll of one probe; failures become results, never exceptions."""
+        self.give_way()
         async with self._sem:
             start = time.monotonic()
             at = time.time()
@@ -155,6 +178,7 @@ class Scheduler:
             except Exception as exc:  # a probe bug or odd data must not stop the fleet
                 result = probe.failed(classify(exc), at, time.monotonic() - start)
         self.polls += 1
+        self.give_way()
         if self.state.apply(probe.key, result):
             self._dirty.set()
 
@@ -186,6 +210,7 @@ class Scheduler:
                     break
             self._dirty.clear()
             if self.publish is not None:
+                self.give_way()
                 self.publish(self.state.snapshot())
             await asyncio.sleep(self.publish_every / 2)
 

@@ -92,7 +92,6 @@ class OverviewScreen(Screen[None]):
         if self.app.snapshot is not None:
             self._refresh_side(self.app.snapshot)
 
-
     @on(ServiceTable.OpenDetail)
     def _open_detail(self, event: ServiceTable.OpenDetail) -> None:
         self.app.open_detail(event.name)
