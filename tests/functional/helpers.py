@@ -80,7 +80,20 @@ def serve(body: bytes, code: int = 200, content_type: str = "application/json") 
         def log_message(self, *args: object) -> None:
             return None
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serve_handler(Handler) as port:
+        yield port
+
+
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler], backlog: int = 128) -> Iterator[int]:
+    """A real threaded HTTP server on loopback with `handler`; yields its port. The backlog is raised: the default
+    of 5 delays parallel polls by a SYN retry."""
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = backlog
+        daemon_threads = True
+
+    srv = Server(("127.0.0.1", 0), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         yield srv.server_address[1]

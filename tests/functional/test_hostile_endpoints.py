@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import psutil
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from probes.configload import parse_config
 from probes.model import Status
 from probes.scheduler import Scheduler
-from tests.functional.helpers import free_port, silent_server
+from tests.functional.helpers import free_port, serve_handler, silent_server
 
 EVIL = "\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07[@click=app.quit]x[/] \x1b[2J\x9b31m\r" + "L" * 5000
 
@@ -82,16 +81,8 @@ class Hostile(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def hostile_port() -> Iterator[int]:
-    class Server(ThreadingHTTPServer):
-        request_queue_size = 128  # the default backlog of 5 would delay our parallel polls by a SYN retry
-
-    srv = Server(("127.0.0.1", 0), Hostile)
-    srv.daemon_threads = True
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with serve_handler(Hostile) as port:
+        yield port
 
 
 def fleet(urls: dict[str, str], timeout: float = 1.0) -> Scheduler:

@@ -4,16 +4,16 @@ asyncio servers for the malformed cases."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from probes.http import fetch, make_client
 from probes.http_fast import FastHTTP, FetchError
+from tests.functional.helpers import serve_handler
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 JSON = b'{"status": "healthy"}'
@@ -59,13 +59,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def http_port() -> Iterator[int]:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with serve_handler(Handler) as port:
+        yield port
 
 
 @asynccontextmanager
