@@ -355,15 +355,14 @@ class ServiceState:
     @property
     def view(self) -> ServiceView:
         """The row as of the last result (built now if results arrived since)."""
-        return self.rebuild(self.sample_due, self.updated) if self.stale else self._view
+        return self._rebuild() if self.stale else self._view
 
-    def rebuild(self, sample: bool, updated: float | None = None) -> ServiceView:
-        self.updated = time.monotonic() if updated is None else updated
-        self.stale = self.sample_due = False
+    def _rebuild(self) -> ServiceView:
         v = self._view = self._build()
-        if sample:
+        if self.sample_due:
             self.samples.append(Sample(time.time(), v.status, v.latency_p95_s, v.error_rate, v.active_tasks, v.reason))
             self._view = dataclasses.replace(v, samples=tuple(self.samples))  # no second full build
+        self.stale = self.sample_due = False
         return self._view
 
     def _breakers(self) -> dict[str, str]:
