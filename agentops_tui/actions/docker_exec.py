@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentops_tui.actions.model import ActionKind, ActionRequest, Operation, Outcome
 from probes.config import DockerConfig, ServiceConfig
 from probes.docker import matches
 from probes.docker_client import docker_error, make_api, resolve_host
 from probes.sanitize import clean
+
+if TYPE_CHECKING:
+    from agentops_tui.actions.executors import DrainFirst
 
 MIN_MEMORY = 6 * 1024 * 1024  # the engine refuses a memory limit below 6 MiB
 KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
@@ -78,13 +81,10 @@ class DockerExecutor:
         scope = f"{d.compose_project}/{d.compose_service}" if d.compose_service else f"{d.compose_project}"
         return clean(f"containers of compose {scope}", 160)
 
-    def _http_drain(self) -> Any:
-        control = self.service.control
-        if control is None or control.drain is None:
-            return None
-        from agentops_tui.actions.executors import HttpExecutor
+    def _drain_first(self) -> DrainFirst:
+        from agentops_tui.actions.executors import DrainFirst  # that module imports this one
 
-        return HttpExecutor(control, self.timeout_s)
+        return DrainFirst(self.service.control, self.timeout_s)
 
     def operation(self, request: ActionRequest) -> Operation:
         grace = f"--time {self.docker.stop_timeout:g}"
@@ -99,10 +99,7 @@ class DockerExecutor:
                 parts.append(f"--memory {fmt_memory(p['memory_bytes'])}")
             text = f"docker update {' '.join(x for x in parts if x)} {target}"
         elif kind == "drain":
-            text = f"docker stop {grace} {target}"
-            http = self._http_drain()
-            if http is not None:
-                text = f"{http.operation(request).description}, then {text}"
+            text = self._drain_first().describe(request, f"docker stop {grace} {target}")
         elif kind in ("start", "resume"):
             text = f"docker start {target}"
         else:
@@ -110,12 +107,9 @@ class DockerExecutor:
         return Operation(self.name, clean(f"{text} on {host}", 300))
 
     async def run(self, request: ActionRequest) -> Outcome:
-        if request.kind == "drain":
-            http = self._http_drain()
-            if http is not None:
-                first = await http.run(request)
-                if not first.ok:
-                    return Outcome(False, f"HTTP drain failed, not stopped: {first.detail}", first.error_kind)
+        drain_failed = await self._drain_first().run(request, "HTTP drain failed, not stopped")
+        if drain_failed is not None:
+            return drain_failed
         budget = self.timeout_s + (self.docker.stop_timeout if request.kind in ("restart", "drain") else 0.0)
         try:
             return await asyncio.wait_for(asyncio.to_thread(self._run, request), budget + 5.0)

@@ -179,6 +179,25 @@ class HttpExecutor:
             return resp.status_code, b"".join(chunks)[:MAX_OUTPUT]
 
 
+class DrainFirst:
+    """The HTTP drain a service manager's drain calls before it stops the service (systemd, launchd, Docker),
+    when the service has a drain endpoint; a failed drain leaves the service running."""
+
+    def __init__(self, control: ControlConfig | None, timeout_s: float, environ: Mapping[str, str] | None = None):
+        self.http = HttpExecutor(control, timeout_s, environ) if control is not None and control.drain else None
+
+    def describe(self, request: ActionRequest, stop: str) -> str:
+        """The confirmation text of a drain: the HTTP call first, then `stop`."""
+        return f"{self.http.operation(request).description}, then {stop}" if self.http is not None else stop
+
+    async def run(self, request: ActionRequest, failed: str) -> Outcome | None:
+        """Call the drain endpoint on a drain; None to go on with the stop, else the outcome `failed: why`."""
+        if request.kind != "drain" or self.http is None:
+            return None
+        drained = await self.http.run(request)
+        return None if drained.ok else Outcome(False, f"{failed}: {drained.detail}", drained.error_kind)
+
+
 async def _read_tail(stream: asyncio.StreamReader | None) -> bytes:
     """Drain a pipe to its end (so the child never blocks on it), keeping only the last MAX_OUTPUT bytes."""
     if stream is None:

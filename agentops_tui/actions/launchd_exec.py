@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agentops_tui.actions.executors import DETAIL_LEN, HttpExecutor
+from agentops_tui.actions.executors import DETAIL_LEN, DrainFirst
 from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import ServiceConfig
 from probes.launchd import NOT_FOUND, LaunchctlError, domain_target, launchctl
@@ -30,24 +30,19 @@ class LaunchdExecutor:
         assert service.launchd is not None and service.launchd.label
         self.target = f"{domain_target(service.launchd.domain)}/{service.launchd.label}"
         self.timeout_s = timeout_s
-        control = service.control
-        self.http_drain = HttpExecutor(control, timeout_s, environ) if control and control.drain else None
+        self.http_drain = DrainFirst(service.control, timeout_s, environ)
 
     def operation(self, request: ActionRequest) -> Operation:
         text = "launchctl " + " ".join(argv(request.kind, self.target))
         if request.kind == "drain":
-            if self.http_drain is not None:
-                text = f"{self.http_drain.operation(request).description}, then {text}"
+            text = self.http_drain.describe(request, text)
             text += f". A KeepAlive job is relaunched by launchd; to stop it for good: launchctl bootout {self.target}"
         return Operation(self.name, clean(text, DETAIL_LEN + 200))
 
     async def run(self, request: ActionRequest) -> Outcome:
-        if request.kind == "drain" and self.http_drain is not None:
-            drained = await self.http_drain.run(request)
-            if not drained.ok:
-                return Outcome(
-                    False, f"drain call failed, {self.target} not signalled: {drained.detail}", drained.error_kind
-                )
+        drain_failed = await self.http_drain.run(request, f"drain call failed, {self.target} not signalled")
+        if drain_failed is not None:
+            return drain_failed
         args = argv(request.kind, self.target)
         try:
             code, out, err = await launchctl(*args, timeout=self.timeout_s)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from dbus_fast import Variant
 
-from agentops_tui.actions.executors import DETAIL_LEN, HttpExecutor
+from agentops_tui.actions.executors import DETAIL_LEN, DrainFirst
 from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import ServiceConfig, SystemdConfig
 from probes.sanitize import clean
@@ -53,7 +53,7 @@ class SystemdExecutor:
         self.timeout_s = timeout_s
         self.address = bus_address(self.cfg, dict(environ) if environ is not None else None)
         control = service.control
-        self.http_drain = HttpExecutor(control, timeout_s, environ) if control and control.drain else None
+        self.http_drain = DrainFirst(control, timeout_s, environ)
 
     def operation(self, request: ActionRequest) -> Operation:
         unit = clean(self.unit, 200)
@@ -67,17 +67,14 @@ class SystemdExecutor:
             text += " (systemd limits CPU and memory, not requests per minute)"
         else:
             text = f"systemd {MEMBER[request.kind]} {unit} (mode replace)"
-            if request.kind == "drain" and self.http_drain is not None:
-                text = f"{self.http_drain.operation(request).description}, then {text}"
+            if request.kind == "drain":
+                text = self.http_drain.describe(request, text)
         return Operation(self.name, clean(text, DETAIL_LEN))
 
     async def run(self, request: ActionRequest) -> Outcome:
-        if request.kind == "drain" and self.http_drain is not None:
-            drained = await self.http_drain.run(request)
-            if not drained.ok:
-                return Outcome(
-                    False, f"drain call failed, {self.unit} not stopped: {drained.detail}", drained.error_kind
-                )
+        drain_failed = await self.http_drain.run(request, f"drain call failed, {self.unit} not stopped")
+        if drain_failed is not None:
+            return drain_failed
         bus = Bus(self.address, self.timeout_s)
         try:
             if request.kind == "throttle":
