@@ -14,14 +14,17 @@ import socket
 import sys
 import time
 import urllib.parse
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from probes.http_wire import Conn, Fallback, FetchError, HostPool, Stale, garbage
 from probes.model import ProbeError
 
-__all__ = ["FastHTTP", "FetchError"]
+__all__ = ["FastHTTP", "FetchError", "bounded"]
 CACHE_MAX = 2048  # prepared requests and DNS answers: cleared when full (PromQL range URLs change every poll)
 DNS_TTL_S = 60.0
+T = TypeVar("T")
 _SAFE = frozenset(b"!$&'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~%")
 
 
@@ -34,6 +37,15 @@ class _Request:
     headers: dict[str, str]
     slow: bool = False
     """Answered with a redirect or something else this client leaves to aiohttp."""
+
+
+async def bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    """`coro` cancelled after `timeout` s (asyncio.TimeoutError). On 3.11+ a timeout scope in this task, which
+    costs far less than wait_for's extra task (the poller makes hundreds of these a second at 200 services)."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(timeout):
+            return await coro
+    return await asyncio.wait_for(coro, timeout)  # pragma: no cover - Python 3.10
 
 
 class FastHTTP:
@@ -58,10 +70,7 @@ class FastHTTP:
         if req.slow:
             return None
         try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(timeout):
-                    return await self._request(req, max_bytes)
-            return await asyncio.wait_for(self._request(req, max_bytes), timeout)  # pragma: no cover - 3.10
+            return await bounded(self._request(req, max_bytes), timeout)
         except asyncio.TimeoutError:
             raise FetchError(ProbeError("timeout", f"no answer within {timeout:g}s")) from None
         except Fallback:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from probes.config import DockerConfig, FleetConfig, PrometheusConfig, timeout_for
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
+from probes.http_fast import bounded
 from probes.launchd import LaunchdProbe
 from probes.ledger import LedgerProbe
 from probes.litellm import LiteLLMProbe
@@ -32,7 +32,6 @@ from probes.queue import QueueProbe
 from probes.systemd import SystemdProbe, group_by_bus
 
 Publish = Callable[[FleetSnapshot], None]
-T = TypeVar("T")
 WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its events
 GIVE_WAY_S = 0.05  # longest the poller waits at one step for the UI to draw a key's answer
 
@@ -171,7 +170,7 @@ class Scheduler:
             start = time.monotonic()
             at = time.time()
             try:
-                result = await _bounded(probe.collect(), probe.timeout)
+                result = await bounded(probe.collect(), probe.timeout)
             except asyncio.TimeoutError:
                 result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), at,
                                       time.monotonic() - start)  # fmt: skip
@@ -248,15 +247,6 @@ class Scheduler:
                 close_probes(probes)
                 await aclose_probes(probes)
         return self.state.snapshot()
-
-
-async def _bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
-    """`coro` cancelled after `timeout` s (asyncio.TimeoutError). On 3.11+ a timeout scope in this task, which
-    costs far less than wait_for's extra task per poll (hundreds of polls a second at 200 services)."""
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(timeout):
-            return await coro
-    return await asyncio.wait_for(coro, timeout)  # pragma: no cover - Python 3.10
 
 
 def close_probes(probes: list[Probe[Any]]) -> None:
