@@ -359,11 +359,8 @@ class ServiceState:
 
     def _rebuild(self) -> ServiceView:
         v = self._view = self._build()
-        if self.sample_due:
-            self.samples.append(Sample(time.time(), v.status, v.latency_p95_s, v.error_rate, v.active_tasks, v.reason))
-            self._view = dataclasses.replace(v, samples=tuple(self.samples))  # no second full build
         self.stale = self.sample_due = False
-        return self._view
+        return v
 
     def _breakers(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -412,6 +409,10 @@ class ServiceState:
         q = self.queue if self.queue is not None and self.queue.ok else None
         if active is None and q is not None:
             active = q.depth  # a queue-only row: its TASKS column is the backlog
+        latency = m.derived.latency_p95_s if m else None
+        error_rate = m.derived.error_rate if m else None
+        if self.sample_due:  # the primary source reported since the last build: one more recent-samples row
+            self.samples.append(Sample(time.time(), verdict.status, latency, error_rate, active, verdict.reason))
         return ServiceView(
             name=cfg.name,
             kind=cfg.kind,
@@ -420,8 +421,8 @@ class ServiceState:
             reason=verdict.reason,
             updated=self.updated,
             interval=self.interval,
-            latency_p95_s=m.derived.latency_p95_s if m else None,
-            error_rate=m.derived.error_rate if m else None,
+            latency_p95_s=latency,
+            error_rate=error_rate,
             requests_per_s=m.derived.requests_per_s if m else None,
             tokens_per_min=m.derived.tokens_per_min if m else None,
             active_tasks=active,
@@ -559,7 +560,10 @@ class FleetState:
                 *(a for t in self.prom_alerts.values() for a in t),
             ]
         )
-        views = tuple(self._with_alerts(v, alerts) for v in base)
+        mine: dict[str, list[Alert]] = {}
+        for a in alerts:
+            mine.setdefault(a.service, []).append(a)
+        views = tuple(self._with_alerts(v, tuple(mine.get(v.name, ()))) for v in base)
         spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
         spend = merge(self.ledger_summaries.values())
         return FleetSnapshot(
@@ -571,11 +575,10 @@ class FleetState:
             alerts=alerts,
         )
 
-    def _with_alerts(self, view: ServiceView, alerts: tuple[Alert, ...]) -> ServiceView:
+    def _with_alerts(self, view: ServiceView, mine: tuple[Alert, ...]) -> ServiceView:
         """The view with its alerts; a firing one sets the status (WARN, or CRIT if critical) and leads the reason.
 
         The same object is returned while neither the view nor its alerts change, so the table skips the row."""
-        mine = tuple(a for a in alerts if a.service == view.name)
         key = tuple((a.key, a.state, a.summary) for a in mine)
         cached = self._shown.get(view.name)
         if cached is not None and cached[0] is view and tuple((a.key, a.state, a.summary) for a in cached[1]) == key:
