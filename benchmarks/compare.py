@@ -4,7 +4,8 @@ Rows (figures, not assertions; measured from outside the process with tmux and /
 - CPU % of one core and RSS of agentops-tui at 2 s refresh on the demo fleet with 50 and 200 services, and of
   glances (`glances -t 2`) and btop (update_ms 2000) in the same tmux size, each the median of `--runs` windows;
 - one full poll cycle of 500 HTTP health endpoints that each answer after 50 ms (median of 5 cycles);
-- key press to repaint (p50/p95) at 200 services: `j` sent through tmux until the selected service's name shows;
+- key press to repaint (p50/p95) at 200 services: `j` sent through a tmux control client, the pane captured
+  after each piece of output until the selected service's name shows;
 - start to first painted frame (the table header on screen), median of 3;
 - the ledger benchmark's 1,000,000-record load (benchmarks/ledger_load.py).
 
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import select
 import shutil
 import signal
 import statistics
@@ -122,21 +124,97 @@ def first_frame(cfg: Path) -> float | None:
     return statistics.median(times) if times else None
 
 
+class Control:
+    """A tmux control-mode client (`tmux -C`) on one session.
+
+    Keys and screen captures go through it as commands, so timing a key costs no process per step; and the
+    program's output arrives as `%output` lines the moment tmux receives it, so the screen is read only after
+    the program has written something, not in a busy loop that competes with it for the CPU.
+    """
+
+    def __init__(self, session: str) -> None:
+        self.proc = subprocess.Popen(
+            ["tmux", "-C", "attach-session", "-t", session], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.fd = self.proc.stdin, self.proc.stdout.fileno()
+        self.buf = b""
+        self.outputs = 0
+        self._reply(time.perf_counter() + 5.0)  # the attach command's own (empty) reply
+
+    def _line(self, deadline: float) -> bytes | None:
+        while b"\n" not in self.buf:
+            left = deadline - time.perf_counter()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                raise RuntimeError("the tmux control client exited")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        if line.startswith(b"%output "):
+            self.outputs += 1
+        return line
+
+    def command(self, cmd: str, timeout: float = 5.0) -> list[str]:
+        """Run one tmux command; its reply lines (notifications that arrive meanwhile are counted, not kept)."""
+        self.stdin.write(cmd.encode() + b"\n")
+        return self._reply(time.perf_counter() + timeout, cmd)
+
+    def _reply(self, deadline: float, cmd: str = "attach") -> list[str]:
+        body: list[str] = []
+        inside = False
+        while (line := self._line(deadline)) is not None:
+            if line.startswith((b"%end ", b"%error ")) and inside:
+                return body
+            if inside:
+                body.append(line.decode(errors="replace"))
+            elif line.startswith(b"%begin "):
+                inside = True
+        raise TimeoutError(cmd)
+
+    def wait_output(self, deadline: float) -> bool:
+        """Block until the program writes something (an `%output` notification), or the deadline."""
+        seen = self.outputs
+        while self.outputs == seen:
+            if self._line(deadline) is None:
+                return False
+        return True
+
+    def drain(self) -> None:
+        while self._line(time.perf_counter() + 0.001) is not None:
+            pass
+
+    def close(self) -> None:
+        self.stdin.close()
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
 def key_to_repaint(cfg: Path, names: list[str], presses: int = 100) -> list[float]:
-    """Press `j` and time until the trend panel names the next service (the selection really moved)."""
+    """Press `j` and time until the trend panel names the next service (the selection really moved).
+
+    Through a tmux control client: the key is sent, and after each piece of output the program writes, the pane
+    is captured and checked; the time is taken when a capture first shows the name.
+    """
     tm = Tmux(f"{dashboard_exe()} --config {cfg}")
+    ctl = Control(tm.name)
     out = []
     try:
         time.sleep(8)  # warm: probes running, first snapshots in
         for i in range(1, min(presses, len(names) - 1) + 1):
             want = f" {names[i]}  "
+            ctl.drain()
             t0 = time.perf_counter()
-            tm.keys("j")
-            got = wait_screen(tm, lambda s, w=want: w in "\n".join(s.splitlines()[-7:]), 3.0)  # type: ignore[misc]
-            if got is not None:
-                out.append(time.perf_counter() - t0)
+            ctl.command(f"send-keys -t {tm.name} j")
+            deadline = t0 + 3.0
+            while ctl.wait_output(deadline):
+                if want in "\n".join(ctl.command(f"capture-pane -p -t {tm.name}")[-7:]):
+                    out.append(time.perf_counter() - t0)
+                    break
             time.sleep(0.2)
     finally:
+        ctl.close()
         tm.close()
     return out
 
