@@ -7,9 +7,12 @@ Rows (figures, not assertions; measured from outside the process with tmux and /
 - key press to repaint (p50/p95) at 200 services: `j` sent through a tmux control client, the pane captured
   after each piece of output until the selected service's name shows;
 - start to first painted frame (the table header on screen), median of 3;
-- the ledger benchmark's 1,000,000-record load (benchmarks/ledger_load.py).
+- the ledger benchmark's 1,000,000-record load (benchmarks/ledger_load.py), the Docker one (docker_sweep.py: one
+  sweep of 50 containers, and the engine's extra CPU while the dashboard runs) and the systemd one
+  (systemd_poll.py: one D-Bus poll of 200 units); those two need root and the test bed's dockerd.
 
-    python benchmarks/compare.py [--seconds 60] [--runs 3] [--warmup 10] [--glances PATH] [--skip-ledger]
+    python benchmarks/compare.py [--seconds 60] [--runs 3] [--warmup 10] [--glances PATH]
+                                 [--skip-ledger] [--skip-docker] [--skip-systemd]
 
 glances is looked for on PATH, then in benchmarks/.peers/bin (`python -m venv benchmarks/.peers &&
 benchmarks/.peers/bin/pip install glances`); btop comes from `apt-get install btop`. A missing peer is a row
@@ -49,11 +52,14 @@ class Tmux:
     def __init__(self, command: str, env: dict[str, str] | None = None) -> None:
         self.name = f"agentops-compare-{os.getpid()}-{time.monotonic_ns()}"
         envs = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), *envs,
-             f"exec {command}"],
-            check=True,
-        )  # fmt: skip
+        argv = ["tmux", "new-session", "-d", "-s", self.name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), *envs,
+                f"exec {command}"]  # fmt: skip
+        for _ in range(3):  # closing the last session stops the server; a new session may meet it exiting
+            if subprocess.run(argv, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            subprocess.run(argv, check=True)
         self.pid = int(subprocess.check_output(["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"]).split()[0])
 
     def screen(self) -> str:
@@ -279,17 +285,54 @@ def poll_cycle(endpoints: int = 500, cycles: int = 5, concurrency: int = 100) ->
         server.wait(5)
 
 
+def script_figures(script: str, *argv: str) -> dict[str, float]:
+    """Run another benchmark of this directory; the figures of its last JSON line."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *argv], capture_output=True, text=True, cwd=ROOT
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{script} failed: {tail[:60]}")
+    figures: dict[str, float] = json.loads(lines[-1])
+    return figures
+
+
 def ledger_row() -> Row:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ledger_load.py"), "--records", "1000000"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    big = [json.loads(line) for line in out.splitlines() if line.startswith("{")][-1]
+    big = script_figures("ledger_load.py", "--records", "1000000")
     return (
         "ledger: 1,000,000-record JSONL",
         f"load {big['load_s']:.2f} s",
         f"1k append {big['append_ms_median']:.1f} ms; RSS {big['peak_rss_mb']:.0f} MB",
     )
+
+
+def docker_row(seconds: float) -> Row:
+    """benchmarks/docker_sweep.py: a private dockerd with 50 containers (root)."""
+    d = script_figures("docker_sweep.py", "--seconds", f"{seconds:g}")
+    return (
+        f"docker: {d['containers']:.0f} containers, one sweep",
+        f"{d['cold_ms']:.0f} / {d['warm_ms']:.0f} ms",
+        f"cold / warm; engine +{d['engine_extra_pct']:.2f}% CPU",
+    )
+
+
+def systemd_row() -> Row:
+    """benchmarks/systemd_poll.py: a real systemd in a container, polled over D-Bus (root)."""
+    d = script_figures("systemd_poll.py")
+    return (
+        f"systemd: {d['units']:.0f} units over D-Bus, one poll",
+        f"{d['by_name_ms']:.1f} ms median",
+        f"by pattern {d['by_pattern_ms']:.1f} ms; cold {d['cold_ms']:.0f} ms",
+    )
+
+
+def optional_row(label: str, make: Callable[[], Row]) -> Row:
+    """A benchmark that needs what this machine may lack (root, a testbed): its failure is a row saying so."""
+    try:
+        return make()
+    except RuntimeError as exc:
+        return (label, "not measured", str(exc)[:36])
 
 
 def peer_glances(args: argparse.Namespace) -> str | None:
@@ -306,6 +349,8 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--glances", help="path of the glances executable")
     ap.add_argument("--skip-ledger", action="store_true")
+    ap.add_argument("--skip-docker", action="store_true", help="skip benchmarks/docker_sweep.py (needs root)")
+    ap.add_argument("--skip-systemd", action="store_true", help="skip benchmarks/systemd_poll.py (needs root)")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
@@ -348,7 +393,11 @@ def main() -> int:
         ("poll cycle, 500 endpoints x 50 ms", f"{med:.3f} s median", f"max {worst:.3f} s; {ok}/500 OK; 100 at once")
     )
     if not args.skip_ledger:
-        rows.append(ledger_row())
+        rows.append(optional_row("ledger", ledger_row))
+    if not args.skip_docker:
+        rows.append(optional_row("docker", lambda: docker_row(args.seconds)))
+    if not args.skip_systemd:
+        rows.append(optional_row("systemd", systemd_row))
     print(f"\n{os.cpu_count()} CPUs, python {sys.version.split()[0]}, {args.runs} x {args.seconds:g} s windows\n")
     print(f"| {'what':<40} | {'figure':<18} | {'also':<36} |")
     print(f"|{'-' * 42}|{'-' * 20}|{'-' * 38}|")

@@ -7,7 +7,8 @@ containers on it, then prints:
 - dockerd + its containerd CPU (% of one core, utime+stime from /proc/PID/stat) over a window with no dashboard,
   over the same window with the dashboard (in tmux, 2 s refresh, one row per container), and again without it;
   the extra is the dashboard window minus the mean of the two quiet windows. Also the dashboard's own CPU.
-Not a test: figures, not assertions. Everything it starts is stopped by PID at the end.
+The last line repeats the figures as JSON. Not a test: figures, not assertions. Everything it starts is stopped
+by PID at the end.
 
     python benchmarks/docker_sweep.py [--containers 50] [--seconds 60] [--refresh 2]
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import statistics
@@ -145,6 +147,9 @@ def main() -> int:
     print(f"dockerd+containerd CPU, % of one core over {args.seconds:g}s: quiet {quiet1:.2f} / {quiet2:.2f}, "
           f"with the dashboard {busy:.2f}; extra {busy - quiet:.2f}")  # fmt: skip
     print(f"the dashboard itself: {dash:.2f}% of one core")
+    summary = {"containers": args.containers, "cold_ms": cold * 1000, "warm_ms": warm * 1000,
+               "engine_extra_pct": busy - quiet, "dashboard_pct": dash}  # fmt: skip
+    print(json.dumps(summary))  # the last line, for benchmarks/compare.py
     return 0
 
 

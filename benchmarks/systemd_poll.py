@@ -6,13 +6,14 @@ Starts a real systemd in a container on the test dockerd (tests/testbed/systemd.
 starts UNITS instances of a template unit (each a `sleep infinity`), and polls them as one service per unit (one
 ListUnitsByNames call) and as one `unit_pattern` service (one ListUnitsByPatterns call), then with every unit's
 properties read in the poll (a cold cache; steady polls re-read 50 running units in turn). Prints the median and
-max wall time of a poll and its CPU time. The container is removed at the end.
+max wall time of a poll and its CPU time, then the medians as one JSON line. The container is removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -64,9 +65,12 @@ def main() -> int:
                 ("ListUnitsByPatterns, one service", by_pattern, False),
                 ("cold (every unit's properties read, as on the first poll)", by_pattern, True))  # fmt: skip
 
+        summary: dict[str, float] = {"units": args.units}
+
         async def all_runs() -> None:  # one event loop, as in the dashboard's poller
-            for label, probe, cold in runs:
+            for (label, probe, cold), key in zip(runs, ("by_name_ms", "by_pattern_ms", "cold_ms"), strict=True):
                 walls, cpus, units = await measure(probe, args.polls, cold)
+                summary[key] = statistics.median(walls) * 1000
                 print(
                     f"{label}: {units} units, one poll: median {statistics.median(walls) * 1000:.1f} ms, "
                     f"max {max(walls) * 1000:.1f} ms, CPU median {statistics.median(cpus) * 1000:.1f} ms "
@@ -74,6 +78,7 @@ def main() -> int:
                 )
 
         asyncio.run(all_runs())
+        print(json.dumps(summary))  # the last line, for benchmarks/compare.py
     finally:
         daemon.docker("rm", "-f", c.name, check=False)
         daemon.stop()
