@@ -186,6 +186,7 @@ class ServiceState:
         }
         self.samples: collections.deque[Sample] = collections.deque(maxlen=SAMPLES)
         self._spend_mark: float | None = None
+        self._sources_of: dict[bool, tuple[str, ...]] = {}
         self.stale = False  # results arrived since the view was built
         self.sample_due = False  # and one of them was the primary source's: take a history sample at the build
         self._view = self._build()
@@ -362,6 +363,17 @@ class ServiceState:
         self.stale = self.sample_due = False
         return v
 
+    def _sources(self) -> tuple[str, ...]:
+        """The configured sources, and Prometheus once it has answered: the same for the row's life, so cached."""
+        key = bool(self.prom)
+        got = self._sources_of.get(key)
+        if got is None:
+            cfg = self.cfg
+            got = self._sources_of[key] = tuple(
+                s for s in SOURCES if getattr(cfg, s) is not None or (s == "prometheus" and key)
+            )
+        return got
+
     def _breakers(self) -> dict[str, str]:
         out: dict[str, str] = {}
         m, _ = self._numbers()
@@ -440,7 +452,7 @@ class ServiceState:
             health_http_status=self.health.http_status if self.health else None,
             last_error=self.last_error,
             last_error_at=self.last_error_at,
-            sources=tuple(s for s in SOURCES if getattr(cfg, s) is not None or (s == "prometheus" and self.prom)),
+            sources=self._sources(),
             history=tuple((k, tuple(v)) for k, v in self.history.items()),
             samples=tuple(self.samples),
             budget=self.budget,
