@@ -267,10 +267,30 @@ def test_children_exit_when_the_fleet_process_dies(tmp_path: Path) -> None:
                 os.kill(pid, 9)
 
 
-def test_start_failure_names_the_child_and_shows_its_log(tmp_path: Path) -> None:
-    with socket.socket() as busy:
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _busy_between_free_ports() -> socket.socket:
+    """A listening socket whose port's neighbours are free: only the model proxy (the middle child) can fail."""
+    for _ in range(50):
+        busy = socket.socket()
         busy.bind(("127.0.0.1", 0))
-        busy.listen()
+        port = busy.getsockname()[1]
+        if _free(port - 1) and _free(port + 1):
+            busy.listen()
+            return busy
+        busy.close()
+    raise AssertionError("no port with free neighbours")
+
+
+def test_start_failure_names_the_child_and_shows_its_log(tmp_path: Path) -> None:
+    with _busy_between_free_ports() as busy:
         port = busy.getsockname()[1]
         fleet = DemoFleet(tmp_path, services=1, base_port=port - 1)  # planner, then model-proxy on `port`
         with pytest.raises(RuntimeError, match="model-proxy") as info:
