@@ -5,14 +5,27 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from textual.pilot import Pilot
 
+from agentops_tui.demo import schedule
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.model import Status
+
+
+def upcoming_window(kind: str, epoch: float, cycle_s: float, lead_s: float = 4.0) -> tuple[float, float]:
+    """(start, end) of the next window of a demo fault that starts at least `lead_s` from now.
+
+    An app started inside the window (or just before it) has no scrape from before the fault began, so rates
+    derived from its scrapes miss part of the fault: such a test waits for the next cycle's window instead."""
+    start, end = schedule.next_window(kind, time.time(), epoch, cycle_s)
+    if start < time.time() + lead_s:
+        start, end = schedule.next_window(kind, end + 0.01, epoch, cycle_s)
+    return start, end
 
 
 async def wait_until(pilot: Pilot[object], cond: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:

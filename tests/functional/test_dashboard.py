@@ -18,7 +18,7 @@ from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig
 from probes.configload import load_config, parse_config
 from probes.model import Status
-from tests.functional.helpers import free_port, row_status, row_text, silent_server, wait_until
+from tests.functional.helpers import free_port, row_status, row_text, silent_server, upcoming_window, wait_until
 
 SIZE = (120, 30)
 
@@ -39,7 +39,7 @@ async def test_rows_appear_with_live_numbers(demo_fleet: DemoFleet, demo_config:
 
 
 async def test_scheduled_error_burst_turns_writer_warn_or_crit(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
-    start, end = schedule.next_window(schedule.ERROR_BURST, time.time(), demo_fleet.epoch, demo_fleet.cycle_s)
+    start, end = upcoming_window(schedule.ERROR_BURST, demo_fleet.epoch, demo_fleet.cycle_s)
     # The burst fails 30-40% of a few calls at random: over the 30 s rate window that is 4-10%, so the default 5%
     # line is crossed only most of the time. A 2% line makes the test about showing the burst, not about dice.
     cfg = dataclasses.replace(demo_config, thresholds=dataclasses.replace(demo_config.thresholds, error_rate_warn=0.02))
