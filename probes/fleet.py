@@ -508,7 +508,7 @@ class FleetState:
                 self.ledger_routes.setdefault(svc.ledger.path, []).append((svc.name, svc.ledger.service or svc.name))
         self.engine = AlertEngine(cfg)
         self.prom_alerts: dict[str, tuple[Alert, ...]] = {}
-        self._shown: dict[str, tuple[ServiceView, tuple[Alert, ...], ServiceView]] = {}
+        self._shown: dict[str, tuple[ServiceView, tuple[object, ...], ServiceView]] = {}  # view, its alerts' key, shown
 
     def apply(self, key: str, result: object) -> list[str]:
         """Route one probe result; returns the names of the services it changed."""
@@ -591,9 +591,9 @@ class FleetState:
         """The view with its alerts; a firing one sets the status (WARN, or CRIT if critical) and leads the reason.
 
         The same object is returned while neither the view nor its alerts change, so the table skips the row."""
-        key = tuple((a.key, a.state, a.summary) for a in mine)
+        key: tuple[object, ...] = tuple((a.key, a.state, a.summary) for a in mine)
         cached = self._shown.get(view.name)
-        if cached is not None and cached[0] is view and tuple((a.key, a.state, a.summary) for a in cached[1]) == key:
+        if cached is not None and cached[0] is view and cached[1] == key:
             return cached[2]
         firing = [a for a in mine if a.state == "firing"]
         out = dataclasses.replace(view, alerts=mine) if mine else view
@@ -603,5 +603,5 @@ class FleetState:
             status = worst if worst.rank > view.status.rank else view.status
             reason = text if view.status is Status.OK else f"{text}; {view.reason}"
             out = dataclasses.replace(out, status=status, reason=reason)
-        self._shown[view.name] = (view, mine, out)
+        self._shown[view.name] = (view, key, out)
         return out
