@@ -150,6 +150,8 @@ class ServiceTable(ScrollView, can_focus=True):
     def refresh_staleness(self) -> None:
         """Re-evaluate STALE for every row (the poller may be stuck; then no new views would ever arrive)."""
         for name in self.rows:
+            if name in self._pending:  # off screen: its status is taken when it is drawn
+                continue
             v = self.views[name]
             if self.effective(v) != self.shown.get(name):
                 self._write_row(v)
