@@ -27,7 +27,7 @@ KEEP_OPEN = 256  # stat files kept open at most: a big fleet must not use up the
 
 
 class ProcessProbe:
-    """Reads every configured pidfile and samples its process; psutil keeps the CPU baseline between polls."""
+    """Reads every configured pidfile and samples its process; the CPU baseline is kept between polls."""
 
     key = "process"
 
