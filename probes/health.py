@@ -35,16 +35,21 @@ class HealthProbe:
         self.interval = interval
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.url = cfg.url
         self.headers = auth_headers(cfg.headers, cfg.token_env, dict(os.environ))
 
     async def collect(self) -> HealthResult:
         start = time.monotonic()
         at = time.time()
         try:
-            code, body, _ = await fetch(self.client, self.cfg.url, self.headers, self.timeout, self.max_bytes)
+            code, body, _ = await fetch(self.client, self.url, self.headers, self.timeout, self.max_bytes)
         except FetchError as exc:
             return self.failed(exc.error, at, time.monotonic() - start)
-        return parse_health(code, body, at, time.monotonic() - start)
+        return self.answer(code, body, at, time.monotonic() - start)
+
+    def answer(self, code: int, body: bytes, at: float, elapsed_s: float) -> HealthResult:
+        """The result of one response (also called by probes.rounds, which does the GET itself)."""
+        return parse_health(code, body, at, elapsed_s)
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> HealthResult:
         return HealthResult(at=at, elapsed_s=elapsed_s, error=error)

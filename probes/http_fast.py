@@ -29,7 +29,7 @@ _SAFE = frozenset(b"!$&'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef
 
 
 @dataclass
-class _Request:
+class Prepared:
     """One URL's request bytes, built once."""
 
     host: HostPool
@@ -54,7 +54,7 @@ class FastHTTP:
     def __init__(self, per_host: int = 8) -> None:
         self.per_host = max(1, per_host)
         self._hosts: dict[tuple[str, int], HostPool] = {}
-        self._requests: dict[str, _Request] = {}
+        self._requests: dict[str, Prepared] = {}
         self._dns: dict[tuple[str, int], tuple[float, list[tuple[int, str]]]] = {}
         self.connections_opened = 0
 
@@ -62,12 +62,8 @@ class FastHTTP:
         self, url: str, headers: dict[str, str], timeout: float, max_bytes: int
     ) -> tuple[int, bytes, str] | None:
         """GET url: (status, body, content type), or None when aiohttp must do it. Raises FetchError."""
-        req = self._requests.get(url)
-        if req is None or req.headers != headers:
-            req = self._prepare(url, headers)
-            if req is None:
-                return None
-        if req.slow:
+        req = self._lookup(url, headers)
+        if req is None:
             return None
         try:
             return await bounded(self._request(req, max_bytes), timeout)
@@ -77,7 +73,51 @@ class FastHTTP:
             req.slow = True
             return None
 
-    def _prepare(self, url: str, headers: dict[str, str]) -> _Request | None:
+    def _lookup(self, url: str, headers: dict[str, str]) -> Prepared | None:
+        """The prepared request for url, or None when aiohttp must do it."""
+        req = self._requests.get(url)
+        if req is None or req.headers != headers:
+            req = self._prepare(url, headers)
+        return None if req is None or req.slow else req
+
+    def checkout(self, url: str, headers: dict[str, str]) -> tuple[Prepared, Conn] | None:
+        """For a caller that drives the connection itself (probes.rounds): the request and an idle connection,
+        counted as busy until `checkin`; None when get() must do it (no idle connection, the host's cap, https)."""
+        req = self._lookup(url, headers)
+        if req is None:
+            return None
+        pool = req.host
+        if pool.busy >= self.per_host or pool.waiters:
+            return None
+        while pool.idle:
+            conn = pool.idle.pop()  # the most recently used: the least likely to have timed out
+            if conn.usable():
+                pool.busy += 1
+                return req, conn
+            conn.close()
+        return None
+
+    def checkin(self, pool: HostPool, conn: Conn, reuse: bool) -> None:
+        """A checked-out connection back: kept idle when it can serve again, else closed."""
+        self._keep_or_close(pool, conn, reuse)
+        self._release(pool)
+
+    def _keep_or_close(self, pool: HostPool, conn: Conn, reuse: bool) -> None:
+        if reuse and conn.keep_alive and not conn.closed and len(pool.idle) < self.per_host:
+            pool.idle.append(conn)
+        else:
+            conn.close()
+
+    def _release(self, pool: HostPool) -> None:
+        """One request fewer in flight to the host: the first waiter goes next."""
+        pool.busy -= 1
+        while pool.waiters:
+            fut = pool.waiters.pop(0)
+            if not fut.done():
+                fut.set_result(None)
+                break
+
+    def _prepare(self, url: str, headers: dict[str, str]) -> Prepared | None:
         """The request bytes for url, or None for what aiohttp should do (https, credentials, odd characters)."""
         if not url.startswith("http://"):
             return None
@@ -103,10 +143,10 @@ class FastHTTP:
             pool = self._hosts[(host, port)] = HostPool(host, port)
         if len(self._requests) >= CACHE_MAX:
             self._requests.clear()
-        req = self._requests[url] = _Request(pool, ("\r\n".join(lines) + "\r\n\r\n").encode("ascii"), dict(headers))
+        req = self._requests[url] = Prepared(pool, ("\r\n".join(lines) + "\r\n\r\n").encode("ascii"), dict(headers))
         return req
 
-    async def _request(self, req: _Request, max_bytes: int) -> tuple[int, bytes, str]:
+    async def _request(self, req: Prepared, max_bytes: int) -> tuple[int, bytes, str]:
         pool = req.host
         if pool.busy >= self.per_host or pool.waiters:
             await self._wait_turn(pool)
@@ -130,19 +170,11 @@ class FastHTTP:
                 except BaseException:
                     conn.close()
                     raise
-                if conn.keep_alive and not conn.closed and len(pool.idle) < self.per_host:
-                    pool.idle.append(conn)
-                else:
-                    conn.close()
+                self._keep_or_close(pool, conn, reuse=True)
                 return result
             raise garbage("server disconnected")
         finally:
-            pool.busy -= 1
-            while pool.waiters:
-                fut = pool.waiters.pop(0)
-                if not fut.done():
-                    fut.set_result(None)
-                    break
+            self._release(pool)
 
     async def _wait_turn(self, pool: HostPool) -> None:
         """Wait until fewer than per_host requests to this host are in flight."""

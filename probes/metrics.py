@@ -31,6 +31,7 @@ class MetricsProbe:
         self.window_s = window_s
         self.lifetime_fallback = lifetime_fallback
         """For one-shot checks: with no request inside the window, report lifetime p95 and error rate."""
+        self.url = cfg.url
         self.headers = auth_headers(cfg.headers, cfg.token_env, dict(os.environ))
         self.history: collections.deque[CumulativeSample] = collections.deque(maxlen=256)
 
@@ -38,10 +39,13 @@ class MetricsProbe:
         start = time.monotonic()
         at = time.time()
         try:
-            code, body, _ = await fetch(self.client, self.cfg.url, self.headers, self.timeout, self.max_bytes)
+            code, body, _ = await fetch(self.client, self.url, self.headers, self.timeout, self.max_bytes)
         except FetchError as exc:
             return self.failed(exc.error, at, time.monotonic() - start)
-        elapsed = time.monotonic() - start
+        return self.answer(code, body, at, time.monotonic() - start)
+
+    def answer(self, code: int, body: bytes, at: float, elapsed: float) -> MetricsResult:
+        """The result of one response (also called by probes.rounds, which does the GET itself)."""
         if code >= 400:
             return self.failed(ProbeError("http", f"HTTP {code}"), at, elapsed)
         try:

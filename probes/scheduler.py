@@ -20,7 +20,7 @@ from probes.config import DockerConfig, FleetConfig, PrometheusConfig, timeout_f
 from probes.fleet import FleetSnapshot, FleetState
 from probes.health import HealthProbe
 from probes.http import Client, classify, make_client
-from probes.http_fast import bounded
+from probes.http_fast import FastHTTP, bounded
 from probes.launchd import LaunchdProbe
 from probes.ledger import LedgerProbe
 from probes.litellm import LiteLLMProbe
@@ -29,6 +29,7 @@ from probes.model import Probe, ProbeError
 from probes.process import ProcessProbe
 from probes.promql import PromQLProbe
 from probes.queue import QueueProbe
+from probes.rounds import HttpRound, RoundProbe
 from probes.systemd import SystemdProbe, group_by_bus
 
 Publish = Callable[[FleetSnapshot], None]
@@ -150,6 +151,11 @@ class Scheduler:
         self._stop = asyncio.Event()
         self._wakes: set[asyncio.Event] = set()
         self.polls = 0
+        self._epoch = time.monotonic()  # every loop polls on the same grid of its interval from here: no drift apart
+        self._last_result = 0.0
+        self._rounds_open = 0
+        self._rounds_idle = asyncio.Event()
+        self._rounds_idle.set()
 
     def give_way(self) -> None:
         """While the UI draws the answer to a key, stop here (at most GIVE_WAY_S): this thread then holds no GIL,
@@ -176,7 +182,11 @@ class Scheduler:
                                       time.monotonic() - start)  # fmt: skip
             except Exception as exc:  # a probe bug or odd data must not stop the fleet
                 result = probe.failed(classify(exc), at, time.monotonic() - start)
+        self._record(probe, result)
+
+    def _record(self, probe: Probe[Any] | RoundProbe, result: Any) -> None:
         self.polls += 1
+        self._last_result = time.monotonic()
         self.give_way()
         if self.state.apply(probe.key, result):
             self._dirty.set()
@@ -184,9 +194,8 @@ class Scheduler:
     async def _loop(self, probe: Probe[Any]) -> None:
         wake: asyncio.Event | None = getattr(probe, "wake", None)  # set by a probe that hears of changes (events)
         while not self._stop.is_set():
-            start = time.monotonic()
             await self.poll(probe)
-            delay = max(0.0, probe.interval - (time.monotonic() - start))
+            delay = self._until_tick(probe.interval)
             if wake is None:
                 await asyncio.sleep(delay)  # stop() ends run(), which cancels this task
                 continue
@@ -195,18 +204,45 @@ class Scheduler:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(wake.wait(), max(0.0, delay - WAKE_GAP_S))
 
+    async def _rounds(self, probes: list[RoundProbe], interval: float, fast: FastHTTP) -> None:
+        """The health and metrics probes of one interval, polled together each interval (probes.rounds)."""
+        batch = HttpRound(fast, self._sem, self._record, self.poll)  # type: ignore[arg-type]
+        while not self._stop.is_set():
+            self.give_way()
+            self._rounds_open += 1
+            self._rounds_idle.clear()
+            try:
+                await batch.run(probes)
+            finally:
+                self._rounds_open -= 1
+                if not self._rounds_open:
+                    self._rounds_idle.set()
+            await asyncio.sleep(self._until_tick(interval))
+
+    def _until_tick(self, interval: float) -> float:
+        """Seconds to this interval's next tick on the scheduler's grid (a poll never outlasts its interval)."""
+        return interval - (time.monotonic() - self._epoch) % interval
+
+    async def _gather(self) -> None:
+        """Wait for the rest of the results that belong with the first: until every round of polls has ended
+        and no other result came for gather_s, for at most half the publish interval. Polls of one interval start
+        together on the grid, so one interval makes one snapshot."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.publish_every / 2
+        while (now := loop.time()) < deadline:
+            if self._rounds_open:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._rounds_idle.wait(), deadline - now)
+                continue
+            quiet = self._last_result + self.gather_s
+            if now >= quiet:
+                break
+            await asyncio.sleep(min(quiet, deadline) - now)
+
     async def _publisher(self) -> None:
         while not self._stop.is_set():
             await self._dirty.wait()
-            # Polls started together finish together: keep gathering while results still arrive (each within
-            # gather_s of the last, for at most half an interval), so one round of polls makes one snapshot.
-            deadline = asyncio.get_running_loop().time() + self.publish_every / 2
-            while asyncio.get_running_loop().time() < deadline:
-                self._dirty.clear()
-                try:
-                    await asyncio.wait_for(self._dirty.wait(), self.gather_s)
-                except asyncio.TimeoutError:
-                    break
+            await self._gather()
             self._dirty.clear()
             if self.publish is not None:
                 self.give_way()
@@ -217,7 +253,14 @@ class Scheduler:
         """Poll forever (until stop() or cancellation)."""
         async with make_client(self.cfg.concurrency) as client:
             probes = build_probes(self.cfg, client)
-            tasks = [asyncio.create_task(self._loop(p)) for p in probes]
+            groups: dict[float, list[RoundProbe]] = {}
+            for p in probes:
+                if isinstance(p, (HealthProbe, MetricsProbe)):
+                    groups.setdefault(p.interval, []).append(p)
+            tasks = [
+                asyncio.create_task(self._loop(p)) for p in probes if not isinstance(p, (HealthProbe, MetricsProbe))
+            ]
+            tasks += [asyncio.create_task(self._rounds(group, iv, client.fast)) for iv, group in groups.items()]
             tasks.append(asyncio.create_task(self._publisher()))
             try:
                 await self._stop.wait()

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from probes.http import fetch, make_client
 from probes.http_fast import FastHTTP, FetchError
-from tests.functional.helpers import serve_handler
+from tests.functional.helpers import Script, raw, serve_handler
 
-Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 JSON = b'{"status": "healthy"}'
 
 
@@ -61,25 +59,6 @@ class Handler(BaseHTTPRequestHandler):
 def http_port() -> Iterator[int]:
     with serve_handler(Handler) as port:
         yield port
-
-
-@asynccontextmanager
-async def raw(script: Script) -> AsyncIterator[str]:
-    """A raw TCP server in this event loop running `script` per connection; yields its base URL."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await script(reader, writer)
-        except (OSError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
 
 
 def answer(*responses: bytes) -> Script:
