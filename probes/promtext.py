@@ -103,57 +103,114 @@ def samples(text: str, names: tuple[str, ...]) -> list[tuple[str, str | None, fl
     return out
 
 
+_OTHER, _REQ, _TOK, _BUCKET, _COUNT, _ACTIVE, _COST, _BREAKER = range(8)
+Role = tuple[int, object]
+
+
+class _Reader:
+    """What one metrics config reads: the names of our lines, and each series' role (which sum it joins) cached by
+    the series text, which repeats from scrape to scrape, so a known line costs a lookup and a float()."""
+
+    def __init__(self, cfg: MetricsConfig) -> None:
+        n = cfg.names
+        self.cfg = cfg
+        self.names = tuple({x.removesuffix("_total") for x in (n.requests, n.tokens, n.duration, n.active_tasks,
+                                                                n.cost_hourly, n.breaker)})  # fmt: skip
+        self.kinds = {n.requests: _REQ, n.requests + "_total": _REQ, n.tokens: _TOK, n.tokens + "_total": _TOK,
+                      n.duration + "_bucket": _BUCKET, n.duration + "_count": _COUNT, n.active_tasks: _ACTIVE,
+                      n.cost_hourly: _COST}  # fmt: skip
+        self.errors = {x.lower() for x in cfg.error_statuses}
+        self.roles: dict[str, Role] = {}
+
+    def role(self, name: str, labels: str | None) -> Role:
+        """Which sum a series joins, and the label value that decides how (error or not, bucket bound, dep)."""
+        kind = self.kinds.get(name, _BREAKER if name == self.cfg.names.breaker else _OTHER)
+        if kind == _REQ:
+            status = (_label(labels, self.cfg.status_label) or "").lower()
+            return kind, status in self.errors or bool(_HTTP_5XX.match(status))
+        if kind == _BUCKET:
+            le = _label(labels, "le")
+            try:
+                bound = float(le) if le is not None else math.nan
+            except ValueError:
+                bound = math.nan
+            return (_OTHER, None) if math.isnan(bound) else (kind, bound)
+        if kind == _BREAKER:
+            return kind, _label(labels, self.cfg.breaker_label) or "?"
+        return kind, None
+
+    def learn(self, line: str, head: str, value: str) -> tuple[Role, float]:
+        """A series not seen yet: the whole line checked as samples() does (ValueError if it is not valid)."""
+        m = _SAMPLE.fullmatch(line)
+        if m is None:
+            raise ValueError(f"not a sample line: {line[:80]!r}")
+        role = self.role(m[1], m[2])
+        if m[3] == value and len(head) <= 512:  # no timestamp after the value: the head names the series
+            if len(self.roles) >= 50_000:
+                self.roles.clear()
+            self.roles[head] = role
+        return role, float(m[3])
+
+
+_READERS: dict[int, _Reader] = {}
+
+
 def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSample:
     """Sum the configured metrics out of exposition text. Raises ValueError on a line of ours that is not valid."""
-    n = cfg.names
-    names = tuple({x.removesuffix("_total") for x in (n.requests, n.tokens, n.duration, n.active_tasks,
-                                                       n.cost_hourly, n.breaker)})  # fmt: skip
-    req_names = {n.requests, n.requests + "_total"}
-    tok_names = {n.tokens, n.tokens + "_total"}
-    errors_set = {s.lower() for s in cfg.error_statuses}
+    reader = _READERS.get(id(cfg))
+    if reader is None or reader.cfg is not cfg:
+        if len(_READERS) >= 4096:
+            _READERS.clear()
+        reader = _READERS[id(cfg)] = _Reader(cfg)
+    items = _items(reader, text)
     requests = errors = tokens = 0.0
     buckets: dict[float, float] = {}
     count: float | None = None
     active: float | None = None
     cost: float | None = None
     breakers: dict[str, int] = {}
-    series = 0
-    for name, labels, value in samples(text, names):
-        series += 1
-        if name in req_names:
-            if not _finite(value):
-                continue
+    for (kind, arg), value in items:
+        if value - value != 0.0:  # NaN or infinite: not a number to add
+            continue
+        if kind == _REQ:
             requests += value
-            status = (_label(labels, cfg.status_label) or "").lower()
-            if status in errors_set or _HTTP_5XX.match(status):
+            if arg:
                 errors += value
-        elif name in tok_names:
-            if _finite(value):
-                tokens += value
-        elif name == n.duration + "_bucket":
-            le = _label(labels, "le")
-            if le is None or not _finite(value):
-                continue
+        elif kind == _BUCKET:
+            assert isinstance(arg, float)
+            buckets[arg] = buckets.get(arg, 0.0) + value
+        elif kind == _TOK:
+            tokens += value
+        elif kind == _COUNT:
+            count = (count or 0.0) + value
+        elif kind == _ACTIVE:
+            active = (active or 0.0) + value
+        elif kind == _COST:
+            cost = (cost or 0.0) + value
+        elif kind == _BREAKER:
+            assert isinstance(arg, str)
+            breakers[arg] = max(breakers.get(arg, 0), int(value))
+    return CumulativeSample(at, requests, errors, tokens, buckets, count, active, cost, breakers, len(items))
+
+
+def _items(reader: _Reader, text: str) -> list[tuple[Role, float]]:
+    """(role, value) of each of our sample lines: a series seen before costs a lookup, a new one the full check."""
+    roles = reader.roles
+    names = reader.names
+    out = []
+    for line in text.splitlines():
+        if not line.startswith(names):
+            continue
+        head, _, raw = line.rpartition(" ")
+        role = roles.get(head)
+        if role is not None:
             try:
-                bound = float(le)
+                out.append((role, float(raw)))
+                continue
             except ValueError:
-                continue
-            if math.isnan(bound):
-                continue
-            buckets[bound] = buckets.get(bound, 0.0) + value
-        elif name == n.duration + "_count":
-            if _finite(value):
-                count = (count or 0.0) + value
-        elif name == n.active_tasks:
-            if _finite(value):
-                active = (active or 0.0) + value
-        elif name == n.cost_hourly:
-            if _finite(value):
-                cost = (cost or 0.0) + value
-        elif name == n.breaker and _finite(value):
-            dep = _label(labels, cfg.breaker_label) or "?"
-            breakers[dep] = max(breakers.get(dep, 0), int(value))
-    return CumulativeSample(at, requests, errors, tokens, buckets, count, active, cost, breakers, series)
+                pass  # learn() names the line
+        out.append(reader.learn(line, head, raw))
+    return out
 
 
 def _delta(new: float, old: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from probes.config import MetricsConfig
 from probes.metrics import MetricsProbe
 from probes.model import ProbeError
-from probes.promtext import derive, parse_exposition
+from probes.promtext import _BUCKET, _COUNT, _REQ, CumulativeSample, _Reader, derive, parse_exposition, samples
 
 CFG = MetricsConfig(url="http://x/metrics")
 
@@ -78,3 +79,61 @@ def test_hundred_thousand_series_parse_correctly() -> None:
     noise = "".join(f'go_goroutines{{id="{i}"}} {i}\n' for i in range(100_000))
     s = parse_exposition(noise + 'agent_requests_total{status="error"} 3\n', CFG, at=0.0)
     assert s.errors == 3 and s.series == 1  # lines of metrics we do not read never reach the parser
+
+
+def _line_by_line(text: str) -> CumulativeSample | str:
+    """The reference: every line through samples() and its role, summed plainly."""
+    reader = _Reader(CFG)
+    try:
+        items = [(reader.role(name, labels), value) for name, labels, value in samples(text, reader.names)]
+    except ValueError as exc:
+        return str(exc)
+    finite = [(role, v) for role, v in items if not (math.isnan(v) or math.isinf(v))]
+    req = [v for (kind, _), v in finite if kind == _REQ]
+    err = [v for (kind, arg), v in finite if kind == _REQ and arg]
+    buckets: dict[float, float] = {}
+    for (kind, arg), v in finite:
+        if kind == _BUCKET:
+            assert isinstance(arg, float)
+            buckets[arg] = buckets.get(arg, 0.0) + v
+    counts = [v for (kind, _), v in finite if kind == _COUNT]
+    return CumulativeSample(0.0, sum(req), sum(err), 0.0, buckets, sum(counts) if counts else None, series=len(items))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cached_roles_read_what_samples_reads(seed: int) -> None:
+    """Mangled copies of a real scrape (cut, doubled spaces, tabs, timestamps, odd line ends, NaN, lines of ours
+    without a value), parsed twice so the second pass reads cached roles: the same sums and series count, or the
+    same line named as bad."""
+    rng = random.Random(seed)
+    base = real_text().splitlines()
+    edits = [
+        lambda s: s.replace(" ", "  ", 1),
+        lambda s: s.replace(" ", "\t", 1),
+        lambda s: s + " 1700000000000",
+        lambda s: s + " ",
+        lambda s: s.rsplit(" ", 1)[0],
+        lambda s: s.rsplit(" ", 1)[0] + " NaN",
+        lambda s: s.rsplit(" ", 1)[0] + " +Inf",
+        lambda s: s.rsplit(" ", 1)[0] + " 1_0",
+        lambda s: s + "\r",
+        lambda s: s[: len(s) // 2],
+    ]
+    for _ in range(60):
+        lines = list(base)
+        for _ in range(rng.randint(0, 3)):
+            i = rng.randrange(len(lines))
+            lines[i] = rng.choice(edits)(lines[i])
+        text = "\n".join(lines) + "\n"
+        want = _line_by_line(text)
+        for _ in range(2):
+            try:
+                got: CumulativeSample | str = parse_exposition(text, CFG, at=0.0)
+            except ValueError as exc:
+                got = str(exc)
+        if isinstance(want, str) or isinstance(got, str):
+            assert got == want, text
+            continue
+        assert (got.requests, got.errors, got.buckets, got.series, got.duration_count) == (
+            want.requests, want.errors, want.buckets, want.series, want.duration_count
+        ), text  # fmt: skip
