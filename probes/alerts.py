@@ -10,6 +10,7 @@ average of its values over that many seconds (the guide's "error rate over 5 min
 from __future__ import annotations
 
 import collections
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -119,6 +120,7 @@ class _TokenBaseline:
     def __init__(self) -> None:
         self.buckets: collections.OrderedDict[int, list[float]] = collections.OrderedDict()
         self.last: float | None = None
+        self.hour = 0
 
     def add(self, now: float, tokens_per_min: float, requests_per_s: float) -> None:
         dt = 0.0 if self.last is None else min(max(0.0, now - self.last), 60.0)
@@ -128,8 +130,10 @@ class _TokenBaseline:
         b[0] += tokens_per_min / 60.0 * dt
         b[1] += requests_per_s * dt
         b[2] += dt
-        for h in [h for h in self.buckets if h <= hour - 24]:
-            del self.buckets[h]
+        if hour != self.hour:  # old hours can only expire when the hour changes
+            self.hour = hour
+            for h in [h for h in self.buckets if h <= hour - 24]:
+                del self.buckets[h]
 
     def average(self) -> float | None:
         tokens = sum(b[0] for b in self.buckets.values())
@@ -138,6 +142,32 @@ class _TokenBaseline:
         if covered < self.MIN_COVERAGE_S or requests <= 0:
             return None
         return tokens / requests
+
+
+class _Window:
+    """The values of one rule's averaging window, with their running sum: a snapshot of 200 services no longer
+    sums every window's hundreds of values (the sum is taken afresh now and then, so float error cannot build)."""
+
+    MAX = 4096
+    EXACT_EVERY = 256
+
+    def __init__(self) -> None:
+        self.points: collections.deque[tuple[float, float]] = collections.deque()
+        self.total = 0.0
+        self.steps = 0
+
+    def mean_after(self, now: float, value: float, start: float) -> float:
+        """Add `value` at `now`, drop what is older than `start`, and return the mean."""
+        points = self.points
+        points.append((now, value))
+        self.total += value
+        while points and (points[0][0] < start or len(points) > self.MAX):
+            self.total -= points.popleft()[1]
+        self.steps += 1
+        if self.steps >= self.EXACT_EVERY:
+            self.steps = 0
+            self.total = math.fsum(x for _, x in points)
+        return self.total / len(points)
 
 
 @dataclass
@@ -156,7 +186,7 @@ class AlertEngine:
         self.fleet_rules = resolve_rules(cfg.alerts)
         self.services: dict[str, ServiceConfig] = {s.name: s for s in cfg.services}
         self._active: dict[tuple[str, str], _Active] = {}
-        self._series: dict[tuple[str, str], collections.deque[tuple[float, float]]] = {}
+        self._series: dict[tuple[str, str], _Window] = {}
         self._tokens: dict[str, _TokenBaseline] = {}
         self.resolved: collections.deque[tuple[Alert, float]] = collections.deque(maxlen=50)
         """Recently resolved alerts with the time each resolved (newest last)."""
@@ -207,11 +237,10 @@ class AlertEngine:
             return None
         if spec.window_s <= 0:
             return value
-        series = self._series.setdefault((service, spec.name), collections.deque(maxlen=4096))
-        series.append((now, value))
-        while series and series[0][0] < now - spec.window_s:
-            series.popleft()
-        return sum(x for _, x in series) / len(series)
+        series = self._series.get((service, spec.name))
+        if series is None:
+            series = self._series[(service, spec.name)] = _Window()
+        return series.mean_after(now, value, now - spec.window_s)
 
     def _tokens_ratio(self, v: ServiceView, now: float) -> tuple[float, str] | None:
         if v.tokens_per_min is None or not v.requests_per_s:
