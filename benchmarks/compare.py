@@ -7,6 +7,8 @@ Rows (figures, not assertions; measured from outside the process with tmux and /
 - key press to repaint (p50/p95) at 200 services: `j` sent through a tmux control client, the pane captured
   after each piece of output until the selected service's name shows;
 - start to first painted frame (the table header on screen), median of 3;
+- two floors no code of ours is in (benchmarks/floors.py): the bare keep-alive GETs of the 50-service fleet's
+  URLs every 2 s, and an idle Textual app; their sum is set against 0.7 x the lighter of glances and btop;
 - the ledger benchmark's 1,000,000-record load (benchmarks/ledger_load.py), the Docker one (docker_sweep.py: one
   sweep of 50 containers, and the engine's extra CPU while the dashboard runs) and the systemd one
   (systemd_poll.py: one D-Bus poll of 200 units); those two need root and the test bed's dockerd.
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from dashboard_cpu import cpu_seconds, rss_mb, start_fleet  # noqa: E402
+from floors import http_floor, idle_app_command  # noqa: E402
 
 SIZE = (120, 40)
 Row = tuple[str, str, str]
@@ -82,6 +85,9 @@ def cpu_window(pid: int, seconds: float) -> tuple[float, float, float]:
     return 100.0 * (cpu_seconds(pid) - c0) / (time.monotonic() - t0), statistics.mean(samples), max(samples)
 
 
+CPU: dict[str, float] = {}  # each program row's median CPU %, by label, for the floor rows
+
+
 def program_row(label: str, command: str, args: argparse.Namespace, env: dict[str, str] | None = None) -> Row:
     """Median CPU and RSS of a program over `runs` windows, each in a fresh tmux session."""
     runs = []
@@ -92,7 +98,7 @@ def program_row(label: str, command: str, args: argparse.Namespace, env: dict[st
             runs.append(cpu_window(tm.pid, args.seconds))
         finally:
             tm.close()
-    cpu = statistics.median(r[0] for r in runs)
+    cpu = CPU[label] = statistics.median(r[0] for r in runs)
     return (
         label,
         f"{cpu:.2f}% CPU",
@@ -356,26 +362,32 @@ def main() -> int:
         raise SystemExit("tmux is needed (apt-get install tmux)")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="agentops-compare-") as tmp:
-        for n in (50, 200):
-            (Path(tmp) / str(n)).mkdir()
-            fleet, cfg = start_fleet(Path(tmp) / str(n), n - 1, 2.0)  # n - 1 agents plus the model proxy
-            try:
-                rows.append(program_row(f"agentops-tui, {n} services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
-                if n == 50:
-                    ff = first_frame(cfg)
-                    rows.append(("agentops-tui start to first frame", "-" if ff is None else f"{ff:.2f} s", "50 svc"))
-                if n == 200:
-                    from probes.configload import load_config
+        fleet, cfg = start_fleet(Path(tmp), 49, 2.0)  # 49 agents plus the model proxy
+        try:
+            rows.append(program_row("agentops-tui, 50 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
+            ff = first_frame(cfg)
+            rows.append(("agentops-tui start to first frame", "-" if ff is None else f"{ff:.2f} s", "50 svc"))
+            CPU["http floor"], urls = http_floor(cfg)
+            rows.append(("floor: bare GETs, 50 services, 2 s", f"{CPU['http floor']:.2f}% CPU",
+                         f"{urls} URLs, no parsing (floors.py)"))  # fmt: skip
+        finally:
+            os.killpg(fleet.pid, signal.SIGTERM)
+            fleet.wait(15)
+        rows.append(program_row("floor: idle Textual app", idle_app_command(Path(tmp)), args))
+        (Path(tmp) / "200").mkdir()
+        fleet, cfg = start_fleet(Path(tmp) / "200", 199, 2.0)
+        try:
+            rows.append(program_row("agentops-tui, 200 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
+            from probes.configload import load_config
 
-                    names = [s.name for s in load_config(cfg)[0].services]
-                    lat = key_to_repaint(cfg, names)
-                    if lat:
-                        q = statistics.quantiles(lat, n=20)
-                        rows.append(("key to repaint, 200 services", f"p50 {statistics.median(lat) * 1000:.0f} ms",
-                                     f"p95 {q[18] * 1000:.0f} ms ({len(lat)} presses)"))  # fmt: skip
-            finally:
-                os.killpg(fleet.pid, signal.SIGTERM)
-                fleet.wait(15)
+            lat = key_to_repaint(cfg, [s.name for s in load_config(cfg)[0].services])
+            if lat:
+                q = statistics.quantiles(lat, n=20)
+                rows.append(("key to repaint, 200 services", f"p50 {statistics.median(lat) * 1000:.0f} ms",
+                             f"p95 {q[18] * 1000:.0f} ms ({len(lat)} presses)"))  # fmt: skip
+        finally:
+            os.killpg(fleet.pid, signal.SIGTERM)
+            fleet.wait(15)
         glances = peer_glances(args)
         if glances:
             rows.append(program_row("glances -t 2", f"{glances} -t 2", args))
@@ -388,6 +400,11 @@ def main() -> int:
             rows.append(program_row("btop (update_ms 2000)", "btop", args, {"XDG_CONFIG_HOME": str(conf.parent)}))
         else:
             rows.append(("btop", "not installed", "apt-get install btop"))
+        peers = [CPU[k] for k in ("glances -t 2", "btop (update_ms 2000)") if k in CPU]
+        if peers and "http floor" in CPU:
+            least = CPU["http floor"] + CPU["floor: idle Textual app"]
+            rows.append(("floor sum vs 0.7 x the lighter peer", f"{least:.2f}% vs {0.7 * min(peers):.2f}%",
+                         "bare GETs + idle Textual, 50 svc"))  # fmt: skip
     med, worst, ok = poll_cycle()
     rows.append(
         ("poll cycle, 500 endpoints x 50 ms", f"{med:.3f} s median", f"max {worst:.3f} s; {ok}/500 OK; 100 at once")
