@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from typing import Any
 
 import pytest
 
-from probes.alerts import DEFAULTS, FLEET, AlertEngine, resolve_rules
+from probes.alerts import DEFAULTS, FLEET, AlertEngine, _Window, resolve_rules
 from probes.configload import parse_config
 from probes.fleet import FleetState, ServiceView
 from probes.model import HealthResult, ProbeError, Status
@@ -147,3 +148,16 @@ def test_firing_alerts_reach_the_row_and_the_snapshot() -> None:
     state.apply("health:a", HealthResult(at=1, elapsed_s=0.1, http_status=200, status="healthy"))
     snap = state.snapshot(now=140.0)
     assert snap.alerts == () and snap.services[0].status is Status.OK
+
+
+def test_a_window_mean_is_the_plain_mean_of_its_points_after_many_steps() -> None:
+    rng = random.Random(7)
+    window = _Window()
+    kept: list[tuple[float, float]] = []
+    for step in range(5000):
+        now = step * 2.0
+        value = rng.choice([0.0, 1e-9, 0.1, 0.3, 1e6 * rng.random()])
+        kept = [(t, v) for t, v in [*kept, (now, value)] if t >= now - 300.0]
+        mean = window.mean_after(now, value, now - 300.0)
+        assert len(window.points) == len(kept) == min(step + 1, 151)
+        assert mean == pytest.approx(sum(v for _, v in kept) / len(kept), rel=1e-9, abs=1e-9)
