@@ -1,9 +1,11 @@
 """Runs every probe on its own interval without overlap, and publishes coalesced fleet snapshots.
 
-Each probe has one loop task: poll (bounded by its timeout and the fleet's concurrency), record, then sleep for
-what is left of the interval. A poll can therefore never overlap the previous poll of the same probe, and a slow
-endpoint only delays itself. Results change `FleetState`; a publisher sends at most one snapshot per
-`publish_every` seconds (half the refresh interval, at most 1 s) and usually once per round of polls.
+Each probe has one loop task: poll (bounded by its timeout and the fleet's concurrency), record, then sleep until
+the next tick of its interval on a grid shared by every loop (so loops of one interval never drift apart). The
+health and metrics probes of one interval share one loop instead, which sends them as one round (probes.rounds).
+A poll can never overlap the previous poll of the same probe, and a slow endpoint only delays itself. Results
+change `FleetState`; the publisher waits for open rounds and for results to pause, then sends one snapshot: one
+per interval, and at least `publish_every` / 2 apart (publish_every: half the refresh interval, at most 1 s).
 """
 
 from __future__ import annotations
