@@ -161,6 +161,7 @@ class ServiceState:
         self.cfg = cfg
         self.thresholds = thresholds
         self.interval = interval
+        self.primary = primary_source(cfg)
         self.health: HealthResult | None = None
         self.metrics: MetricsResult | None = None
         self.last_good_metrics: MetricsResult | None = None
@@ -560,7 +561,7 @@ class FleetState:
         for name in changed:  # rows are built when next read (the snapshot), once a round and not per result;
             state = self.services[name]  # a report of the primary source takes a history sample at that build
             state.updated, state.stale = now, True
-            state.sample_due = state.sample_due or kind == primary_source(state.cfg)
+            state.sample_due = state.sample_due or kind == state.primary
         return changed
 
     def snapshot(self, now: float | None = None) -> FleetSnapshot:

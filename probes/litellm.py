@@ -11,6 +11,7 @@ failure and cooldown counters, key budgets, and spend by model and key, fed into
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import os
@@ -100,11 +101,7 @@ def parse_own(text: str) -> _Own:
     for series, (name, body, value) in enumerate(samples(text, _OWN)):
         if math.isnan(value) or series >= MAX_SERIES:
             continue
-
-        def get(label: str, body: str | None = body) -> str | None:
-            return label_value(body, label)
-
-        deployment = (_label(get("litellm_model_name")) or "?", _label(get("api_base")))
+        deployment, key = _keys(name, body)
         if name == "litellm_deployment_state":
             own.states[deployment] = max(own.states.get(deployment, 0), int(value) if math.isfinite(value) else 2)
         elif name == "litellm_deployment_failure_responses_total" and math.isfinite(value):
@@ -113,12 +110,22 @@ def parse_own(text: str) -> _Own:
             own.cooldowns[deployment] = own.cooldowns.get(deployment, 0.0) + value
         elif name == "litellm_remaining_api_key_budget_metric":
             if math.isfinite(value):  # +Inf: the key has no budget
-                own.budgets[key_name(get)] = value
+                own.budgets[key[1]] = value
         elif name in _SPEND_INDEX and math.isfinite(value):
-            key = (_label(get("model")) or "?", key_name(get))
             acc = own.spend.setdefault(key, [0.0, 0.0, 0.0, 0.0])
             acc[_SPEND_INDEX[name]] += value
     return own
+
+
+@functools.lru_cache(maxsize=4 * MAX_SERIES)
+def _keys(name: str, body: str | None) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(deployment, (model, key)) named by a series' labels, cleaned: a series repeats every scrape, so once."""
+
+    def get(label: str) -> str | None:
+        return label_value(body, label)
+
+    deployment = (_label(get("litellm_model_name")) or "?", _label(get("api_base")))
+    return deployment, (_label(get("model")) or "?", key_name(get))
 
 
 _SPEND_INDEX = {
