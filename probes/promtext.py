@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from probes.config import MetricsConfig
 from probes.model import MetricsDerived
 
 BREAKER_NAMES = {0: "closed", 1: "half_open", 2: "open"}
 _HTTP_5XX = re.compile(r"^5\d\d$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,6 @@ class CumulativeSample:
     cost_hourly: float | None = None
     breakers: dict[str, int] = field(default_factory=dict)
     series: int = 0
-
-
-def _finite(value: float) -> bool:
-    return not (math.isnan(value) or math.isinf(value))
 
 
 _LABEL_VALUE = r'"(?:[^"\\\n]|\\.)*"'
@@ -78,28 +77,40 @@ def samples(text: str, names: tuple[str, ...]) -> list[tuple[str, str | None, fl
     Selecting lines by name prefix is not parsing: every selected line must be a whole, valid sample line, or
     ValueError is raised (the probe turns that into UNKNOWN "unparsable metrics").
     """
+    return [(name, body, value) for (name, body), value in _read(text, names, _SERIES_CACHE, _series)]
+
+
+def _series(name: str, body: str | None) -> tuple[str, str | None]:
+    return name, body
+
+
+def _read(
+    text: str, names: tuple[str, ...], seen: dict[str, T], make: Callable[[str, str | None], T]
+) -> list[tuple[T, float]]:
+    """(make(name, label body), value) of each sample line whose name starts with one of `names`. A line whose
+    series was checked before (`seen`, by the text up to its value) only has its value read; any other line is
+    checked whole by _SAMPLE, and ValueError names the first that is not a valid sample line."""
     out = []
-    match = _SAMPLE.fullmatch
-    seen = _SERIES_CACHE
     for line in text.splitlines():
         if not line.startswith(names):
             continue
         head, _, value = line.rpartition(" ")
-        series = seen.get(head)
-        if series is not None:  # the same series as a line already checked: only its value is new
+        item = seen.get(head)
+        if item is not None:  # the same series as a line already checked: only its value is new
             try:
-                out.append((series[0], series[1], float(value)))
+                out.append((item, float(value)))
                 continue
             except ValueError:
                 pass  # the full check below names the line
-        m = match(line)
+        m = _SAMPLE.fullmatch(line)
         if m is None:
             raise ValueError(f"not a sample line: {line[:80]!r}")
-        out.append((m[1], m[2], float(m[3])))
+        item = make(m[1], m[2])
+        out.append((item, float(m[3])))
         if m[3] == value and len(head) <= 512:  # no timestamp after the value: the head names the series
             if len(seen) >= 50_000:
                 seen.clear()
-            seen[head] = (m[1], m[2])
+            seen[head] = item
     return out
 
 
@@ -139,18 +150,6 @@ class _Reader:
             return kind, _label(labels, self.cfg.breaker_label) or "?"
         return kind, None
 
-    def learn(self, line: str, head: str, value: str) -> tuple[Role, float]:
-        """A series not seen yet: the whole line checked as samples() does (ValueError if it is not valid)."""
-        m = _SAMPLE.fullmatch(line)
-        if m is None:
-            raise ValueError(f"not a sample line: {line[:80]!r}")
-        role = self.role(m[1], m[2])
-        if m[3] == value and len(head) <= 512:  # no timestamp after the value: the head names the series
-            if len(self.roles) >= 50_000:
-                self.roles.clear()
-            self.roles[head] = role
-        return role, float(m[3])
-
 
 _READERS: dict[int, _Reader] = {}
 
@@ -162,7 +161,7 @@ def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSamp
         if len(_READERS) >= 4096:
             _READERS.clear()
         reader = _READERS[id(cfg)] = _Reader(cfg)
-    items = _items(reader, text)
+    items = _read(text, reader.names, reader.roles, reader.role)
     requests = errors = tokens = 0.0
     buckets: dict[float, float] = {}
     count: float | None = None
@@ -191,26 +190,6 @@ def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSamp
             assert isinstance(arg, str)
             breakers[arg] = max(breakers.get(arg, 0), int(value))
     return CumulativeSample(at, requests, errors, tokens, buckets, count, active, cost, breakers, len(items))
-
-
-def _items(reader: _Reader, text: str) -> list[tuple[Role, float]]:
-    """(role, value) of each of our sample lines: a series seen before costs a lookup, a new one the full check."""
-    roles = reader.roles
-    names = reader.names
-    out = []
-    for line in text.splitlines():
-        if not line.startswith(names):
-            continue
-        head, _, raw = line.rpartition(" ")
-        role = roles.get(head)
-        if role is not None:
-            try:
-                out.append((role, float(raw)))
-                continue
-            except ValueError:
-                pass  # learn() names the line
-        out.append(reader.learn(line, head, raw))
-    return out
 
 
 def _delta(new: float, old: float) -> float:
