@@ -43,7 +43,7 @@ PollOne = Callable[[RoundProbe], Coroutine[Any, Any, None]]
 class _Flight:
     """One request of the round on a checked-out connection."""
 
-    __slots__ = ("at", "conn", "deadline", "expired", "fut", "probe", "req", "start")
+    __slots__ = ("at", "conn", "deadline", "fut", "probe", "req", "start")
 
     def __init__(self, probe: RoundProbe, req: Prepared, conn: Conn, start: float) -> None:
         self.probe = probe
@@ -52,8 +52,7 @@ class _Flight:
         self.at = time.time()
         self.start = start
         self.deadline = start + probe.timeout
-        self.fut: asyncio.Future[tuple[int, bytes, str]] | None = None
-        self.expired = False
+        self.fut = conn.start(req.data, probe.max_bytes)  # cancelled only when the deadline passes (or abandoned)
 
 
 class HttpRound:
@@ -96,7 +95,6 @@ class HttpRound:
         self._flights.add(flight)
         if self._timer is None or flight.deadline < self._timer_at:
             self._arm(loop, flight.deadline)
-        flight.fut = conn.start(req.data, probe.max_bytes)
         flight.fut.add_done_callback(lambda fut: self._answered(flight, fut))
 
     def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
@@ -109,11 +107,10 @@ class HttpRound:
         """Fail the requests past their deadline (each closes its connection), then wait for the next one."""
         self._timer = None
         now = asyncio.get_running_loop().time()
-        for flight in [f for f in self._flights if f.deadline <= now]:
-            flight.expired = True
-            if flight.fut is not None:
+        for flight in self._flights:
+            if flight.deadline <= now:
                 flight.fut.cancel()
-        later = [f.deadline for f in self._flights if not f.expired]
+        later = [f.deadline for f in self._flights if not f.fut.done()]
         if later:
             self._arm(asyncio.get_running_loop(), min(later))
 
@@ -130,7 +127,7 @@ class HttpRound:
             if ok:
                 code, body, _ = fut.result()
                 result = probe.answer(code, body, flight.at, elapsed)
-            elif flight.expired or fut.cancelled():
+            elif fut.cancelled():  # past its deadline (_expire)
                 result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), flight.at, elapsed)
             elif isinstance(exc, (Stale, Fallback)):
                 if isinstance(exc, Fallback):
@@ -157,8 +154,7 @@ class HttpRound:
         for flight in self._flights:
             self.sem.release()
             self.fast.checkin(flight.req.host, flight.conn, reuse=False)
-            if flight.fut is not None:
-                flight.fut.cancel()
+            flight.fut.cancel()
         self._flights.clear()
         for task in self._others:
             task.cancel()
