@@ -256,12 +256,12 @@ class Scheduler:
         async with make_client(self.cfg.concurrency) as client:
             probes = build_probes(self.cfg, client)
             groups: dict[float, list[RoundProbe]] = {}
+            tasks = []
             for p in probes:
                 if isinstance(p, (HealthProbe, MetricsProbe)):
                     groups.setdefault(p.interval, []).append(p)
-            tasks = [
-                asyncio.create_task(self._loop(p)) for p in probes if not isinstance(p, (HealthProbe, MetricsProbe))
-            ]
+                else:
+                    tasks.append(asyncio.create_task(self._loop(p)))
             tasks += [asyncio.create_task(self._rounds(group, iv, client.fast)) for iv, group in groups.items()]
             tasks.append(asyncio.create_task(self._publisher()))
             try:
