@@ -29,7 +29,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from dashboard_cpu import cpu_seconds, rss_mb, start_fleet  # noqa: E402
+from dashboard_cpu import cpu_seconds, demo_fleet, rss_mb  # noqa: E402
 from floors import http_floor, idle_app_command  # noqa: E402
 
 SIZE = (120, 40)
@@ -362,21 +361,16 @@ def main() -> int:
         raise SystemExit("tmux is needed (apt-get install tmux)")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="agentops-compare-") as tmp:
-        fleet, cfg = start_fleet(Path(tmp), 49, 2.0)  # 49 agents plus the model proxy
-        try:
+        with demo_fleet(Path(tmp), 49, 2.0) as cfg:  # 49 agents plus the model proxy
             rows.append(program_row("agentops-tui, 50 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
             ff = first_frame(cfg)
             rows.append(("agentops-tui start to first frame", "-" if ff is None else f"{ff:.2f} s", "50 svc"))
             CPU["http floor"], urls = http_floor(cfg)
             rows.append(("floor: bare GETs, 50 services, 2 s", f"{CPU['http floor']:.2f}% CPU",
                          f"{urls} URLs, no parsing (floors.py)"))  # fmt: skip
-        finally:
-            os.killpg(fleet.pid, signal.SIGTERM)
-            fleet.wait(15)
         rows.append(program_row("floor: idle Textual app", idle_app_command(Path(tmp)), args))
         (Path(tmp) / "200").mkdir()
-        fleet, cfg = start_fleet(Path(tmp) / "200", 199, 2.0)
-        try:
+        with demo_fleet(Path(tmp) / "200", 199, 2.0) as cfg:
             rows.append(program_row("agentops-tui, 200 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
             from probes.configload import load_config
 
@@ -385,9 +379,6 @@ def main() -> int:
                 q = statistics.quantiles(lat, n=20)
                 rows.append(("key to repaint, 200 services", f"p50 {statistics.median(lat) * 1000:.0f} ms",
                              f"p95 {q[18] * 1000:.0f} ms ({len(lat)} presses)"))  # fmt: skip
-        finally:
-            os.killpg(fleet.pid, signal.SIGTERM)
-            fleet.wait(15)
         glances = peer_glances(args)
         if glances:
             rows.append(program_row("glances -t 2", f"{glances} -t 2", args))

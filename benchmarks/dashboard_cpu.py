@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -49,6 +51,17 @@ def start_fleet(tmp: Path, services: int, refresh: float) -> tuple[subprocess.Po
         time.sleep(0.2)
     time.sleep(1.0)
     return proc, cfg
+
+
+@contextmanager
+def demo_fleet(tmp: Path, services: int, refresh: float) -> Iterator[Path]:
+    """The demo fleet running for the block (its config file yielded), stopped with its whole process group."""
+    fleet, cfg = start_fleet(tmp, services, refresh)
+    try:
+        yield cfg
+    finally:
+        os.killpg(fleet.pid, signal.SIGTERM)
+        fleet.wait(15)
 
 
 def measure(cfg: Path, seconds: float, warmup: float, size: tuple[int, int]) -> tuple[float, float, float]:
@@ -84,13 +97,11 @@ def main() -> int:
     args = ap.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
-    with tempfile.TemporaryDirectory(prefix="agentops-bench-") as tmp:
-        fleet, cfg = start_fleet(Path(tmp), args.services, args.refresh)
-        try:
-            runs = [measure(cfg, args.seconds, args.warmup, (120, 40)) for _ in range(args.runs)]
-        finally:
-            os.killpg(fleet.pid, signal.SIGTERM)
-            fleet.wait(15)
+    with (
+        tempfile.TemporaryDirectory(prefix="agentops-bench-") as tmp,
+        demo_fleet(Path(tmp), args.services, args.refresh) as cfg,
+    ):
+        runs = [measure(cfg, args.seconds, args.warmup, (120, 40)) for _ in range(args.runs)]
     cpu = statistics.median(r[0] for r in runs)
     rss = statistics.median(r[1] for r in runs)
     peak = max(r[2] for r in runs)

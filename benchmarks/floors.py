@@ -15,10 +15,8 @@ row. benchmarks/compare.py prints both next to glances and btop.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import select
-import signal
 import socket
 import sys
 import tempfile
@@ -27,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard_cpu import start_fleet
+from dashboard_cpu import demo_fleet
 
 IDLE_APP = """
 from textual.app import App
@@ -98,13 +96,8 @@ def main() -> int:
     ap.add_argument("--services", type=int, default=49, help="demo agents (the model proxy makes one more)")
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="agentops-floor-") as tmp:
-        fleet, cfg = start_fleet(Path(tmp), args.services, 2.0)
-        try:
-            pct, urls = http_floor(cfg, args.rounds)
-        finally:
-            os.killpg(fleet.pid, signal.SIGTERM)
-            fleet.wait(15)
+    with tempfile.TemporaryDirectory(prefix="agentops-floor-") as tmp, demo_fleet(Path(tmp), args.services, 2.0) as cfg:
+        pct, urls = http_floor(cfg, args.rounds)
     print(f"HTTP floor: {urls} URLs every 2 s = {pct:.3f}% of one core")
     return 0
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard_cpu import cpu_seconds, rss_mb, start_fleet
+from dashboard_cpu import cpu_seconds, demo_fleet, rss_mb
 
 
 def main() -> int:
@@ -32,8 +31,10 @@ def main() -> int:
 
     session = f"agentops-soak-{os.getpid()}"
     exe = shutil.which("agentops-tui") or f"{sys.executable} -m agentops_tui.cli"
-    with tempfile.TemporaryDirectory(prefix="agentops-soak-") as tmp:
-        fleet, cfg = start_fleet(Path(tmp), args.services, args.refresh)
+    with (
+        tempfile.TemporaryDirectory(prefix="agentops-soak-") as tmp,
+        demo_fleet(Path(tmp), args.services, args.refresh) as cfg,
+    ):
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", f"exec {exe} --config {cfg}"],
             check=True,
@@ -58,8 +59,6 @@ def main() -> int:
                 print(f"{minute:>6} {rss:>8.1f} {pct:>17.2f}", flush=True)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", session], check=False)
-            os.killpg(fleet.pid, signal.SIGTERM)
-            fleet.wait(15)
     base = next((r[1] for r in rows if r[0] == 5), rows[0][1])
     final = rows[-1][1]
     print(f"RSS at minute 5: {base:.1f} MB; at minute {rows[-1][0]}: {final:.1f} MB; "
