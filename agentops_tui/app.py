@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from agentops_tui.actions.journal import Journal, default_journal_path
 from agentops_tui.actions.layer import ActionLayer
@@ -63,6 +64,7 @@ class AgentOpsApp(App[int]):
         self.palette = Palette()
         journal = Path(cfg.actions.journal) if cfg.actions.journal else default_journal_path()
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
+        self.redact = self.actions.redact  # for text shown that did not come through a fleet view
         self.controller = ActionController(self, self.actions)
 
     def view_of(self, name: str) -> ServiceView | None:
@@ -70,6 +72,20 @@ class AgentOpsApp(App[int]):
         if self.snapshot is None:
             return None
         return next((v for v in self.snapshot.services if v.name == name), None)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is redacted: outcomes, refusals and errors quote what services and commands said."""
+        super().notify(
+            self.redact(message), title=self.redact(title), severity=severity, timeout=timeout, markup=markup
+        )
 
     def get_default_screen(self) -> OverviewScreen:
         return OverviewScreen()

@@ -375,6 +375,9 @@ class CommandConfig:
     """argv that sets a rate limit."""
     timeout: float = 30.0
     """Seconds before a command is killed and the action counts as failed."""
+    env: dict[str, str] = field(default_factory=dict)
+    """The commands' environment (${VAR} allowed), on top of PATH, HOME, LANG, LC_*, TZ, USER and LOGNAME taken
+    from the dashboard's; nothing else of the dashboard's environment (API keys, tokens) reaches them."""
 
 
 @dataclass(frozen=True)
@@ -469,6 +472,8 @@ class FleetConfig:
     """Key rebinding by binding id, e.g. {"overview.sort": "o", "app.quit": "ctrl+q"} (see the README)."""
     source: str = "<memory>"
     """Where the config was loaded from (set by the loader, not read from the file)."""
+    expansions: tuple[tuple[str, str, str], ...] = ()
+    """(key path, variable, value) of every ${VAR} the loader expanded (set by the loader): what redaction hides."""
 
     def interval_of(self, value: float | None) -> float:
         """The poll interval for a source, falling back to the fleet's."""

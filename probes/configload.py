@@ -60,6 +60,7 @@ class _Converter:
         self.env = env
         self.problems: list[ConfigProblem] = []
         self.warnings: list[str] = []
+        self.expansions: list[tuple[str, str, str]] = []
 
     def fail(self, path: str, node: yaml.Node, message: str) -> None:
         self.problems.append(ConfigProblem(path, node.start_mark.line + 1, message))
@@ -133,6 +134,7 @@ class _Converter:
             if name not in self.env:
                 self.fail(path, node, f"environment variable {name} is not set")
                 return ""
+            self.expansions.append((path, name, self.env[name]))  # redaction hides these values again
             return self.env[name]
 
         return _ENV_REF.sub(sub, value)
@@ -166,10 +168,13 @@ class _Converter:
             return None
 
 
+_SET_BY_LOADER = ("source", "expansions")  # FleetConfig fields that are not keys of the file
+
+
 @functools.cache
 def _shape(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
     """A dataclass's type hints and fields (resolving hints is slow; a config has hundreds of services)."""
-    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls) if f.name not in _SET_BY_LOADER}
 
 
 def _kind(node: yaml.Node) -> str:
@@ -396,7 +401,7 @@ def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -
         _check_semantics(conv, cfg, root)
     if conv.problems or cfg is None:
         raise ConfigError(source, sorted(conv.problems, key=lambda p: p.line))
-    return dataclasses.replace(cfg, source=source), conv.warnings
+    return dataclasses.replace(cfg, source=source, expansions=tuple(conv.expansions)), conv.warnings
 
 
 def xdg_config_path() -> Path:

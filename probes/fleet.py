@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult
 from probes.native_facts import launchd_facts, systemd_facts
 from probes.promql import PromResult
 from probes.queue import QueueResult, queue_verdicts
+from probes.redact import PLAIN, Redactor, redactor_for
 from probes.spend import SpendSummary, merge
 from probes.status import (
     Verdict,
@@ -157,8 +159,9 @@ class FleetSnapshot:
 class ServiceState:
     """Latest results and bounded history for one service (mutable; poller thread only)."""
 
-    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float) -> None:
+    def __init__(self, cfg: ServiceConfig, thresholds: Thresholds, interval: float, redact: Redactor = PLAIN) -> None:
         self.cfg = cfg
+        self.redact = redact  # every reason, error and echoed field is redacted as it enters the view
         self.thresholds = thresholds
         self.interval = interval
         self.primary = primary_source(cfg)
@@ -194,10 +197,12 @@ class ServiceState:
 
     def _note_error(self, source: str, error: str | None, at: float) -> None:
         if error:
-            self.last_error = f"{source}: {error}"
+            self.last_error = self.redact(f"{source}: {error}")
             self.last_error_at = at
 
     def apply_health(self, r: HealthResult) -> None:
+        if r.checks or r.extra:  # the service's own words: an echoed request, a connection string
+            r = dataclasses.replace(r, checks=self.redact.value(r.checks), extra=self.redact.value(r.extra))
         self.health = r
         self._note_error("health", r.error.message if r.error else None, r.at)
 
@@ -424,14 +429,15 @@ class ServiceState:
             active = q.depth  # a queue-only row: its TASKS column is the backlog
         latency = m.derived.latency_p95_s if m else None
         error_rate = m.derived.error_rate if m else None
+        reason = self.redact(verdict.reason)
         if self.sample_due:  # the primary source reported since the last build: one more recent-samples row
-            self.samples.append(Sample(time.time(), verdict.status, latency, error_rate, active, verdict.reason))
+            self.samples.append(Sample(time.time(), verdict.status, latency, error_rate, active, reason))
         return ServiceView(
             name=cfg.name,
             kind=cfg.kind,
             description=cfg.description,
             status=verdict.status,
-            reason=verdict.reason,
+            reason=reason,
             updated=self.updated,
             interval=self.interval,
             latency_p95_s=latency,
@@ -461,7 +467,7 @@ class ServiceState:
             metrics_source=metrics_source,
             containers=containers,
             restarts_recent=self.restarts_recent(),
-            native=facts,
+            native=tuple((k, self.redact(v)) for k, v in facts),
             memory_limit_bytes=self._memory_limit(),
             queue=q,
             litellm=self.litellm,
@@ -488,8 +494,9 @@ def primary_source(cfg: ServiceConfig) -> str:
 class FleetState:
     """All services' states plus the routing of probe results to them."""
 
-    def __init__(self, cfg: FleetConfig) -> None:
+    def __init__(self, cfg: FleetConfig, redact: Redactor | None = None) -> None:
         self.cfg = cfg
+        self.redact = redactor_for(cfg, os.environ) if redact is None else redact
         self.services: dict[str, ServiceState] = {}
         for svc in cfg.services:
             prom = cfg.prometheus_of(svc)
@@ -501,7 +508,7 @@ class FleetState:
                 ]
                 or [cfg.refresh_interval]
             )
-            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval)
+            self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval, self.redact)
         self.ledger_summaries: dict[str, SpendSummary] = {}
         self.ledger_routes: dict[str, list[tuple[str, str]]] = {}
         for svc in cfg.services:
@@ -553,7 +560,9 @@ class FleetState:
                 self.services[name].apply_ledger(result, ledger_service)
                 changed.append(name)
         elif kind == "prometheus" and isinstance(result, PromResult):
-            self.prom_alerts[target] = result.alerts
+            self.prom_alerts[target] = tuple(
+                dataclasses.replace(a, summary=self.redact(a.summary)) for a in result.alerts
+            )
             for name, r in result.services.items():
                 self.services[name].apply_prometheus(r, result.history.get(name))
                 changed.append(name)

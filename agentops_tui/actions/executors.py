@@ -28,6 +28,9 @@ MAX_OUTPUT = 64 * 1024  # bytes kept of a response body, or of a command's stdou
 DETAIL_LEN = 300  # characters of outside text that reach an Outcome
 PLACEHOLDER = "{max_requests_per_minute}"
 REDACTED = "[redacted]"
+BASE_ENV = ("PATH", "HOME", "LANG", "TZ", "USER", "LOGNAME", "XDG_RUNTIME_DIR")
+"""What a command gets of the dashboard's environment (and LC_*); XDG_RUNTIME_DIR lets `systemctl --user` find
+its bus. Everything else, API keys and tokens first, stays out unless the config's command.env passes it."""
 
 
 class Executor(Protocol):
@@ -220,13 +223,22 @@ def _kill_group(proc: asyncio.subprocess.Process) -> None:
         proc.kill()
 
 
+def command_env(extra: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
+    """A command's environment: BASE_ENV and LC_* from `environ`, then the config's command.env."""
+    env = {k: v for k, v in environ.items() if k in BASE_ENV or k.startswith("LC_")}
+    env.setdefault("PATH", os.defpath)
+    env.update(extra)
+    return env
+
+
 class CommandExecutor:
     """Runs the configured argv (never through a shell), killing it after command.timeout seconds."""
 
     name = "command"
 
-    def __init__(self, command: CommandConfig) -> None:
+    def __init__(self, command: CommandConfig, environ: Mapping[str, str] | None = None) -> None:
         self.command = command
+        self._environ = environ
 
     def argv(self, request: ActionRequest) -> list[str]:
         """The argv for a request; the throttle limit replaces the placeholder inside any argument."""
@@ -249,6 +261,7 @@ class CommandExecutor:
         try:
             proc = await asyncio.create_subprocess_exec(
                 *argv,
+                env=command_env(self.command.env, os.environ if self._environ is None else self._environ),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -318,7 +331,7 @@ def executor_for(
         return HttpExecutor(control, timeout_s, environ)
     command = service.command
     if command is not None and getattr(command, kind, None):
-        return CommandExecutor(command)
+        return CommandExecutor(command, environ)
     if docker is not None:
         return docker
     if native is not None:

@@ -27,6 +27,7 @@ from agentops_tui.actions.journal import Journal, JournalError
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
 from probes.config import FleetConfig, ServiceConfig
 from probes.fleet import ServiceView
+from probes.redact import redactor_for
 from probes.sanitize import clean, clean_json
 
 ViewLookup = Callable[[str], ServiceView | None]
@@ -94,6 +95,7 @@ class ActionLayer:
         self.clock = clock
         self.environ: Mapping[str, str] = environ if environ is not None else os.environ
         self.user = current_user(self.environ)
+        self.redact = redactor_for(cfg, self.environ)  # operations, outcomes, refusals and every journal line
         self.host = clean(socket.gethostname(), 255)
         self._services: dict[str, ServiceConfig] = {svc.name: svc for svc in cfg.services}
         self.guard = StormGuard(cfg.actions.restart_limit, cfg.actions.restart_window_s, clock)
@@ -118,7 +120,7 @@ class ActionLayer:
         if kind not in ALL_KINDS:
             return f"unknown action: {clean(kind, 40)}"
         ex = self._executor(svc, kind)
-        return ex if isinstance(ex, str) else None
+        return self.redact(ex) if isinstance(ex, str) else None
 
     def operation(self, service: str, kind: ActionKind, params: dict[str, Any] | None = None) -> Operation | None:
         """The operation a request would run (for the confirmation dialog), or None when it cannot run."""
@@ -135,10 +137,12 @@ class ActionLayer:
         return self.journal.tail(limit)
 
     def _describe(self, ex: Executor, request: ActionRequest) -> Operation | None:
+        """The operation as shown and journaled: a ${VAR} secret in a path or argv shows as ${VAR}."""
         try:
-            return ex.operation(request)
+            op = ex.operation(request)
         except Exception:  # odd params (e.g. not JSON-serializable): there is nothing sensible to show
             return None
+        return Operation(op.executor, self.redact(op.description))
 
     def _view(self, service: str) -> ServiceView | None:
         try:
@@ -160,26 +164,26 @@ class ActionLayer:
     ) -> None:
         """One journal line; raises JournalError."""
         ts = self.clock()
-        self.journal.write(
-            {
-                "time": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="milliseconds"),
-                "ts": ts,
-                "id": plan_id,
-                "user": self.user,
-                "host": self.host,
-                "service": clean(request.service, 200),
-                "action": clean(request.kind, 40),
-                "params": clean_json(dict(request.params)),
-                "phase": phase,
-                "executor": operation.executor if operation else None,
-                "operation": operation.description if operation else None,
-                "error": clean(error, DETAIL_LEN + 200) if error is not None else None,
-                "before": before,
-                "after": after,
-            }
-        )
+        record = {
+            "time": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": ts,
+            "id": plan_id,
+            "user": self.user,
+            "host": self.host,
+            "service": clean(request.service, 200),
+            "action": clean(request.kind, 40),
+            "params": clean_json(dict(request.params)),
+            "phase": phase,
+            "executor": operation.executor if operation else None,
+            "operation": operation.description if operation else None,
+            "error": clean(error, DETAIL_LEN + 200) if error is not None else None,
+            "before": before,
+            "after": after,
+        }
+        self.journal.write(self.redact.value(record))
 
     def _refuse(self, plan_id: str, request: ActionRequest, operation: Operation | None, reason: str) -> Refusal:
+        reason = self.redact(reason)
         try:
             self._write(plan_id, request, "failed", operation, error=reason)
         except JournalError as exc:
@@ -305,6 +309,7 @@ class ActionLayer:
             raise
         except Exception as exc:
             outcome = Outcome(False, clean(f"{type(exc).__name__}: {exc}", DETAIL_LEN), "error")
+        outcome = Outcome(outcome.ok, self.redact(outcome.detail), outcome.error_kind)  # what the service echoed
         try:
             after = await settle(service) if settle is not None else self._view(service)
         except asyncio.CancelledError:

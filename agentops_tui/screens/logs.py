@@ -80,7 +80,7 @@ class LogsScreen(Screen[None]):
 
     def _write(self, log: RichLog, line: str) -> None:
         self.received += 1
-        log.write(Text(clean(line, 2000)), scroll_end=self.follow)
+        log.write(Text(self.app.redact(clean(line, 2000))), scroll_end=self.follow)
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
