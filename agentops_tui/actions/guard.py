@@ -48,9 +48,13 @@ class StormGuard:
             service, ts = rec.get("service"), rec.get("ts")
             if not isinstance(service, str) or isinstance(ts, bool) or not isinstance(ts, (int, float)):
                 continue
-            if not math.isfinite(ts) or ts <= now - self.window_s:  # a future ts (clock stepped back) still counts
+            try:
+                at = float(ts)
+            except OverflowError:  # an integer no float can hold: not a time this journal wrote
                 continue
-            found.setdefault(service, []).append(float(ts))
+            if not math.isfinite(at) or at <= now - self.window_s:  # a future ts (clock stepped back) still counts
+                continue
+            found.setdefault(service, []).append(at)
         for service, times in found.items():
             merged = sorted([*self._restarts.get(service, ()), *times])
             self._restarts[service] = deque(merged)

@@ -23,7 +23,7 @@ from typing import Any
 from agentops_tui.actions.docker_exec import throttle_params_problem
 from agentops_tui.actions.executors import DETAIL_LEN, Executor, executor_for
 from agentops_tui.actions.guard import StormGuard
-from agentops_tui.actions.journal import Journal, JournalError
+from agentops_tui.actions.journal import Journal, JournalError, JournalTail
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
 from probes.config import FleetConfig, ServiceConfig
 from probes.fleet import ServiceView
@@ -135,6 +135,10 @@ class ActionLayer:
     def tail(self, limit: int = 500) -> list[dict[str, Any]]:
         """The journal's last records, oldest first (raises JournalError when the file cannot be read)."""
         return self.journal.tail(limit)
+
+    def read_tail(self, limit: int = 500) -> JournalTail:
+        """The journal's last records and the count of unreadable lines skipped (raises JournalError)."""
+        return self.journal.read_tail(limit)
 
     def _describe(self, ex: Executor, request: ActionRequest) -> Operation | None:
         """The operation as shown and journaled: a ${VAR} secret in a path or argv shows as ${VAR}."""

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from agentops_tui.actions.journal import JournalError
+from agentops_tui.actions.journal import JournalError, JournalTail
 from probes.sanitize import clean
 
 if TYPE_CHECKING:
@@ -19,15 +19,21 @@ if TYPE_CHECKING:
 PHASE_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "started": "bold"}
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """A field that should be an object; anything else in a hand-edited or foreign line reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def journal_row(rec: dict[str, Any]) -> tuple[Text, ...]:
-    """One journal line as table cells (pure; every value cleaned, none parsed as markup)."""
+    """One journal line as table cells (pure; every value cleaned, none parsed as markup; odd values shown as
+    text, never an error)."""
     phase = str(rec.get("phase", ""))
-    before = rec.get("before") or {}
-    after = rec.get("after") or {}
+    before = _mapping(rec.get("before"))
+    after = _mapping(rec.get("after"))
     change = ""
     if before or after:
         change = f"{before.get('status', '–')} → {after.get('status', '…')}" if after else str(before.get("status", ""))
-    params = rec.get("params") or {}
+    params = _mapping(rec.get("params"))
     action = str(rec.get("action", ""))
     if params:
         action += " " + " ".join(f"{k}={v}" for k, v in params.items())
@@ -67,15 +73,18 @@ class JournalScreen(Screen[None]):
         table = self.query_one("#journal", DataTable)
         table.clear()
         try:
-            records = self.app.actions.tail(500)
+            read = self.app.actions.read_tail(500)
         except JournalError as exc:
-            records = []
+            read = JournalTail([])
             self.notify(f"cannot read the journal: {exc}", severity="error", markup=False)
-        for rec in reversed(records):
-            table.add_row(*journal_row(rec))
+        redact = self.app.redact  # lines written before redaction existed, or by another tool
+        for rec in reversed(read.records):
+            table.add_row(*journal_row(redact.value(rec)))
+        skipped = read.skipped
         title = Text.assemble(
             (" Audit journal ", "bold reverse"),
-            f"  {self.app.actions.journal.path}  ",
-            (f"{len(records)} lines", "dim"),
+            f"  {clean(str(self.app.actions.journal.path), 200)}  ",
+            (f"{len(read.records)} lines", "dim"),
+            (f", {skipped} unreadable line{'s' if skipped != 1 else ''} skipped" if skipped else "", "bold yellow"),
         )
         self.query_one("#journal-title", Static).update(title)

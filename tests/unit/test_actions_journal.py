@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import threading
 from pathlib import Path
@@ -106,3 +107,89 @@ def test_default_path_follows_xdg_state_home(tmp_path: Path, monkeypatch: pytest
     assert default_journal_path() == tmp_path / "home" / ".local" / "state" / "agentops-tui" / "audit.jsonl"
     monkeypatch.setenv("XDG_STATE_HOME", "relative/dir")  # the XDG spec says to ignore relative paths
     assert default_journal_path() == tmp_path / "home" / ".local" / "state" / "agentops-tui" / "audit.jsonl"
+
+
+def test_a_symlink_at_the_journal_path_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("precious\n")
+    path = tmp_path / "audit.jsonl"
+    path.symlink_to(target)
+    journal = Journal(path)
+    with pytest.raises(JournalError, match="symbolic link"):
+        journal.write({"phase": "requested"})
+    with pytest.raises(JournalError, match="symbolic link"):
+        journal.tail()
+    assert target.read_text() == "precious\n"
+
+
+def test_a_fifo_at_the_journal_path_is_refused_without_hanging(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    os.mkfifo(path, 0o600)
+    journal = Journal(path)
+    with pytest.raises(JournalError, match="not a regular file"):
+        journal.write({"phase": "requested"})
+    with pytest.raises(JournalError, match="not a regular file"):
+        journal.tail()
+
+
+def test_loose_modes_of_our_own_file_and_directory_are_tightened(tmp_path: Path) -> None:
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    directory.chmod(0o777)
+    path = directory / "audit.jsonl"
+    path.write_text('{"old": true}\n')
+    path.chmod(0o666)
+    Journal(path).write({"new": True})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert path.read_text() == '{"old": true}\n{"new": true}\n'
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give files to another user")
+def test_a_journal_others_can_rewrite_is_refused(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs.jsonl"
+    theirs.write_text("")
+    os.chown(theirs, 65534, 65534)
+    with pytest.raises(JournalError, match="owned by uid 65534"):
+        Journal(theirs).write({"phase": "requested"})
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    os.chown(open_dir, 65534, 65534)
+    open_dir.chmod(0o777)
+    with pytest.raises(JournalError, match="writable by other users"):
+        Journal(open_dir / "audit.jsonl").write({"phase": "requested"})
+    assert theirs.read_text() == "" and list(open_dir.iterdir()) == []
+    sticky = tmp_path / "sticky"  # like /tmp: others cannot replace a file they do not own
+    sticky.mkdir()
+    os.chown(sticky, 65534, 65534)
+    sticky.chmod(0o1777)
+    Journal(sticky / "audit.jsonl").write({"phase": "requested"})
+
+
+def test_a_torn_line_does_not_swallow_the_next_record(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    journal = Journal(path)
+    journal.write({"n": 1})
+    with open(path, "ab") as fh:
+        fh.write(b'{"n": 2, "phase": "sta')  # the disk filled up in the middle of a record
+    journal.write({"n": 3, "phase": "started"})
+    journal.write({"n": 4})
+    read = journal.read_tail()
+    assert [r["n"] for r in read.records] == [1, 3, 4]
+    assert read.skipped == 1
+    assert path.read_bytes().endswith(b'"sta\n{"n": 3, "phase": "started"}\n{"n": 4}\n')
+
+
+def test_unreadable_lines_are_skipped_and_counted_whatever_they_hold(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    journal = Journal(path)
+    journal.write({"n": 1})
+    with open(path, "ab") as fh:
+        fh.write(b"[" * 200_000 + b"]" * 200_000 + b"\n")  # RecursionError in json.loads
+        fh.write(b'{"a": ' * 50_000 + b"1" + b"}" * 50_000 + b"\n")
+        fh.write(b"\xff\xfe garbage\n[1, 2]\n\n")
+    journal.write({"n": 2})
+    read = journal.read_tail()
+    assert [r["n"] for r in read.records] == [1, 2]
+    assert read.skipped == 4  # two too deep, one not UTF-8, one not an object; the blank line is not counted
+    assert [r["n"] for r in journal.tail()] == [1, 2]
