@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from probes.config import FleetConfig
 from probes.configload import ConfigError, find_config, load_config, xdg_config_path
+from probes.configtrust import ALLOW_FLAG
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, then the XDG config path)")
     p.add_argument("--read-only", action="store_true", help="disable every action (restart, throttle, drain)")
+    p.add_argument(
+        "--allow-insecure-config",
+        action="store_true",
+        help="run the config's commands even when other users can change the file or its directory",
+    )
     sub = p.add_subparsers(dest="command")
     d = sub.add_parser("demo", help="start the built-in demo fleet on loopback and open the dashboard on it")
     d.add_argument("--fleet-only", action="store_true", help="run only the fleet, until SIGTERM or Ctrl+C")
@@ -38,10 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(path: Path) -> FleetConfig:
+def _load(path: Path, allow_insecure_config: bool = False) -> FleetConfig:
     cfg, warnings = load_config(path)
     for w in warnings:
         print(f"agentops-tui: warning: {w}", file=sys.stderr)
+    if cfg.untrusted and allow_insecure_config:
+        print(f"agentops-tui: warning: running the commands of {path} anyway ({ALLOW_FLAG})", file=sys.stderr)
+        cfg = replace(cfg, untrusted=None)
     if any(s.docker is not None and s.docker.compose_project and not s.docker.compose_service for s in cfg.services):
         from probes.docker_compose import expand_compose
 
@@ -96,17 +106,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"agentops-tui: no config (give --config, set AGENTOPS_TUI_CONFIG, or write {xdg_config_path()})",
                       file=sys.stderr)  # fmt: skip
                 return 3
-            out, code = run_check(_load(path), args.json, args.settle)
+            out, code = run_check(_load(path, args.allow_insecure_config), args.json, args.settle)
             print(out)
             return code
         path = find_config(args.config)
         if path is None:
             print(f"agentops-tui: no config at {xdg_config_path()}; opening the built-in demo fleet", file=sys.stderr)
             return _demo(_parser().parse_args(["demo"]), args.read_only)
-        cfg = _load(path)
+        cfg = _load(path, args.allow_insecure_config)
         if args.read_only:
-            from dataclasses import replace
-
             cfg = replace(cfg, read_only=True)
         return _run_dashboard(cfg)
     except ConfigError as exc:

@@ -473,6 +473,8 @@ class FleetConfig:
     source: str = "<memory>"
     """Where the config was loaded from (set by the loader, not read from the file)."""
     expansions: tuple[tuple[str, str, str], ...] = ()
+    untrusted: str | None = None
+    """Why this file's commands are refused (set by the loader): someone else can change the file."""
     """(key path, variable, value) of every ${VAR} the loader expanded (set by the loader): what redaction hides."""
 
     def interval_of(self, value: float | None) -> float:

@@ -23,6 +23,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from probes.config import FleetConfig, PrometheusConfig, ServiceConfig, timeout_for
+from probes.configtrust import check_commands
 
 CONFIG_ENV = "AGENTOPS_TUI_CONFIG"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -168,7 +169,7 @@ class _Converter:
             return None
 
 
-_SET_BY_LOADER = ("source", "expansions")  # FleetConfig fields that are not keys of the file
+_SET_BY_LOADER = ("source", "expansions", "untrusted")  # FleetConfig fields that are not keys of the file
 
 
 @functools.cache
@@ -432,4 +433,5 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> tuple[Fleet
         mode = 0
     if warnings and mode & (stat.S_IROTH | stat.S_IRGRP):
         warnings = [*warnings, f"{path} holds a literal secret and is readable by other users (chmod 600 it)"]
-    return cfg, warnings
+    cfg, untrusted = check_commands(cfg, path)
+    return cfg, [*warnings, untrusted] if untrusted else warnings

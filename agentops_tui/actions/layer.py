@@ -21,11 +21,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from agentops_tui.actions.docker_exec import throttle_params_problem
-from agentops_tui.actions.executors import DETAIL_LEN, Executor, executor_for
+from agentops_tui.actions.executors import DETAIL_LEN, CommandExecutor, Executor, executor_for
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError, JournalTail
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
 from probes.config import FleetConfig, ServiceConfig
+from probes.configtrust import ALLOW_FLAG
 from probes.fleet import ServiceView
 from probes.redact import redactor_for
 from probes.sanitize import clean, clean_json
@@ -110,7 +111,11 @@ class ActionLayer:
 
     # --- queries ----------------------------------------------------------------------------------------------
     def _executor(self, service: ServiceConfig, kind: ActionKind) -> Executor | str:
-        return executor_for(service, kind, self.cfg.actions.timeout_s, environ=self.environ)
+        ex = executor_for(service, kind, self.cfg.actions.timeout_s, environ=self.environ)
+        if isinstance(ex, CommandExecutor) and self.cfg.untrusted:
+            return (f"refusing to run commands from {self.cfg.source}: {self.cfg.untrusted}, so whoever can change "
+                    f"it chooses what runs as you (fix the mode, or start with {ALLOW_FLAG})")  # fmt: skip
+        return ex
 
     def supported(self, service: str, kind: ActionKind) -> str | None:
         """None when some executor can do `kind` on `service`, else the reason (nothing is journaled)."""
