@@ -166,6 +166,7 @@ class ServiceState:
         self.interval = interval
         self.primary = primary_source(cfg)
         self.health: HealthResult | None = None
+        self._health_fields: tuple[tuple[Any, Any], tuple[Any, Any]] = (({}, {}), ({}, {}))  # last seen, redacted
         self.metrics: MetricsResult | None = None
         self.last_good_metrics: MetricsResult | None = None
         self.prom: MetricsResult | None = None
@@ -202,7 +203,11 @@ class ServiceState:
 
     def apply_health(self, r: HealthResult) -> None:
         if r.checks or r.extra:  # the service's own words: an echoed request, a connection string
-            r = dataclasses.replace(r, checks=self.redact.value(r.checks), extra=self.redact.value(r.extra))
+            fields = (r.checks, r.extra)
+            if fields != self._health_fields[0]:  # most answers repeat the last one: redacted once
+                self._health_fields = (fields, (self.redact.value(r.checks), self.redact.value(r.extra)))
+            checks, extra = self._health_fields[1]
+            r = dataclasses.replace(r, checks=checks, extra=extra)
         self.health = r
         self._note_error("health", r.error.message if r.error else None, r.at)
 

@@ -26,6 +26,7 @@ from probes.config import FleetConfig, ServiceConfig
 MASK = "***"
 MIN_SECRET = 4  # shorter values would redact half the screen; nothing that short is a real secret
 PREFIX_MIN = 8  # a cut copy this long (or longer) of a secret is redacted too
+MAX_DEPTH = 10  # containers nested deeper than this in a value are shown as "…"
 PREFIX_MAX = 200  # deeper than this the rest of a very long secret is matched whole, not char by char
 
 SECRET_NAME = re.compile(
@@ -124,26 +125,49 @@ class Redactor:
                 return head + MASK + ("@" if group == "userinfo" else "")
         return MASK
 
-    def __call__(self, text: str) -> str:
-        if not text:
-            return text
+    def _triggered(self, text: str) -> bool:
         low = text.lower()
-        for trigger in self._triggers:
+        for trigger in self._triggers:  # noqa: SIM110 (a plain loop: any() over a generator costs half as much again)
             if trigger in low:
-                return self._pattern.sub(self._replace, text)
+                return True
+        return False
+
+    def __call__(self, text: str) -> str:
+        if text and self._triggered(text):
+            return self._pattern.sub(self._replace, text)
         return text
 
-    def value(self, obj: Any, depth: int = 0) -> Any:
-        """A decoded JSON-like value with every string in it (keys too) redacted; other values kept."""
+    def value(self, obj: Any) -> Any:
+        """A decoded JSON-like value with every string in it (keys too) redacted; other values kept, containers
+        nested deeper than MAX_DEPTH shown as "…". The value itself when nothing in it needs redacting (one test
+        over all its strings joined: a health answer's fields cost a few microseconds)."""
+        strings: list[str] = []
+        if not _strings(obj, strings, 0) and not self._triggered("\n".join(strings)):
+            return obj
+        return self._walk(obj, 0)
+
+    def _walk(self, obj: Any, depth: int) -> Any:
         if isinstance(obj, str):
             return self(obj)
-        if depth > 10:
-            return obj
+        if isinstance(obj, (dict, list, tuple)) and depth > MAX_DEPTH:
+            return "…"
         if isinstance(obj, dict):
-            return {self(k) if isinstance(k, str) else k: self.value(v, depth + 1) for k, v in obj.items()}
+            return {self(k) if isinstance(k, str) else k: self._walk(v, depth + 1) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
-            return type(obj)(self.value(v, depth + 1) for v in obj)
+            return type(obj)(self._walk(v, depth + 1) for v in obj)
         return obj
+
+
+def _strings(obj: Any, out: list[str], depth: int) -> bool:
+    """Collect the strings of a JSON-like value into `out`; True when it nests deeper than MAX_DEPTH."""
+    if isinstance(obj, str):
+        out.append(obj)
+    elif isinstance(obj, (dict, list, tuple)):
+        if depth > MAX_DEPTH:
+            return True
+        items = [x for kv in obj.items() for x in kv] if isinstance(obj, dict) else obj
+        return any([_strings(x, out, depth + 1) for x in items])  # a list: every string collected, no short cut
+    return False
 
 
 def is_secret_name(name: str) -> bool:

@@ -53,6 +53,12 @@ def test_json_values_are_redacted_keys_and_all() -> None:
     r = Redactor({TOKEN: "${T}"})
     value = {"checks": {TOKEN: [f"auth {TOKEN.lower()}", 3, None]}, "ok": True}
     assert r.value(value) == {"checks": {"${T}": ["auth ${T}", 3, None]}, "ok": True}
+    clean = {"db": True, "model": "gpt-4o", "nested": [{"a": "b"}]}
+    assert r.value(clean) is clean  # nothing to redact: the very same object, no copy
+    deep: object = [TOKEN]
+    for _ in range(30):
+        deep = [deep]
+    assert TOKEN not in repr(r.value(deep)) and "…" in repr(r.value(deep))
 
 
 def test_the_config_names_its_secrets_and_only_those() -> None:
