@@ -13,6 +13,7 @@ from typing import Any
 from probes.alerts import Alert
 from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot, ServiceView
+from probes.ledger import CHECK_READ_S
 from probes.ledger_budget import BudgetState
 from probes.model import Status
 from probes.queue import QueueResult
@@ -30,6 +31,7 @@ def service_json(v: ServiceView) -> dict[str, Any]:
         "breakers": dict(v.breakers),
         "active_tasks": v.active_tasks,
         "spend_today_usd": _round(v.spend_today_usd, 6),
+        "spend_partial": v.spend_partial,
         "requests_per_s": _round(v.requests_per_s, 3),
         "tokens_per_min": _round(v.tokens_per_min, 1),
         **({"queue": queue_json(v.queue)} if v.queue is not None else {}),
@@ -69,6 +71,8 @@ def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
         "services": [service_json(v) for v in snap.services],
         "alerts": [alert_json(a) for a in snap.alerts],
         "spend_today_usd": _round(snap.spend_today_usd, 6),
+        "spend_partial": snap.spend_partial,
+        "spend_notes": [clean(n, 300) for n in snap.spend_notes],
         "daily_budget_usd": snap.daily_budget_usd,
         "budget": budget_json(snap.budget),
     }
@@ -113,7 +117,7 @@ def snapshot_table(snap: FleetSnapshot) -> str:
                 "-" if v.error_rate is None else f"{v.error_rate * 100:.1f}",
                 ",".join(opened) or ("closed" if v.breakers else "-"),
                 "-" if v.active_tasks is None else f"{v.active_tasks:.0f}",
-                "-" if v.spend_today_usd is None else f"${v.spend_today_usd:.2f}",
+                "-" if v.spend_today_usd is None else f"${v.spend_today_usd:.2f}" + ("?" if v.spend_partial else ""),
                 clean(v.reason, 100),
             )
         )
@@ -124,14 +128,17 @@ def snapshot_table(snap: FleetSnapshot) -> str:
     lines.append("")
     for a in snap.alerts:
         lines.append(f"alert {a.state}: {clean(a.service, 40) or 'fleet'} {clean(a.name, 40)}: {clean(a.summary, 100)}")
-    lines.append(f"fleet: {worst_of(snap).value}; spend today: {'-' if total is None else f'${total:.2f}'}{budget}")
+    spent = "-" if total is None else f"${total:.2f}" + (" (incomplete)" if snap.spend_partial else "")
+    lines.append(f"fleet: {worst_of(snap).value}; spend today: {spent}{budget}")
+    lines.extend(f"spend: {clean(n, 300)}" for n in snap.spend_notes)
     if snap.budget is not None and snap.budget.reason:
         lines.append(f"budget: {snap.budget.status.value}: {clean(snap.budget.reason, 200)}")
     return "\n".join(lines)
 
 
-def run_check(cfg: FleetConfig, as_json: bool, settle_s: float = 2.0) -> tuple[str, int]:
-    """Poll once (two scrapes `settle_s` apart so rates exist) and return the output and the exit code."""
-    snap = asyncio.run(Scheduler(cfg).poll_once(settle_s))
+def run_check(cfg: FleetConfig, as_json: bool, settle_s: float = 2.0, ledger_s: float | None = None) -> tuple[str, int]:
+    """Poll once (two scrapes `settle_s` apart so rates exist) and return the output and the exit code; each
+    ledger is read for at most `ledger_s` in all, and a spend not read to its end is flagged as incomplete."""
+    snap = asyncio.run(Scheduler(cfg).poll_once(settle_s, CHECK_READ_S if ledger_s is None else ledger_s))
     out = json.dumps(snapshot_json(snap), indent=2) if as_json else snapshot_table(snap)
     return out, worst_of(snap).exit_code

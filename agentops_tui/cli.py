@@ -42,7 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--config", dest="check_config", help="config file")
     c.add_argument("--json", action="store_true", help="print JSON")
     c.add_argument("--settle", type=float, default=2.0, help="seconds between the two scrapes rates come from")
+    c.add_argument("--ledger-time", type=_seconds, metavar="SECONDS",
+                   help="most time to read each ledger (default 8); spend not read to the end is flagged")  # fmt: skip
     return p
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 3600:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
+    return value
 
 
 def _load(path: Path, allow_insecure_config: bool = False) -> FleetConfig:
@@ -106,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"agentops-tui: no config (give --config, set AGENTOPS_TUI_CONFIG, or write {xdg_config_path()})",
                       file=sys.stderr)  # fmt: skip
                 return 3
-            out, code = run_check(_load(path, args.allow_insecure_config), args.json, args.settle)
+            out, code = run_check(_load(path, args.allow_insecure_config), args.json, args.settle, args.ledger_time)
             print(out)
             return code
         path = find_config(args.config)

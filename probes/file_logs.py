@@ -1,6 +1,7 @@
 """A launchd job's StandardOutPath/StandardErrorPath as a LogSource: the last lines, then new lines as they are
 written, safe across rotation (probes.ledger_tail.LineTail: offset + file identity, the rotated file finished
-through its open descriptor, truncation noticed). stderr lines are marked "stderr: ".
+through its open descriptor, truncation noticed). stderr lines are marked "stderr: ". A path that is not a regular
+file (a FIFO, a device) is refused with a line that says so, never waited on (probes.safefile).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from probes.ledger_tail import SIG, LineTail
 from probes.logs import DEFAULT_LINES
+from probes.safefile import open_regular
 from probes.sanitize import clean
 
 TAIL_BYTES = 1024 * 1024  # read from the end of each file for tail()
@@ -35,14 +37,17 @@ class _EndTail(LineTail):
 
 
 def last_lines(path: str, n: int) -> list[str]:
-    """The last `n` complete-or-not lines of a file (at most TAIL_BYTES read); [] when it cannot be read."""
+    """The last `n` complete-or-not lines of a file (at most TAIL_BYTES read); [] when there is no such file, and
+    one line saying why when it cannot be read."""
     try:
-        with open(path, "rb") as fh:
+        with open(open_regular(path), "rb") as fh:
             size = fh.seek(0, os.SEEK_END)
             fh.seek(max(0, size - TAIL_BYTES))
             data = fh.read(TAIL_BYTES)
-    except OSError:
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        return [f"(cannot read {clean(path, 300)}: {clean(str(exc), 300)})"]
     lines = data.splitlines()
     if size > TAIL_BYTES and lines:
         lines = lines[1:]  # the first one is cut
@@ -77,7 +82,10 @@ class FileLogSource:
         try:
             while True:
                 for t, tag in tails:
-                    batches, _ = await asyncio.to_thread(t.poll, POLL_BYTES)
+                    try:
+                        batches, _ = await asyncio.to_thread(t.poll, POLL_BYTES)
+                    except OSError:  # a read error of this poll; tail() said what it could
+                        continue
                     for b in batches:
                         for line in b.data.splitlines():
                             yield tag + clean(line.decode("utf-8", "replace"), LINE_LEN)

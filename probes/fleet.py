@@ -24,6 +24,7 @@ from probes.ledger_budget import (
     fleet_budgets,
     seconds_left,
     service_budget,
+    unsure,
 )
 from probes.litellm_model import LiteLLMResult
 from probes.model import ContainerInfo, DockerResult, HealthResult, LedgerResult, MetricsResult, ProcessResult, Status
@@ -118,6 +119,8 @@ class ServiceView:
     """The latest good poll of the service's Redis queues (None without `queue:` or before one answered)."""
     litellm: LiteLLMResult | None = None
     """The latest poll of a LiteLLM proxy: deployments, spend by model and key, key budgets."""
+    spend_partial: bool = False
+    """The ledger's spend is known to be incomplete (not read to its end, a file of today not read, or failed)."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
@@ -142,6 +145,10 @@ class FleetSnapshot:
     """The fleet-wide budgets against `spend`."""
     alerts: tuple[Alert, ...] = ()
     """Every pending and firing alert, firing first (fleet-wide ones have service "")."""
+    spend_partial: bool = False
+    """Some ledger's spend is known to be incomplete: `spend_today_usd` is a lower bound."""
+    spend_notes: tuple[str, ...] = ()
+    """Per ledger ("PATH: ..."): what its spend leaves out, and what was read besides it."""
 
     def firing(self) -> tuple[Alert, ...]:
         return tuple(a for a in self.alerts if a.state == "firing")
@@ -183,6 +190,8 @@ class ServiceState:
         self.spend_today: float | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
+        self.ledger_issue: str | None = None  # why the ledger's spend is incomplete, for the row
+        self.ledger_failed = False  # and whether that is a failed read
         self.updated = time.monotonic()
         self.last_error: str | None = None
         self.last_error_at: float | None = None
@@ -353,8 +362,13 @@ class ServiceState:
         return out
 
     def apply_ledger(self, r: LedgerResult, ledger_service: str) -> None:
+        gap = r.error.message if r.error is not None else r.gap()
+        self.ledger_issue = f"ledger: {gap}" + ("" if r.error is not None else "; spend incomplete") if gap else None
+        self.ledger_failed = r.error is not None
         if not r.ok and r.error is not None:
             self._note_error("ledger", r.error.message, r.at)
+            if r.summary is not None:
+                self.budget = unsure(service_budget(self.cfg.budgets, r.summary, ledger_service), r.error.message)
             return
         spend = r.spend_today.get(ledger_service, 0.0)
         if self._spend_mark is not None:
@@ -363,6 +377,8 @@ class ServiceState:
         self.spend_today = spend
         self.calls_today = r.calls_today.get(ledger_service, 0)
         self.budget = service_budget(self.cfg.budgets, r.summary, ledger_service)
+        if gap:
+            self.budget = unsure(self.budget, gap)
 
     @property
     def view(self) -> ServiceView:
@@ -401,13 +417,20 @@ class ServiceState:
         docker = [docker_verdict(self.docker, self.restarts_recent())] if self.docker is not None else []
         more = self._more_verdicts()
         native, facts, native_pid, native_mem = self._native()
+        # beside other sources, a ledger that cannot be read warns
+        unread = [Verdict(Status.WARN, self.ledger_issue)] if self.ledger_failed and self.ledger_issue else []
         if self.health is None and self.metrics is None and self.process is None and (prom or docker or more):
             b = breaker_verdict(breakers, self.thresholds) if (prom or docker) else None
             budget = budget_verdict(self.budget)
-            verdict = combine([*more, *prom, *docker, *native, *([b] if b else []), *([budget] if budget else [])])
+            verdict = combine(
+                [*more, *prom, *docker, *native, *([b] if b else []), *([budget] if budget else []), *unread]
+            )
         elif self.health is None and self.metrics is None and self.process is None and not native:
             budget = budget_verdict(self.budget)
-            if self.spend_today is None:
+            if self.ledger_issue:  # a ledger-only row: spend it cannot vouch for is all it has (but a blown budget)
+                blown = [budget] if budget is not None and budget.status is Status.CRIT else []
+                verdict = combine([Verdict(Status.UNKNOWN, self.ledger_issue), *blown])
+            elif self.spend_today is None:
                 verdict = Verdict(Status.UNKNOWN, "waiting for first poll")
             else:  # a ledger-only row: its budget is all there is to judge
                 verdict = combine([Verdict(Status.OK, "ledger only"), *([budget] if budget else [])])
@@ -423,6 +446,8 @@ class ServiceState:
             )
             if prom or docker or more:  # the queue first: at OK its line (depth, rates, workers) says more
                 verdict = combine([*more, verdict, *prom, *docker])
+            if unread:
+                verdict = combine([verdict, *unread])
         m, metrics_source = self._numbers()
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
@@ -476,6 +501,7 @@ class ServiceState:
             memory_limit_bytes=self._memory_limit(),
             queue=q,
             litellm=self.litellm,
+            spend_partial=self.ledger_issue is not None,
         )
 
 
@@ -516,6 +542,7 @@ class FleetState:
             self.services[svc.name] = ServiceState(svc, cfg.thresholds_of(svc), interval, self.redact)
         self.ledger_summaries: dict[str, SpendSummary] = {}
         self.ledger_routes: dict[str, list[tuple[str, str]]] = {}
+        self.ledger_notes: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # path -> (what is missing, read too)
         for svc in cfg.services:
             if svc.ledger is not None:
                 self.ledger_routes.setdefault(svc.ledger.path, []).append((svc.name, svc.ledger.service or svc.name))
@@ -561,6 +588,7 @@ class FleetState:
         elif kind == "ledger" and isinstance(result, LedgerResult):
             if result.summary is not None:
                 self.ledger_summaries[target] = result.summary
+            self.ledger_notes[target] = (result.error.message if result.error else result.gap(), result.notes)
             for name, ledger_service in self.ledger_routes.get(target, []):
                 self.services[name].apply_ledger(result, ledger_service)
                 changed.append(name)
@@ -593,13 +621,20 @@ class FleetState:
         views = tuple(self._with_alerts(v, tuple(mine.get(v.name, ()))) for v in base)
         spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
         spend = merge(self.ledger_summaries.values())
+        budget = fleet_budget(self.cfg, spend)
+        gaps = [f"{path}: {gap}" for path, (gap, _) in self.ledger_notes.items() if gap]
+        if gaps:
+            budget = unsure(budget, "; ".join(gaps))
+        notes = [f"{path}: {n}" for path, (_, read) in self.ledger_notes.items() for n in read]
         return FleetSnapshot(
             services=views,
             daily_budget_usd=fleet_budgets(self.cfg).daily_usd,
             spend_today_usd=sum(spends) if spends else None,
             spend=spend,
-            budget=fleet_budget(self.cfg, spend),
+            budget=budget,
             alerts=alerts,
+            spend_partial=bool(gaps),
+            spend_notes=tuple(notes + [f"{g}; spend incomplete" for g in gaps]),
         )
 
     def _with_alerts(self, view: ServiceView, mine: tuple[Alert, ...]) -> ServiceView:

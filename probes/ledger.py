@@ -3,7 +3,9 @@
 Line formats go through `LineTail` (offset + file identity, rotation, copytruncate, complete lines only); SQLite
 through `SqliteSource` (read-only, by increasing rowid). Records become bucket counters in a `SpendBook`, never a
 list, so memory does not grow with the ledger. Each poll reads for at most a share of its timeout; a large backlog
-(a first load of a big file) is read over several polls and reported as `backlog`.
+(a first load of a big file) is read over several polls and reported as `backlog`, with how far it has got. For
+`check` (one poll or two) the reading time is one budget over all polls instead, `total_s`. When first opened, the
+files the ledger was rotated into earlier today are read too (probes.ledger_rotated).
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ from collections.abc import Callable
 from probes.config import LedgerConfig
 from probes.ledger_decode import LITELLM_COLUMNS, CsvLines, JsonLines, RecordSink
 from probes.ledger_pool import PARALLEL_MIN_BYTES, FoldPool, FoldWorker, WorkerError
+from probes.ledger_rotated import local_midnight, rotated_today
 from probes.ledger_sqlite import SqliteSource
 from probes.ledger_tail import CHUNK, Batch, LineTail
 from probes.model import LedgerResult, ProbeError
 from probes.prices import PriceBook
+from probes.safefile import NotRegularFile, open_regular
 from probes.sanitize import clean
 from probes.spend import SpendBook
 
 MAX_ARRAY_BYTES = 64 * 1024 * 1024  # a LiteLLM export given as one JSON array is read whole; cap it
+CHECK_READ_S = 8.0  # `check` reads each ledger for at most this long, then says its spend is incomplete
 
 
 class LedgerProbe:
@@ -43,11 +48,13 @@ class LedgerProbe:
         cfg: LedgerConfig | None = None,
         clock: Callable[[], float] = time.time,
         prices: PriceBook | None = None,
+        total_s: float | None = None,
     ) -> None:
         self.key = f"ledger:{path}"
         self.path = path
         self.interval = interval
-        self.timeout = timeout
+        self.total_s = total_s  # one budget of reading time over all polls (check), instead of one per poll
+        self.timeout = timeout if total_s is None else max(timeout, total_s + 2.0)
         self.cfg = cfg or LedgerConfig(path=path)
         self.clock = clock
         self.prices = prices or PriceBook(self.cfg.prices)
@@ -65,6 +72,11 @@ class LedgerProbe:
         self._pool_checked = False
         self._lock = threading.Lock()
         self._last: LedgerResult | None = None
+        self.read_s = 0.0  # time spent reading, all polls together
+        self._rotated_checked = False
+        self._rotated_day = 0.0
+        self.notes: tuple[str, ...] = ()  # the rotated files read besides the ledger
+        self.unread: tuple[str, ...] = ()  # and those that could not be
 
     async def collect(self) -> LedgerResult:
         return await asyncio.to_thread(self.read)
@@ -83,16 +95,57 @@ class LedgerProbe:
         try:
             error: ProbeError | None = None
             backlog = False
+            start = time.monotonic()
+            budget = self.read_budget_s if self.total_s is None else max(0.0, self.total_s - self.read_s)
             try:
-                backlog = self._read(time.monotonic() + self.read_budget_s)
+                backlog = self._read(start + budget)
             except FileNotFoundError:
                 error = ProbeError("refused", "ledger file not found")
+            except NotRegularFile as exc:
+                error = ProbeError("error", str(exc))
             except (OSError, sqlite3.Error, ValueError) as exc:
                 error = ProbeError("error", f"cannot read ledger: {clean(str(exc), 200)}")
-            if error is None and self.tail.missing:
+            self.read_s += time.monotonic() - start
+            self._forget_rotated()
+            if error is None and self.tail.problem:
+                error = ProbeError("error", self.tail.problem)
+            elif error is None and self.tail.missing:
                 error = ProbeError("refused", "ledger file not found")
             self._last = self._result(at, error, backlog)
             return self._last
+        finally:
+            self._lock.release()
+
+    def _read_rotated(self) -> None:
+        """Once, at the first open: today's earlier rotated files go to the tail, to be read before the ledger."""
+        current = self.tail.open_current()
+        if current is None:
+            return
+        self._rotated_checked = True
+        now = self.clock()
+        found = rotated_today(self.path, now, current)
+        for fd in found.fds:
+            self.tail.adopt(fd)
+        self.notes = (f"also read {', '.join(sorted(found.read))} (written today)",) if found.read else ()
+        self.unread = tuple(found.unread)
+        self._rotated_day = local_midnight(now)
+
+    def _forget_rotated(self) -> None:
+        """After midnight what was read from, or missing of, yesterday's rotated files no longer matters."""
+        if (self.notes or self.unread) and local_midnight(self.clock()) != self._rotated_day:
+            self.notes = self.unread = ()
+
+    def close(self) -> None:
+        """Let go of the files, the database and any worker processes (after a read still running, if any)."""
+        if not self._lock.acquire(timeout=2.0):
+            return  # a read holds them; the process exit lets them go
+        try:
+            self.tail.close()
+            if self.sqlite is not None:
+                self.sqlite.close()
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
         finally:
             self._lock.release()
 
@@ -104,6 +157,8 @@ class LedgerProbe:
             return more
         if self.cfg.format == "litellm" and self._is_array():
             return False
+        if not self._rotated_checked:
+            self._read_rotated()
         pool = self._fold_pool()
         sent: deque[tuple[FoldWorker, Batch]] = deque()  # chunks out with workers, oldest first
         tick = True
@@ -164,7 +219,7 @@ class LedgerProbe:
 
     def _is_array(self) -> bool:
         """A LiteLLM export that is one JSON array is re-read whole whenever the file changes."""
-        with open(self.path, "rb") as fh:
+        with open(open_regular(self.path), "rb") as fh:
             head = fh.read(64).lstrip()
             if not head.startswith(b"["):
                 return False
@@ -195,4 +250,8 @@ class LedgerProbe:
             error=error,
             summary=summary,
             backlog=backlog,
+            progress=self.tail.progress() if backlog and self.sqlite is None else None,
+            read_s=self.read_s,
+            notes=self.notes,
+            unread=self.unread,
         )

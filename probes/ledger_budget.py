@@ -6,7 +6,7 @@ Also when the daily budget runs out at the current burn rate, for the header and
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from probes.config import BudgetConfig, FleetConfig
 from probes.model import Status
@@ -88,6 +88,15 @@ def seconds_left(summary: SpendSummary) -> float:
     day = dt.date.fromisoformat(summary.day) if summary.day else dt.date.fromtimestamp(summary.now)
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).timestamp()
     return max(0.0, midnight - summary.now)
+
+
+def unsure(state: BudgetState | None, why: str) -> BudgetState | None:
+    """A budget judged on spend known to be incomplete: CRIT stands (spend only grows), an OK or a WARN is not
+    known to be right and becomes UNKNOWN, saying why and what the spend so far gives."""
+    if state is None or state.status in (Status.CRIT, Status.UNKNOWN) or not (state.daily_usd or state.monthly_usd):
+        return state
+    so_far = f"; {state.reason} so far" if state.reason else ""
+    return replace(state, status=Status.UNKNOWN, reason=f"spend incomplete ({why}){so_far}")
 
 
 def budget_verdict(state: BudgetState | None) -> Verdict | None:

@@ -1,18 +1,22 @@
 """Ledger records from a SQLite table, read-only and safe next to a writer in WAL mode.
 
-The database is opened with a `file:...?mode=ro` URI, so this process can never write or create it. Each poll
+The database is opened with a `file:...?mode=ro` URI, so this process can never write or create it, and only when
+it (and its -wal, -shm or -journal file, if there is one) is a regular file: SQLite would wait on a FIFO. Each poll
 reads the rows whose id (the rowid, or the first column of `query`) is above the last one seen, in pages, each
 in its own short read transaction: a WAL writer is never blocked, and we never see half a transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import stat
 import urllib.parse
 from collections.abc import Mapping
 
 from probes.ledger_decode import FIELDS, BadRecord, RecordSink
+from probes.safefile import NotRegularFile, check_regular
 
 PAGE = 20_000
 
@@ -41,7 +45,12 @@ class SqliteSource:
         self.resets = 0
 
     def _connect(self) -> sqlite3.Connection:
-        st = os.stat(self.path)  # FileNotFoundError before SQLite makes up an error of its own
+        st = check_regular(self.path)  # FileNotFoundError before SQLite makes up an error of its own
+        for side in ("-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                mode = os.stat(self.path + side).st_mode
+                if not stat.S_ISREG(mode):
+                    raise NotRegularFile(self.path + side, mode)
         uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=0.5, check_same_thread=False, isolation_level=None)
         if self.ident is not None and self.ident != (st.st_dev, st.st_ino):

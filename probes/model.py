@@ -122,10 +122,39 @@ class LedgerResult:
     """Aggregates of the whole ledger (by hour, day, service, model, task type; runaways), None before any read."""
     backlog: bool = False
     """True while an initial load or a burst is still being read over several polls."""
+    progress: tuple[int, int] | None = None
+    """While `backlog`: (bytes read, bytes in the files being read); None for SQLite."""
+    read_s: float = 0.0
+    """Seconds spent reading the ledger so far, all polls together."""
+    notes: tuple[str, ...] = ()
+    """What was read besides the ledger file (the files it was rotated into earlier today)."""
+    unread: tuple[str, ...] = ()
+    """Files with spend of today that could not be read (a compressed rotated file): the spend is incomplete."""
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def gap(self) -> str | None:
+        """What the spend read so far leaves out (the reading is not finished, a file of today could not be read),
+        or None when nothing is missing."""
+        parts = list(self.unread)
+        if self.backlog and self.progress is not None:
+            parts.insert(
+                0, f"read {size_text(self.progress[0])} of {size_text(self.progress[1])} in {self.read_s:.1f}s"
+            )
+        elif self.backlog:
+            parts.insert(0, f"still reading after {self.read_s:.1f}s")
+        return "; ".join(parts) if parts else None
+
+
+def size_text(n: int) -> str:
+    """Bytes for a reason: 812 KB, 512 MB, 2.0 GB (binary multiples)."""
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f} GB"
+    if n >= 1024**2:
+        return f"{n / 1024**2:.0f} MB"
+    return f"{n / 1024:.0f} KB"
 
 
 R = TypeVar("R", covariant=True)

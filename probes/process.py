@@ -19,6 +19,7 @@ import psutil
 
 from probes.config import ProcessConfig
 from probes.model import ProbeError, ProcessResult
+from probes.safefile import NotRegularFile, open_regular
 
 LINUX = sys.platform.startswith("linux") and os.path.exists("/proc/self/stat")
 CLK_TCK = os.sysconf("SC_CLK_TCK") if LINUX else 100
@@ -74,11 +75,13 @@ class ProcessProbe:
         pid = cfg.pid
         if cfg.pidfile:
             try:
-                fd = os.open(cfg.pidfile, os.O_RDONLY)
+                fd = open_regular(cfg.pidfile)
                 try:
                     pid = int(os.read(fd, 32).strip() or b"0")
                 finally:
                     os.close(fd)
+            except NotRegularFile as exc:
+                return ProbeError("refused", f"pidfile: {exc}")
             except (OSError, ValueError):
                 return ProbeError("refused", "no readable pidfile")
         return pid or ProbeError("refused", "no pid")

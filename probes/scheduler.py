@@ -39,8 +39,11 @@ WAKE_GAP_S = 0.25  # least time between two polls of a probe woken early by its 
 GIVE_WAY_S = 0.05  # longest the poller waits at one step for the UI to draw a key's answer
 
 
-def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> list[Probe[Any]]:
-    """One probe per source of every service; process sampling and each ledger file are shared."""
+def build_probes(
+    cfg: FleetConfig, client: Client, one_shot: bool = False, ledger_s: float | None = None
+) -> list[Probe[Any]]:
+    """One probe per source of every service; process sampling and each ledger file are shared. `ledger_s`: each
+    ledger's reading time over all polls (check), instead of a share of each poll's timeout."""
     probes: list[Probe[Any]] = []
     processes = {}
     ledgers: set[str] = set()
@@ -79,7 +82,7 @@ def build_probes(cfg: FleetConfig, client: Client, one_shot: bool = False) -> li
         if svc.ledger is not None and svc.ledger.path not in ledgers:
             ledgers.add(svc.ledger.path)
             iv = cfg.refresh_interval
-            probes.append(LedgerProbe(svc.ledger.path, iv, timeout_for(None, iv), svc.ledger))
+            probes.append(LedgerProbe(svc.ledger.path, iv, timeout_for(None, iv), svc.ledger, total_s=ledger_s))
     if processes:
         iv = cfg.refresh_interval
         probes.append(ProcessProbe(processes, iv, timeout_for(None, iv)))
@@ -278,10 +281,11 @@ class Scheduler:
         for wake in self._wakes:
             wake.set()
 
-    async def poll_once(self, settle_s: float = 0.0) -> FleetSnapshot:
-        """Poll everything once (twice, `settle_s` apart, so rates have two scrapes) and return the snapshot."""
+    async def poll_once(self, settle_s: float = 0.0, ledger_s: float | None = None) -> FleetSnapshot:
+        """Poll everything once (twice, `settle_s` apart, so rates have two scrapes) and return the snapshot;
+        `ledger_s` bounds the reading of each ledger over both polls."""
         async with make_client(self.cfg.concurrency) as client:
-            probes = build_probes(self.cfg, client, one_shot=True)
+            probes = build_probes(self.cfg, client, one_shot=True, ledger_s=ledger_s)
             rounds = 2 if settle_s > 0 else 1
             try:
                 for i in range(rounds):

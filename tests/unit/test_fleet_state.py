@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
 from probes.configload import parse_config
 from probes.fleet import HISTORY, SAMPLES, FleetState
+from probes.ledger import LedgerProbe
 from probes.model import HealthResult, LedgerResult, MetricsDerived, MetricsResult, ProbeError, Status
 
 CFG, _ = parse_config(
@@ -78,3 +84,37 @@ def test_ledger_only_service_is_judged_by_its_ledger() -> None:
     state.apply("ledger:/l", LedgerResult(at=0, spend_today={"c": 1.0}, calls_today={"c": 2}))
     view = state.snapshot().services[0]
     assert (view.status, view.reason) == (Status.OK, "ledger only")
+
+
+def test_a_ledger_that_cannot_be_read_warns_beside_a_health_check() -> None:
+    state = FleetState(CFG)
+    state.apply("health:b", HealthResult(at=5, elapsed_s=0.01, http_status=200, status="healthy"))
+    state.apply("ledger:/l", LedgerResult(at=5, error=ProbeError("error", "/l is a FIFO, not a regular file")))
+    view = state.snapshot().services[1]
+    assert (view.status, view.reason) == (Status.WARN, "ledger: /l is a FIFO, not a regular file")
+    assert view.spend_partial and view.spend_today_usd is None
+
+
+def test_spend_read_in_part_is_flagged_and_an_unbroken_budget_is_unknown(tmp_path: Path) -> None:
+    ledger = tmp_path / "l.jsonl"
+    now = dt.datetime.now().astimezone().isoformat()
+    ledger.write_text(json.dumps({"timestamp": now, "service": "c", "model": "m", "cost_usd": 1.0}) + "\n")
+    whole = LedgerProbe(str(ledger), 2, 1).read()
+    cfg, _ = parse_config(
+        "budgets: {daily_usd: 10}\nservices:\n  - name: c\n    health: {url: 'http://x/h'}\n"
+        "    budgets: {daily_usd: 5}\n    ledger: {path: /l}\n",
+        "t.yaml",
+        {},
+    )
+    state = FleetState(cfg)
+    state.apply("health:c", HealthResult(at=5, elapsed_s=0.01, http_status=200, status="healthy"))
+    state.apply("ledger:/l", dataclasses.replace(whole, backlog=True, progress=(512 << 20, 2 << 30), read_s=8.0))
+    snap = state.snapshot()
+    view = snap.services[0]
+    assert view.spend_partial and view.spend_today_usd == 1.0
+    assert view.status is Status.UNKNOWN
+    assert view.reason.startswith("spend incomplete (read 512 MB of 2.0 GB in 8.0s)")
+    assert snap.spend_partial and snap.spend_notes == ("/l: read 512 MB of 2.0 GB in 8.0s; spend incomplete",)
+    state.apply("ledger:/l", whole)
+    snap = state.snapshot()
+    assert (snap.services[0].status, snap.services[0].spend_partial, snap.spend_partial) == (Status.OK, False, False)

@@ -7,7 +7,10 @@ import json
 import os
 from pathlib import Path
 
+from probes.config import LedgerConfig
 from probes.ledger import LedgerProbe
+from probes.ledger_rotated import is_rotation_of
+from probes.ledger_tail import CHUNK, LineTail
 
 
 def rec(service: str, cost: float, when: dt.datetime | None = None) -> str:
@@ -108,3 +111,93 @@ def test_summed_lines_land_in_the_same_hours_as_records_one_by_one(tmp_path: Pat
     assert f_today == s_today and f_tasks == s_tasks and f_days == s_days
     assert {k: v[2:] for k, v in f_hours.items()} == {k: v[2:] for k, v in s_hours.items()}  # calls and tokens
     assert {k: v[0] + v[1] for k, v in f_hours.items()} == {k: v[0] + v[1] for k, v in s_hours.items()}
+
+
+def rewrite(path: Path, data: str) -> None:
+    """Replace the file as some writers do: the whole content into a temp file, then rename over the old one."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(data)
+    os.replace(tmp, path)
+
+
+def test_a_rewrite_through_a_temp_file_continues_where_it_was(tmp_path: Path) -> None:
+    """Same content plus new lines under a new inode: a rewrite, read on from the old offset, not counted again."""
+    path = tmp_path / "ledger.jsonl"
+    probe = LedgerProbe(str(path), 2, 1)
+    lines: list[str] = []
+    for i in range(300):
+        lines.append(rec(f"s{i % 3}", 0.5))
+        rewrite(path, "".join(lines))
+        if i % 4 != 3:  # sometimes two rewrites between polls
+            r = probe.read()
+            assert r.records == len(lines), i
+    r = probe.read()
+    assert r.records == 300 and r.bad_lines == 0
+    assert sum(r.spend_today.values()) == 150.0
+    assert probe.tail.old == [] and probe.tail.rotations == 0
+
+
+def test_a_rewrite_of_a_big_ledger_is_told_from_a_rotation_by_its_bytes(tmp_path: Path) -> None:
+    """Over a MiB the prefix is compared in samples; a rotation to a longer file that differs inside is new data."""
+    path = tmp_path / "ledger.jsonl"
+    first = [rec("a", 0.001) for _ in range(8000)]  # about 1.5 MB
+    path.write_text("".join(first))
+    probe = LedgerProbe(str(path), 2, 1)
+    probe.read_budget_s = 60
+    assert probe.read().records == 8000
+    rewrite(path, "".join(first) + rec("a", 1.0))
+    assert probe.read().records == 8001
+    other = [rec("b", 0.002) for _ in range(9000)]  # a new file, longer than the old offset: a rotation
+    os.rename(path, tmp_path / "ledger.jsonl.1")
+    path.write_text("".join(other))
+    r = probe.read()
+    assert r.records == 17001 and probe.tail.rotations == 1
+
+
+def test_a_csv_rewrite_keeps_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    rows = ["timestamp,service,model,cost_usd\n"]
+    probe = LedgerProbe(str(path), 2, 1, LedgerConfig(path=str(path), format="csv"))
+    for _ in range(20):
+        rows.append(f"{now},a,m,0.25\n")
+        rewrite(path, "".join(rows))
+        probe.read()
+    r = probe.read()
+    assert (r.records, r.bad_lines, r.spend_today) == (20, 0, {"a": 5.0})
+
+
+def test_an_over_long_line_is_skipped_a_budget_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    line = rec("a", 1.0).encode()
+    path.write_bytes(b"\0" * (40 * CHUNK) + b"\n" + line)
+    tail = LineTail(str(path))
+    polls, got = 0, b""
+    while True:
+        batches, more = tail.poll(CHUNK)
+        polls += 1
+        got += b"".join(b.data for b in batches)
+        assert tail.cur is not None and tail.cur.offset <= polls * 2 * CHUNK  # never the whole run in one poll
+        if not more:
+            break
+    assert polls >= 20 and got == b"\x00\n" + line
+
+
+def test_rotated_file_names() -> None:
+    for name in ("spend.jsonl.1", "spend.jsonl-20261126", "spend.jsonl.2026-11-26", "spend.jsonl.2026-11-26_06-25",
+                 "spend.1.jsonl", "spend-20261126.jsonl"):  # fmt: skip
+        assert is_rotation_of(name, "spend.jsonl"), name
+    for name in ("spend.jsonl", "spend.jsonl.bak", "spend.jsonl.tmp", "spend.jsonl.1x", "other.jsonl.1", "spend.1"):
+        assert not is_rotation_of(name, "spend.jsonl"), name
+
+
+def test_what_was_read_of_rotated_files_is_forgotten_at_midnight(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    path.write_text(rec("a", 1.0))
+    (tmp_path / "ledger.jsonl.1").write_text(rec("a", 2.0))
+    now = [dt.datetime.now().timestamp()]
+    probe = LedgerProbe(str(path), 2, 1, clock=lambda: now[0])
+    r = probe.read()
+    assert r.notes == ("also read ledger.jsonl.1 (written today)",) and r.spend_today == {"a": 3.0}
+    now[0] += 86400
+    assert probe.read().notes == ()
