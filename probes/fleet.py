@@ -40,6 +40,7 @@ from probes.status import (
     docker_verdict,
     effective,
     evaluate,
+    health_verdict,
     launchd_verdict,
     metrics_verdicts,
     systemd_verdict,
@@ -211,6 +212,7 @@ class ServiceState:
             self.last_error_at = at
 
     def apply_health(self, r: HealthResult) -> None:
+        """An answer saying unhealthy is an error too: the detail's Last error keeps its cause."""
         if r.checks or r.extra:  # the service's own words: an echoed request, a connection string
             fields = (r.checks, r.extra)
             if fields != self._health_fields[0]:  # most answers repeat the last one: redacted once
@@ -218,7 +220,8 @@ class ServiceState:
             checks, extra = self._health_fields[1]
             r = dataclasses.replace(r, checks=checks, extra=extra)
         self.health = r
-        self._note_error("health", r.error.message if r.error else None, r.at)
+        said = r.error.message if r.error else health_verdict(r).reason if r.status == "unhealthy" else None
+        self._note_error("health", said, r.at)
 
     def apply_metrics(self, r: MetricsResult) -> None:
         self.metrics = r

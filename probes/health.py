@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from typing import Any
 
@@ -19,6 +20,10 @@ _STATUS_ALIASES = {
     "unhealthy": "unhealthy", "down": "unhealthy", "fail": "unhealthy", "error": "unhealthy",
 }  # fmt: skip
 _BREAKER_ALIASES = {"closed": "closed", "half_open": "half_open", "half-open": "half_open", "open": "open"}
+MESSAGE_KEYS = ("message", "error", "detail", "reason")
+"""Fields in which services (and web frameworks: FastAPI's `detail`) say what is wrong."""
+MESSAGE_LEN = 100
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
 class HealthProbe:
@@ -61,8 +66,9 @@ def parse_health(code: int, body: bytes, at: float, elapsed_s: float) -> HealthR
         data: Any = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         if code >= 400:
-            snippet = clean(body[:80].decode("utf-8", "replace"), 80)
-            return HealthResult(at, elapsed_s, code, error=ProbeError("http", f"HTTP {code}: {snippet}"))
+            said = first_line(body[:4096].decode("utf-8", "replace"), html=True)
+            message = f"HTTP {code}: {said}" if said else f"HTTP {code}"
+            return HealthResult(at, elapsed_s, code, error=ProbeError("http", message))
         return HealthResult(at, elapsed_s, code, error=ProbeError("garbage", f"HTTP {code} with invalid JSON"))
     if not isinstance(data, dict):
         if code >= 400:
@@ -103,7 +109,31 @@ def parse_health(code: int, body: bytes, at: float, elapsed_s: float) -> HealthR
         active_tasks=_int(data.get("active_tasks")),
         draining=data.get("draining") if isinstance(data.get("draining"), bool) else None,
         extra=clean_json(extra),  # type: ignore[arg-type]
+        message=body_message(data),
     )
+
+
+def first_line(text: str, html: bool = False, max_len: int = MESSAGE_LEN) -> str:
+    """The first non-blank line of a text (of an HTML page's text: tags dropped), cleaned and bounded."""
+    if html and "<" in text:
+        text = _TAG.sub("\n", text)
+    for line in text.splitlines():
+        line = clean(line, 4 * max_len).strip()
+        if line:
+            return clean(line, max_len)
+    return ""
+
+
+def body_message(data: dict[str, Any]) -> str | None:
+    """The body's own words about its state: the first of `message`, `error`, `detail`, `reason` holding text
+    (or an object with a `message`, as in `{"error": {"message": ...}}`)."""
+    for key in MESSAGE_KEYS:
+        value = data.get(key)
+        if isinstance(value, dict):
+            value = value.get("message")
+        if isinstance(value, str) and (line := first_line(value)):
+            return line
+    return None
 
 
 def _number(value: Any) -> float | None:

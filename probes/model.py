@@ -58,6 +58,8 @@ class HealthResult:
     draining: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     error: ProbeError | None = None
+    message: str | None = None
+    """What the body says about itself (a `message`, `error`, `detail` or `reason` field), cleaned and bounded."""
 
     @property
     def ok(self) -> bool:

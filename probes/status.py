@@ -8,11 +8,13 @@ it is broken or refuses connections; STALE is decided at display time from the a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from probes.config import Thresholds
 from probes.launchd import LaunchdResult
 from probes.launchd_parse import LaunchdJob
 from probes.model import ContainerInfo, DockerResult, HealthResult, MetricsResult, ProbeError, ProcessResult, Status
+from probes.sanitize import clean
 from probes.systemd_model import SystemdResult, SystemdUnit
 
 _CRIT_KINDS = {"refused", "http"}
@@ -40,16 +42,47 @@ def health_verdict(h: HealthResult) -> Verdict:
     if h.error is not None:
         return _error_verdict("health", h.error, primary=True)
     if h.status == "unhealthy":
-        failing = [k for k, v in h.checks.items() if _check_failed(v)]
-        detail = f" ({', '.join(failing[:3])} failing)" if failing else ""
-        return Verdict(Status.CRIT, f"unhealthy{detail}")
+        return Verdict(Status.CRIT, f"unhealthy{health_cause(h, unhealthy=True)}")
     if h.status == "degraded":
-        failing = [k for k, v in h.checks.items() if _check_failed(v)]
-        detail = f" ({', '.join(failing[:3])})" if failing else ""
-        return Verdict(Status.WARN, f"degraded{detail}")
+        return Verdict(Status.WARN, f"degraded{health_cause(h)}")
     if h.draining:
         return Verdict(Status.WARN, "draining")
     return Verdict(Status.OK, "healthy")
+
+
+def health_cause(h: HealthResult, unhealthy: bool = False) -> str:
+    """Why a health answer is not healthy, as ` (HTTP 503; db failing; the body's message)`: an operator seeing
+    CRIT must not have to curl the endpoint to learn what it said. Says so when the body gives no cause."""
+    parts: list[str] = []
+    failing = failing_checks(h.checks)
+    if failing:
+        parts.append(f"{', '.join(failing[:3])}{' …' if len(failing) > 3 else ''} failing")
+    if h.message:
+        parts.append(h.message)
+    if unhealthy:
+        http = f"HTTP {h.http_status}" if h.http_status is not None and h.http_status >= 400 else ""
+        if not parts:
+            return f" ({http}, no cause given)" if http else " (no cause given)"
+        if http:
+            parts.insert(0, http)
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+INFERENCE_AGE_LIMIT_S = 300.0
+"""The deployment guide's health check counts an agent without an inference for 5 minutes as not healthy."""
+
+
+def failing_checks(checks: dict[str, Any]) -> list[str]:
+    """The names of the failing checks, each with its own message when it has one (`db (timeout)`)."""
+    out: list[str] = []
+    for name, value in checks.items():
+        if name == "last_inference_age_s" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value >= INFERENCE_AGE_LIMIT_S:
+                out.append(f"{name} {value:.0f}s")
+        elif _check_failed(value):
+            said = _check_message(value)
+            out.append(f"{name} ({said})" if said else name)
+    return out
 
 
 def _check_failed(value: object) -> bool:
@@ -59,6 +92,16 @@ def _check_failed(value: object) -> bool:
         ok = value.get("ok", value.get("healthy", value.get("status")))
         return ok is False or (isinstance(ok, str) and ok.lower() in {"fail", "error", "down", "unhealthy"})
     return isinstance(value, str) and value.lower() in {"fail", "error", "down", "unhealthy"}
+
+
+def _check_message(value: object) -> str:
+    if not isinstance(value, dict):
+        return ""
+    for key in ("message", "error", "detail", "reason"):
+        said = value.get(key)
+        if isinstance(said, str) and said.strip():
+            return clean(said.strip().splitlines()[0], 60)
+    return ""
 
 
 def metrics_verdicts(m: MetricsResult, t: Thresholds, primary: bool) -> list[Verdict]:

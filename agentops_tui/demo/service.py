@@ -174,4 +174,6 @@ class SimService:
             "max_requests_per_minute": self.max_rpm,
             "version": VERSION,
         }
+        if status == "unhealthy" and rate is not None:  # say why, as a service should: the dashboard shows it
+            body["message"] = f"{rate:.0%} of calls failed in the last {ERROR_WINDOW_S:.0f}s"
         return (503 if status == "unhealthy" else 200), body

@@ -118,3 +118,14 @@ def test_spend_read_in_part_is_flagged_and_an_unbroken_budget_is_unknown(tmp_pat
     state.apply("ledger:/l", whole)
     snap = state.snapshot()
     assert (snap.services[0].status, snap.services[0].spend_partial, snap.spend_partial) == (Status.OK, False, False)
+
+
+def test_unhealthy_answer_is_the_last_error_with_its_cause() -> None:
+    from probes.health import parse_health
+
+    state = FleetState(CFG)
+    body = b'{"status": "unhealthy", "checks": {"db": true}, "message": "error rate 31% over 60s"}'
+    state.apply("health:b", parse_health(503, body, 7, 0.01))
+    view = state.snapshot().services[1]
+    assert (view.status, view.reason) == (Status.CRIT, "unhealthy (HTTP 503; error rate 31% over 60s)")
+    assert (view.last_error, view.last_error_at) == ("health: unhealthy (HTTP 503; error rate 31% over 60s)", 7)

@@ -52,7 +52,7 @@ def test_unhealthy_and_degraded_name_the_failing_checks() -> None:
     v = evaluate(health("unhealthy", checks={"db": {"ok": False}, "queue": "ok"}), None, None, {}, T)
     assert (v.status, v.reason) == (Status.CRIT, "unhealthy (db failing)")
     v = evaluate(health("degraded", checks={"model_proxy": False}), None, None, {}, T)
-    assert (v.status, v.reason) == (Status.WARN, "degraded (model_proxy)")
+    assert (v.status, v.reason) == (Status.WARN, "degraded (model_proxy failing)")
 
 
 def test_draining_and_open_breaker_warn() -> None:
@@ -111,3 +111,43 @@ def test_health_without_status_uses_the_http_code() -> None:
     assert parse_health(200, b"{}", 0, 0.1).status == "healthy"
     assert parse_health(503, b'{"detail": "x"}', 0, 0.1).status == "unhealthy"
     assert parse_health(503, b'{"status": "healthy"}', 0, 0.1).status == "unhealthy"
+
+
+def reason_of(code: int, body: bytes) -> tuple[Status, str]:
+    v = evaluate(parse_health(code, body, 0, 0.1), None, None, {}, T)
+    return v.status, v.reason
+
+
+def test_unhealthy_says_why_http_status_failing_check_and_message() -> None:
+    # All checks ok, a 503 and nothing else: the reason still says what the service answered.
+    st, reason = reason_of(503, b'{"status": "unhealthy", "checks": {"db": true}}')
+    assert st is Status.CRIT and reason == "unhealthy (HTTP 503, no cause given)"
+    body = b'{"status": "unhealthy", "checks": {"db": {"ok": false, "error": "timeout"}}, "message": "db down"}'
+    assert reason_of(503, body)[1] == "unhealthy (HTTP 503; db (timeout) failing; db down)"
+    for key in ("message", "error", "detail", "reason"):
+        assert reason_of(503, b'{"status": "unhealthy", "%s": "upstream refused"}' % key.encode())[1] == (
+            "unhealthy (HTTP 503; upstream refused)"
+        )
+    # A nested {"error": {"message": ...}} (a common API shape), only its first line, bounded and cleaned.
+    body = b'{"status": "unhealthy", "error": {"message": "quota\\u001b[2J exceeded\\nstack trace..."}}'
+    assert reason_of(503, body)[1] == "unhealthy (HTTP 503; quota exceeded)"
+    long = reason_of(503, b'{"detail": "%s"}' % (b"word " * 200))[1]
+    assert len(long) < 160 and long.endswith("…)")
+
+
+def test_health_text_body_gives_its_first_line() -> None:
+    st, reason = reason_of(503, b"\n  Service Unavailable: maintenance  \nat line 2\n")
+    assert (st, reason) == (Status.CRIT, "health: HTTP 503: Service Unavailable: maintenance")
+    html = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+    assert reason_of(502, html)[1] == "health: HTTP 502: 502 Bad Gateway"
+
+
+def test_deployment_guide_health_shape_names_what_failed() -> None:
+    """The guide's /health: boolean checks plus last_inference_age_s (healthy only under 300 s), status
+    healthy or degraded, no breakers."""
+    body = b'{"status": "degraded", "checks": {"model_proxy": false, "memory_store": true, ' \
+           b'"last_inference_age_s": 12.5}, "uptime_s": 900.0}'  # fmt: skip
+    assert reason_of(200, body) == (Status.WARN, "degraded (model_proxy failing)")
+    body = b'{"status": "degraded", "checks": {"model_proxy": true, "memory_store": true, ' \
+           b'"last_inference_age_s": 412.0}, "uptime_s": 900.0}'  # fmt: skip
+    assert reason_of(200, body) == (Status.WARN, "degraded (last_inference_age_s 412s failing)")
