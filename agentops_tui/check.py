@@ -19,6 +19,7 @@ from probes.model import Status
 from probes.queue import QueueResult
 from probes.sanitize import clean
 from probes.scheduler import Scheduler
+from probes.units import DASH, fmt_count, fmt_money, fmt_percent, fmt_seconds
 
 
 def service_json(v: ServiceView) -> dict[str, Any]:
@@ -113,27 +114,32 @@ def snapshot_table(snap: FleetSnapshot) -> str:
             (
                 clean(v.name, 40),
                 v.status.value,
-                "-" if v.latency_p95_s is None else f"{v.latency_p95_s:.2f}s",
-                "-" if v.error_rate is None else f"{v.error_rate * 100:.1f}",
+                _plain(fmt_seconds(v.latency_p95_s)),
+                _plain(fmt_percent(v.error_rate)),
                 ",".join(opened) or ("closed" if v.breakers else "-"),
-                "-" if v.active_tasks is None else f"{v.active_tasks:.0f}",
-                "-" if v.spend_today_usd is None else f"${v.spend_today_usd:.2f}" + ("?" if v.spend_partial else ""),
+                _plain(fmt_count(v.active_tasks)),
+                _plain(fmt_money(v.spend_today_usd)) + ("?" if v.spend_partial and v.spend_today_usd is not None else ""),
                 clean(v.reason, 100),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1] for r in rows]
     total = snap.spend_today_usd
-    budget = f" of ${snap.daily_budget_usd:.2f}" if snap.daily_budget_usd else ""
+    budget = f" of {fmt_money(snap.daily_budget_usd)}" if snap.daily_budget_usd else ""
     lines.append("")
     for a in snap.alerts:
         lines.append(f"alert {a.state}: {clean(a.service, 40) or 'fleet'} {clean(a.name, 40)}: {clean(a.summary, 100)}")
-    spent = "-" if total is None else f"${total:.2f}" + (" (incomplete)" if snap.spend_partial else "")
+    spent = _plain(fmt_money(total)) + (" (incomplete)" if snap.spend_partial and total is not None else "")
     lines.append(f"fleet: {worst_of(snap).value}; spend today: {spent}{budget}")
     lines.extend(f"spend: {clean(n, 300)}" for n in snap.spend_notes)
     if snap.budget is not None and snap.budget.reason:
         lines.append(f"budget: {snap.budget.status.value}: {clean(snap.budget.reason, 200)}")
     return "\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    """ASCII for what is not known: the table goes to mail and logs."""
+    return "-" if text == DASH else text
 
 
 def run_check(cfg: FleetConfig, as_json: bool, settle_s: float = 2.0, ledger_s: float | None = None) -> tuple[str, int]:

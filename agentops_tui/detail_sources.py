@@ -62,8 +62,9 @@ def litellm_section(v: ServiceView, p: Palette) -> list[Any]:
     spend = _table("Proxy spend since it started (by model and key)", "model", "key", "requests", "tokens in/out",
                    "USD")  # fmt: skip
     for s in r.spend[:20]:
-        spend.add_row(Text(clean(s.model, 40)), Text(clean(s.key, 40)), Text(fmt_number(s.requests)),
-                      Text(f"{s.input_tokens:.0f}/{s.output_tokens:.0f}"), Text(f"${s.usd:.6f}"))  # fmt: skip
+        tokens = f"{fmt_number(s.input_tokens)}/{fmt_number(s.output_tokens)}"
+        spend.add_row(Text(clean(s.model, 40)), Text(clean(s.key, 40)), Text(fmt_number(s.requests)), Text(tokens),
+                      Text(fmt_money(s.usd)))  # fmt: skip
     out: list[Any] = [Text(""), deps, Text(""), spend]
     if r.key_budgets:
         budgets = _table("Key budgets", "key", "remaining")

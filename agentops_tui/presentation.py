@@ -13,6 +13,12 @@ from rich.text import Text
 from probes.fleet import FleetSnapshot, ServiceView
 from probes.model import Status
 from probes.sanitize import clean
+from probes.units import fmt_count, fmt_percent
+from probes.units import fmt_money as fmt_money  # the shared formats (probes.units), under the names screens use
+from probes.units import fmt_seconds as fmt_seconds
+
+fmt_rate = fmt_percent
+fmt_number = fmt_count
 
 
 @dataclass(frozen=True)
@@ -62,23 +68,6 @@ def status_cell(status: Status, p: Palette) -> Text:
     return Text(f"{GLYPH[status]} {LABEL[status]}", style=f"bold {p.of(status)}")
 
 
-def fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value < 1:
-        return f"{value * 1000:.0f}ms"
-    if value < 100:
-        return f"{value:.1f}s"
-    return f"{value:.0f}s"
-
-
-def fmt_rate(value: float | None) -> str:
-    if value is None:
-        return "–"
-    pct = value * 100
-    return f"{pct:.1f}%" if pct < 10 else f"{pct:.0f}%"
-
-
 def fmt_bytes(value: int | None) -> str:
     if value is None:
         return "–"
@@ -88,18 +77,6 @@ def fmt_bytes(value: int | None) -> str:
             return f"{size:.0f}{unit}" if unit in ("B", "K") or size >= 10 else f"{size:.1f}{unit}"
         size /= 1024
     return f"{size:.0f}T"
-
-
-def fmt_money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value < 100:
-        return f"${value:.2f}"
-    return f"${value:,.0f}"
-
-
-def fmt_number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}"
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -227,7 +204,7 @@ def budget_text(spend: float | None, budget: float | None, p: Palette, width: in
     out.append(f" / {fmt_money(budget)} ")
     out.append("█" * filled, style=style)
     out.append("░" * (width - filled), style=p.dim)
-    out.append(f" {share:.0%}", style=f"bold {style}")
+    out.append(f" {fmt_percent(share)}", style=f"bold {style}")
     return out
 
 
@@ -239,6 +216,6 @@ def docker_summary(v: ServiceView) -> str:
     shares = [c.mem_bytes / c.mem_limit for c in v.containers if c.mem_bytes is not None and c.mem_limit]
     parts = [f"{len(v.containers)} container{'s' if len(v.containers) > 1 else ''}"]
     if shares:
-        parts.append(f"memory {max(shares):.0%} of limit")
+        parts.append(f"memory {fmt_percent(max(shares))} of limit")
     parts.append(f"{v.restarts_recent} restarts in 5m")
     return " · ".join(parts)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import collections
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from probes.config import AlertRule, AlertsConfig, FleetConfig, ServiceConfig
 from probes.ledger_budget import fleet_budgets
 from probes.model import Status
+from probes.units import DASH, fmt_count, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
 
 if TYPE_CHECKING:
     from probes.fleet import ServiceView
@@ -85,6 +86,33 @@ class Alert:
     def status(self) -> Status:
         """What this alert makes its service while it fires."""
         return Status.CRIT if self.severity == "critical" else Status.WARN
+
+
+UNITS: dict[str, Callable[[float], str]] = {
+    "latency_p95": fmt_seconds, "error_rate": fmt_percent, "tokens_per_request": fmt_ratio, "memory": fmt_percent,
+    "model_latency": fmt_seconds, "cost_hourly": fmt_ratio, "queue_depth": fmt_percent,
+}  # fmt: skip
+"""How each built-in rule's value and threshold are written (its metric's unit)."""
+STATES: dict[str, Callable[[float], str]] = {
+    "breaker_open": lambda n: f"{n:.0f} open",
+    "health_unreachable": lambda x: "unreachable" if x else "reachable",
+    "queue_stalled": fmt_seconds,
+}
+"""Rules whose threshold is only "more than none": the value alone says it."""
+
+
+def alert_value(a: Alert) -> str:
+    """The value against its threshold, in the unit of the rule's metric: `5.2% > 5%`, `31.7x > 2x`, `1 open`.
+    Prometheus alerts carry no unit: their value as given."""
+    if a.value is None:
+        return DASH
+    fmt = UNITS.get(a.name) if a.source == "builtin" else None
+    if fmt is not None:
+        return fmt(a.value) + ("" if a.threshold is None else f" > {fmt(a.threshold)}")
+    state = STATES.get(a.name) if a.source == "builtin" else None
+    if state is not None:
+        return state(a.value)
+    return f"{a.value:.3g}" + ("" if a.threshold is None else f" > {a.threshold:g}")
 
 
 def resolve_rules(*layers: AlertsConfig | None) -> dict[str, RuleSpec]:
@@ -207,10 +235,10 @@ class AlertEngine:
 
     def _measure(self, spec: RuleSpec, v: ServiceView, now: float) -> tuple[float, str] | None:
         if spec.name == "latency_p95":
-            return None if v.latency_p95_s is None else (v.latency_p95_s, f"p95 {v.latency_p95_s:.1f}s")
+            return None if v.latency_p95_s is None else (v.latency_p95_s, f"p95 {fmt_seconds(v.latency_p95_s)}")
         if spec.name == "error_rate":
             avg = self._averaged(v.name, spec, v.error_rate, now)
-            return None if avg is None else (avg, f"error rate {avg:.1%}")
+            return None if avg is None else (avg, f"error rate {fmt_percent(avg)}")
         if spec.name == "tokens_per_request":
             return self._tokens_ratio(v, now)
         if spec.name == "memory":
@@ -252,7 +280,9 @@ class AlertEngine:
             return None
         per_request = v.tokens_per_min / 60.0 / v.requests_per_s
         ratio = per_request / average
-        return ratio, f"{per_request:.0f} tokens/request = {ratio:.1f}x the 24 h average ({average:.0f})"
+        return ratio, (
+            f"{fmt_count(per_request)} tokens/request = {fmt_ratio(ratio)} the 24 h average ({fmt_count(average)})"
+        )
 
     def _cost_ratio(self, v: ServiceView) -> tuple[float, str] | None:
         svc = self.services.get(v.name)
@@ -260,7 +290,10 @@ class AlertEngine:
         if v.cost_hourly_usd is None or not daily:
             return None
         ratio = v.cost_hourly_usd / (daily / 24.0)
-        return ratio, f"${v.cost_hourly_usd:.2f}/h = {ratio:.1f}x the hourly budget (${daily / 24.0:.2f})"
+        return (
+            ratio,
+            f"{fmt_money(v.cost_hourly_usd)}/h = {fmt_ratio(ratio)} the hourly budget ({fmt_money(daily / 24)})",
+        )
 
     def _fleet_cost(self, views: list[ServiceView], spec: RuleSpec) -> tuple[float, str] | None:
         daily = fleet_budgets(self.cfg).daily_usd
@@ -269,7 +302,7 @@ class AlertEngine:
             return None
         total = sum(costs)
         ratio = total / (daily / 24.0)
-        return ratio, f"fleet ${total:.2f}/h = {ratio:.1f}x the hourly budget (${daily / 24.0:.2f})"
+        return ratio, f"fleet {fmt_money(total)}/h = {fmt_ratio(ratio)} the hourly budget ({fmt_money(daily / 24)})"
 
     def _step(self, service: str, spec: RuleSpec, measured: tuple[float, str] | None, now: float) -> list[Alert]:
         key = (service, spec.name)
@@ -299,7 +332,7 @@ def _memory_share(v: ServiceView) -> tuple[float, str] | None:
     if not limit or used is None:
         return None
     share = used / limit
-    return share, f"memory {share:.0%} of its limit"
+    return share, f"memory {fmt_percent(share)} of its limit"
 
 
 def _model_latency(v: ServiceView) -> tuple[float, str] | None:
@@ -311,7 +344,7 @@ def _model_latency(v: ServiceView) -> tuple[float, str] | None:
         ms, s = _num(check.get("latency_ms")), _num(check.get("latency_s"))
         seconds = ms / 1000.0 if ms is not None else s
         if seconds is not None and (worst is None or seconds > worst[0]):
-            worst = (seconds, f"{name} latency {seconds:.1f}s")
+            worst = (seconds, f"{name} latency {fmt_seconds(seconds)}")
     return worst
 
 
@@ -331,7 +364,7 @@ def _queue_stalled(v: ServiceView) -> tuple[float, str] | None:
     if q.stalled_s is None:
         return 0.0, ""
     workers = f", {q.workers} workers alive" if q.workers is not None else ""
-    return q.stalled_s, f"no dequeues for {q.stalled_s:.0f}s, depth {q.depth}{workers}"
+    return q.stalled_s, f"no dequeues for {fmt_seconds(q.stalled_s)}, depth {fmt_count(q.depth)}{workers}"
 
 
 def _num(x: Any) -> float | None:

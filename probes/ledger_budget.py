@@ -12,6 +12,7 @@ from probes.config import BudgetConfig, FleetConfig
 from probes.model import Status
 from probes.spend import SpendSummary
 from probes.status import Verdict
+from probes.units import fmt_money, fmt_percent
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def evaluate_budget(
             if status.rank > worst.rank:
                 worst, reasons = status, []
             if status is worst:
-                reasons.append(f"{label} budget {share:.0%} (${spent:.2f} of ${limit:.2f})")
+                reasons.append(f"{label} budget {fmt_percent(share)} ({fmt_money(spent)} of {fmt_money(limit)})")
     eta: float | None = None
     if budgets.daily_usd:
         left = budgets.daily_usd - today_usd

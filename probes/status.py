@@ -7,6 +7,7 @@ it is broken or refuses connections; STALE is decided at display time from the a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from probes.launchd_parse import LaunchdJob
 from probes.model import ContainerInfo, DockerResult, HealthResult, MetricsResult, ProbeError, ProcessResult, Status
 from probes.sanitize import clean
 from probes.systemd_model import SystemdResult, SystemdUnit
+from probes.units import fmt_percent, fmt_seconds
 
 _CRIT_KINDS = {"refused", "http"}
 MEMORY_WARN = 0.8  # share of a container's memory limit that warns (the deployment guide alerts above 80%)
@@ -78,7 +80,7 @@ def failing_checks(checks: dict[str, Any]) -> list[str]:
     for name, value in checks.items():
         if name == "last_inference_age_s" and isinstance(value, (int, float)) and not isinstance(value, bool):
             if value >= INFERENCE_AGE_LIMIT_S:
-                out.append(f"{name} {value:.0f}s")
+                out.append(f"{name} {fmt_seconds(value)}")
         elif _check_failed(value):
             said = _check_message(value)
             out.append(f"{name} ({said})" if said else name)
@@ -107,19 +109,24 @@ def _check_message(value: object) -> str:
 def metrics_verdicts(m: MetricsResult, t: Thresholds, primary: bool) -> list[Verdict]:
     if m.error is not None:
         return [_error_verdict("metrics", m.error, primary)]
-    out: list[Verdict] = []
     d = m.derived
-    if d.error_rate is not None:
-        if d.error_rate >= t.error_rate_crit:
-            out.append(Verdict(Status.CRIT, f"error rate {d.error_rate:.0%} >= {t.error_rate_crit:.0%}"))
-        elif d.error_rate >= t.error_rate_warn:
-            out.append(Verdict(Status.WARN, f"error rate {d.error_rate:.0%} >= {t.error_rate_warn:.0%}"))
-    if d.latency_p95_s is not None:
-        if d.latency_p95_s >= t.latency_p95_crit_s:
-            out.append(Verdict(Status.CRIT, f"p95 {d.latency_p95_s:.1f}s >= {t.latency_p95_crit_s:g}s"))
-        elif d.latency_p95_s >= t.latency_p95_warn_s:
-            out.append(Verdict(Status.WARN, f"p95 {d.latency_p95_s:.1f}s >= {t.latency_p95_warn_s:g}s"))
+    out = [
+        v
+        for v in (
+            _over("error rate", d.error_rate, t.error_rate_warn, t.error_rate_crit, fmt_percent),
+            _over("p95", d.latency_p95_s, t.latency_p95_warn_s, t.latency_p95_crit_s, fmt_seconds),
+        )
+        if v is not None
+    ]
     return out or [Verdict(Status.OK, "metrics ok")]
+
+
+def _over(label: str, value: float | None, warn: float, crit: float, fmt: Callable[[float], str]) -> Verdict | None:
+    """`error rate 7.5% >= 5%`: the value and the line it crossed, written the way the columns write them."""
+    if value is None or value < warn:
+        return None
+    status, line = (Status.CRIT, crit) if value >= crit else (Status.WARN, warn)
+    return Verdict(status, f"{label} {fmt(value)} >= {fmt(line)}")
 
 
 def breaker_verdict(breakers: dict[str, str], t: Thresholds) -> Verdict | None:
@@ -154,7 +161,7 @@ def container_verdict(c: ContainerInfo) -> Verdict:
     if c.mem_bytes is not None and c.mem_limit:
         share = c.mem_bytes / c.mem_limit
         if share > MEMORY_WARN:
-            return Verdict(Status.WARN, f"{who} memory {share:.0%} of limit")
+            return Verdict(Status.WARN, f"{who} memory {fmt_percent(share)} of limit")
     return Verdict(Status.OK, f"{c.state}{f' ({c.health})' if c.health else ''}")
 
 
@@ -241,7 +248,7 @@ def _unit_verdict(u: SystemdUnit) -> Verdict:
     if u.memory_current is not None:
         for limit, name in ((u.memory_max, "MemoryMax"), (u.memory_high, "MemoryHigh")):
             if limit and u.memory_current >= MEMORY_WARN * limit:
-                return Verdict(Status.WARN, f"{u.name}: memory {u.memory_current / limit:.0%} of {name}")
+                return Verdict(Status.WARN, f"{u.name}: memory {fmt_percent(u.memory_current / limit)} of {name}")
     return Verdict(Status.OK, f"{u.name}: {u.active_state} ({u.sub_state}){restarts}")
 
 

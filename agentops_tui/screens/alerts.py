@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agentops_tui.presentation import Palette, fmt_duration
-from probes.alerts import Alert
+from probes.alerts import Alert, alert_value
 from probes.fleet import FleetSnapshot
 from probes.sanitize import clean
 
@@ -27,14 +27,11 @@ def alert_row(a: Alert, now: float, p: Palette) -> tuple[Text, ...]:
     """One alert as table cells (pure; names and summaries from Prometheus are data, never markup)."""
     colour = p.crit if a.severity == "critical" else p.warn
     state = Text(a.state.upper(), style=f"bold {colour}" if a.state == "firing" else colour)
-    value = "–" if a.value is None else f"{a.value:.3g}"
-    if a.threshold is not None:
-        value += f" > {a.threshold:g}"
     return (
         state,
         Text(clean(a.service, 40) or "(fleet)", style="bold"),
         Text(clean(a.name, 40)),
-        Text(value),
+        Text(alert_value(a)),
         Text(dt.datetime.fromtimestamp(a.since).strftime("%H:%M:%S")),
         Text(fmt_duration(max(0.0, now - a.since))),
         Text(a.source, style=p.dim),

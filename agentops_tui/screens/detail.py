@@ -32,6 +32,7 @@ from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
 from probes.sanitize import clean
 from probes.status import MEMORY_WARN
+from probes.units import fmt_limit
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -41,7 +42,9 @@ def _clock(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%H:%M:%S") if ts else "–"
 
 
-def _value(v: Any) -> Text:
+def _value(v: Any, key: str = "") -> Text:
+    if v is None:  # a limit that is not set is no limit; anything else not set is unknown
+        return Text(fmt_limit(None) if key.startswith("max_") or key.endswith("_limit") else "–")
     if isinstance(v, bool):
         return Text("ok" if v else "FAIL", style="" if v else "bold red")
     if isinstance(v, (dict, list)):
@@ -80,7 +83,7 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     checks.add_column("check")
     checks.add_column("value")
     for k, val in v.checks:
-        checks.add_row(Text(clean(k, 60)), _value(val))
+        checks.add_row(Text(clean(k, 60)), _value(val, k))
     if not v.checks:
         checks.add_row(Text("–", style=p.dim), Text(""))
 
@@ -109,7 +112,7 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     extra.add_column("field")
     extra.add_column("value")
     for k, val in v.extra:
-        extra.add_row(Text(clean(k, 60)), _value(val))
+        extra.add_row(Text(clean(k, 60)), _value(val, k))
     parts: list[Any] = [head, Text(""), facts, Text(""), checks, Text(""), breakers, Text(""), samples, Text(""), last]
     if v.containers:
         parts[4:4] = [containers_table(v, p), Text("")]
@@ -155,7 +158,7 @@ def containers_table(v: ServiceView, p: Palette) -> Table:
         health_style = {"healthy": p.ok, "unhealthy": p.crit, "starting": p.warn}.get(c.health or "", p.dim)
         if c.mem_bytes is not None and c.mem_limit:
             share = c.mem_bytes / c.mem_limit
-            mem = Text(f"{fmt_bytes(c.mem_bytes)} / {fmt_bytes(c.mem_limit)} ({share:.0%})",
+            mem = Text(f"{fmt_bytes(c.mem_bytes)} / {fmt_bytes(c.mem_limit)} ({fmt_rate(share)})",
                        style=p.warn if share > MEMORY_WARN else "")  # fmt: skip
         else:
             mem = Text(f"{fmt_bytes(c.mem_bytes)} / no limit")

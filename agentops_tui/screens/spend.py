@@ -20,6 +20,7 @@ from probes.ledger_budget import BudgetState
 from probes.model import Status
 from probes.sanitize import clean
 from probes.spend import Runaway, SpendRow, SpendSummary
+from probes.units import fmt_count, fmt_percent, fmt_ratio
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -27,13 +28,6 @@ if TYPE_CHECKING:
 RUNAWAY_COLUMNS = ("TASK", "SERVICE", "TYPE", "COST", "CALLS", "× MEDIAN", "THROTTLE")
 SERVICE_COLUMNS = ("SERVICE", "TODAY", "REPORTED", "COMPUTED", "CALLS", "BURN/H", "MONTH", "7D AVG", "BUDGET")
 GROUP_COLUMNS = ("NAME", "TODAY", "REPORTED", "COMPUTED", "CALLS", "TOKENS")
-
-
-def money(value: float | None) -> str:
-    """Small amounts keep their cents' fractions: ledgers are made of tiny calls."""
-    if value is not None and 0 < value < 1:
-        return f"${value:.4f}"
-    return fmt_money(value)
 
 
 def dashboard_name(cfg: FleetConfig, ledger_service: str) -> str | None:
@@ -48,24 +42,26 @@ def headline(s: SpendSummary, budget: BudgetState | None, p: Palette) -> Text:
     """Totals, burn, projection, budgets, the 7-day average: two lines of plain Text."""
     out = Text()
     out.append(" spend today ", style="bold reverse")
-    out.append(f" {money(s.today.usd)}", style="bold")
-    out.append(f"  reported {money(s.today.reported_usd)}  computed {money(s.today.computed_usd)}")
+    out.append(f" {fmt_money(s.today.usd)}", style="bold")
+    out.append(f"  reported {fmt_money(s.today.reported_usd)}  computed {fmt_money(s.today.computed_usd)}")
     if s.today.unpriced_calls:
         out.append(f"  {s.today.unpriced_calls} calls without a price", style=p.warn)
-    out.append(f"  burn {money(s.burn_usd_per_h)}/h  projected {money(s.projected_usd)} by midnight")
+    out.append(f"  burn {fmt_money(s.burn_usd_per_h)}/h  projected {fmt_money(s.projected_usd)} by midnight")
     out.append("\n")
     if budget is not None and budget.daily_usd:
         share = budget.today_usd / budget.daily_usd
-        out.append(f" daily budget {money(budget.daily_usd)} ({share:.0%})", style=_style(budget, share, p))
+        out.append(
+            f" daily budget {fmt_money(budget.daily_usd)} ({fmt_percent(share)})", style=_style(budget, share, p)
+        )
         if budget.exhausted_in_s == 0:
             out.append("  reached", style=f"bold {p.crit}")
         elif budget.exhausted_in_s is not None:
             out.append(f"  reached in {fmt_duration(budget.exhausted_in_s)} at this rate", style=p.warn)
-    out.append(f"  month {money(s.month_usd)}")
+    out.append(f"  month {fmt_money(s.month_usd)}")
     if budget is not None and budget.monthly_usd:
         share = s.month_usd / budget.monthly_usd
-        out.append(f" of {money(budget.monthly_usd)} ({share:.0%})", style=_style(budget, share, p))
-    out.append(f"  7-day average {money(s.avg7_usd)}/day")
+        out.append(f" of {fmt_money(budget.monthly_usd)} ({fmt_percent(share)})", style=_style(budget, share, p))
+    out.append(f"  7-day average {fmt_money(s.avg7_usd)}/day")
     if s.above_average:
         out.append("  today is heading for 2x the average", style=f"bold {p.warn}")
     return out
@@ -81,9 +77,9 @@ def runaway_cells(r: Runaway, throttle: str | None, p: Palette) -> tuple[Text, .
         Text(clean(r.task_id, 40), style="bold"),
         Text(clean(r.service, 40)),
         Text(clean(r.task_type, 30)),
-        Text(money(r.usd), style=f"bold {p.crit}"),
+        Text(fmt_money(r.usd), style=f"bold {p.crit}"),
         Text(str(r.calls)),
-        Text(f"{factor:.0f}x", style=p.warn),
+        Text(fmt_ratio(factor), style=p.warn),
         Text(f"t: {clean(throttle, 40)}" if throttle else "not on the dashboard", style="" if throttle else p.dim),
     )
 
@@ -98,13 +94,13 @@ def service_cells(row: SpendRow, budget: BudgetState | None, p: Palette) -> tupl
         )
     return (
         Text(clean(row.name, 40), style="bold"),
-        Text(money(row.usd), style="bold"),
-        Text(money(row.reported_usd)),
-        Text(money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),
+        Text(fmt_money(row.usd), style="bold"),
+        Text(fmt_money(row.reported_usd)),
+        Text(fmt_money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),
         Text(str(row.calls)),
-        Text(money(row.burn_usd_per_h)),
-        Text(money(row.month_usd)),
-        Text(money(row.avg7_usd)),
+        Text(fmt_money(row.burn_usd_per_h)),
+        Text(fmt_money(row.month_usd)),
+        Text(fmt_money(row.avg7_usd)),
         state,
     )
 
@@ -113,11 +109,11 @@ def group_cells(row: SpendRow, p: Palette, tier: bool = False) -> tuple[Text, ..
     name = clean(row.name, 40) + (f"  ({row.tier})" if tier and row.tier else "")
     return (
         Text(name, style="bold"),
-        Text(money(row.usd), style="bold"),
-        Text(money(row.reported_usd)),
-        Text(money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),
+        Text(fmt_money(row.usd), style="bold"),
+        Text(fmt_money(row.reported_usd)),
+        Text(fmt_money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),
         Text(str(row.calls)),
-        Text(f"{row.input_tokens + row.output_tokens:,}"),
+        Text(fmt_count(row.input_tokens + row.output_tokens)),
     )
 
 

@@ -44,7 +44,7 @@ def test_error_rate_and_latency_thresholds() -> None:
     assert evaluate(health(), metrics(err=0.06), None, {}, T).status is Status.WARN
     assert evaluate(health(), metrics(err=0.30), None, {}, T).status is Status.CRIT
     v = evaluate(health(), metrics(p95=12.0), None, {}, T)
-    assert (v.status, v.reason) == (Status.WARN, "p95 12.0s >= 10s")
+    assert (v.status, v.reason) == (Status.WARN, "p95 12s >= 10s")
     assert evaluate(health(), metrics(p95=45.0), None, {}, T).status is Status.CRIT
 
 
