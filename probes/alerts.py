@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from probes.config import AlertRule, AlertsConfig, FleetConfig, ServiceConfig
 from probes.ledger_budget import fleet_budgets
 from probes.model import Status
+from probes.spend import BURN_WINDOW
 from probes.units import DASH, fmt_count, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
 
 if TYPE_CHECKING:
@@ -219,8 +220,11 @@ class AlertEngine:
         self.resolved: collections.deque[tuple[Alert, float]] = collections.deque(maxlen=50)
         """Recently resolved alerts with the time each resolved (newest last)."""
 
-    def evaluate(self, views: Iterable[ServiceView], now: float) -> tuple[Alert, ...]:
-        """Every pending and firing built-in alert as of `now` (wall-clock seconds)."""
+    def evaluate(
+        self, views: Iterable[ServiceView], now: float, burn_usd_per_h: float | None = None
+    ) -> tuple[Alert, ...]:
+        """Every pending and firing built-in alert as of `now` (wall-clock seconds); `burn_usd_per_h` is the
+        ledgers' fleet burn (None without ledgers)."""
         views = list(views)
         out: list[Alert] = []
         for v in views:
@@ -230,7 +234,7 @@ class AlertEngine:
                     out.extend(self._step(v.name, spec, self._measure(spec, v, now), now))
         spec = self.fleet_rules["cost_hourly"]
         if spec.enabled:
-            out.extend(self._step(FLEET, spec, self._fleet_cost(views, spec), now))
+            out.extend(self._step(FLEET, spec, self._fleet_cost(views, burn_usd_per_h), now))
         return sort_alerts(out)
 
     def _measure(self, spec: RuleSpec, v: ServiceView, now: float) -> tuple[float, str] | None:
@@ -285,24 +289,20 @@ class AlertEngine:
         )
 
     def _cost_ratio(self, v: ServiceView) -> tuple[float, str] | None:
+        """The service's burn from its ledger where it has one (the Spend screen's number), else its own estimate."""
         svc = self.services.get(v.name)
         daily = svc.budgets.daily_usd if svc is not None and svc.budgets is not None else None
-        if v.cost_hourly_usd is None or not daily:
-            return None
-        ratio = v.cost_hourly_usd / (daily / 24.0)
-        return (
-            ratio,
-            f"{fmt_money(v.cost_hourly_usd)}/h = {fmt_ratio(ratio)} the hourly budget ({fmt_money(daily / 24)})",
-        )
+        if v.budget is not None:
+            return _against_budget(f"burn ({BURN_WINDOW})", v.budget.burn_usd_per_h, daily)
+        return _against_budget("reported cost", v.cost_hourly_usd, daily)
 
-    def _fleet_cost(self, views: list[ServiceView], spec: RuleSpec) -> tuple[float, str] | None:
+    def _fleet_cost(self, views: list[ServiceView], burn_usd_per_h: float | None) -> tuple[float, str] | None:
+        """The fleet's burn from its ledgers when there are any, else the sum of the services' own estimates."""
         daily = fleet_budgets(self.cfg).daily_usd
+        if burn_usd_per_h is not None:
+            return _against_budget(f"fleet burn ({BURN_WINDOW})", burn_usd_per_h, daily)
         costs = [v.cost_hourly_usd for v in views if v.cost_hourly_usd is not None]
-        if not daily or not costs:
-            return None
-        total = sum(costs)
-        ratio = total / (daily / 24.0)
-        return ratio, f"fleet {fmt_money(total)}/h = {fmt_ratio(ratio)} the hourly budget ({fmt_money(daily / 24)})"
+        return _against_budget("fleet reported cost", sum(costs), daily) if costs else None
 
     def _step(self, service: str, spec: RuleSpec, measured: tuple[float, str] | None, now: float) -> list[Alert]:
         key = (service, spec.name)
@@ -323,6 +323,15 @@ class AlertEngine:
     def _alert(self, service: str, spec: RuleSpec, a: _Active, now: float) -> Alert:
         state: AlertState = "firing" if now - a.since >= spec.for_s else "pending"
         return Alert(service, spec.name, state, a.since, a.value, a.summary, spec.severity, "builtin", spec.threshold)
+
+
+def _against_budget(what: str, usd_per_h: float | None, daily: float | None) -> tuple[float, str] | None:
+    """`burn (last hour) $3.00/h = 6x the hourly budget ($0.50)`: the rate as a multiple of a day's budget / 24."""
+    if usd_per_h is None or not daily:
+        return None
+    hourly = daily / 24.0
+    ratio = usd_per_h / hourly
+    return ratio, f"{what} {fmt_money(usd_per_h)}/h = {fmt_ratio(ratio)} the hourly budget ({fmt_money(hourly)})"
 
 
 def _memory_share(v: ServiceView) -> tuple[float, str] | None:

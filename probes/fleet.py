@@ -612,9 +612,11 @@ class FleetState:
     def snapshot(self, now: float | None = None) -> FleetSnapshot:
         """The fleet as of now: the alert rules are evaluated here, and firing alerts are put on their rows."""
         base = [s.view for s in self.services.values()]
+        spend = merge(self.ledger_summaries.values())
+        burn = spend.burn_usd_per_h if spend is not None else None  # the Spend screen's burn is the alerts' too
         alerts = sort_alerts(
             [
-                *self.engine.evaluate(base, time.time() if now is None else now),
+                *self.engine.evaluate(base, time.time() if now is None else now, burn),
                 *(a for t in self.prom_alerts.values() for a in t),
             ]
         )
@@ -623,7 +625,6 @@ class FleetState:
             mine.setdefault(a.service, []).append(a)
         views = tuple(self._with_alerts(v, tuple(mine.get(v.name, ()))) for v in base)
         spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
-        spend = merge(self.ledger_summaries.values())
         budget = fleet_budget(self.cfg, spend)
         gaps = [f"{path}: {gap}" for path, (gap, _) in self.ledger_notes.items() if gap]
         if gaps:

@@ -30,6 +30,11 @@ RUNAWAY_MIN_USD = 0.01
 RUNAWAY_MIN_CALLS = 10
 RUNAWAY_REFRESH_S = 30.0  # how stale the per-type medians may get while only touched tasks are checked
 
+BURN_WINDOW = "last hour"
+"""What the burn rate is, as the screens name it: the ledgers' spend over the last 60 minutes (this hour so far and
+the share of the previous hour still inside the window), per hour. The Spend screen, the budgets' "reached in" and
+the cost alerts all read this one number."""
+
 # bucket value indexes: reported USD, computed USD, calls, input tokens, output tokens, calls without any price
 REP, COMP, CALLS, TIN, TOUT, UNPRICED = range(6)
 Key = tuple[int, str, str, str]  # (hour start or day ordinal, service, model, task type)

@@ -19,7 +19,7 @@ from probes.fleet import FleetSnapshot
 from probes.ledger_budget import BudgetState
 from probes.model import Status
 from probes.sanitize import clean
-from probes.spend import Runaway, SpendRow, SpendSummary
+from probes.spend import BURN_WINDOW, Runaway, SpendRow, SpendSummary
 from probes.units import fmt_count, fmt_percent, fmt_ratio
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ def headline(s: SpendSummary, budget: BudgetState | None, p: Palette) -> Text:
     out.append(f"  reported {fmt_money(s.today.reported_usd)}  computed {fmt_money(s.today.computed_usd)}")
     if s.today.unpriced_calls:
         out.append(f"  {s.today.unpriced_calls} calls without a price", style=p.warn)
-    out.append(f"  burn {fmt_money(s.burn_usd_per_h)}/h  projected {fmt_money(s.projected_usd)} by midnight")
+    out.append(
+        f"  burn ({BURN_WINDOW}) {fmt_money(s.burn_usd_per_h)}/h  projected {fmt_money(s.projected_usd)} by midnight"
+    )
     out.append("\n")
     if budget is not None and budget.daily_usd:
         share = budget.today_usd / budget.daily_usd

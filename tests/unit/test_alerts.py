@@ -161,3 +161,43 @@ def test_a_window_mean_is_the_plain_mean_of_its_points_after_many_steps() -> Non
         mean = window.mean_after(now, value, now - 300.0)
         assert len(window.points) == len(kept) == min(step + 1, 151)
         assert mean == pytest.approx(sum(v for _, v in kept) / len(kept), rel=1e-9, abs=1e-9)
+
+
+def test_one_burn_rate_for_the_spend_screen_and_the_cost_alerts() -> None:
+    """The ledgers' spend over the last hour is the burn: the `$` headline and the fleet's and a service's cost
+    alerts read that one number, named the same way, even while the services' own estimates say otherwise."""
+    import datetime as dt
+
+    from agentops_tui.presentation import Palette
+    from agentops_tui.screens.spend import headline
+    from probes.model import LedgerResult, MetricsResult
+    from probes.prices import PriceBook
+    from probes.spend import BURN_WINDOW, SpendBook
+
+    now = dt.datetime.combine(dt.date.today(), dt.time(12, 30)).timestamp()
+    cfg, _ = parse_config(
+        "budgets: {daily_usd: 24}\nalerts: {cost_hourly: {for_s: 0}}\nservices:\n"
+        "  - name: a\n    health: {url: 'http://x/h'}\n    ledger: {path: /l}\n    budgets: {daily_usd: 12}\n"
+        "  - name: b\n    health: {url: 'http://y/h'}\n    ledger: {path: /l}\n",
+        "t",
+        {},
+    )
+    book = SpendBook(PriceBook({}, lookup=lambda m, i, o: None), clock=lambda: now)
+    book.add(int(now - 600) // 60 * 60, "a", "m", "x", "t1", 3.0, 10, 10)  # $3 and $2 in the last hour
+    book.add(int(now - 300) // 60 * 60, "b", "m", "x", "t2", 2.0, 10, 10)
+    summary = book.summary()
+    assert summary.burn_usd_per_h == pytest.approx(5.0)
+    state = FleetState(cfg)
+    for name in ("a", "b"):
+        state.apply(f"health:{name}", HealthResult(at=0, elapsed_s=0.1, http_status=200, status="healthy"))
+        # What the services' own agent_cost_estimate_hourly says (their last minute's pace).
+        state.apply(f"metrics:{name}", MetricsResult(at=0, elapsed_s=0.01, cost_hourly_usd=13.0))
+    state.ledger_routes = {"/l": [("a", "a"), ("b", "b")]}
+    state.apply("ledger:/l", LedgerResult(at=now, spend_today={"a": 3.0, "b": 2.0}, summary=summary))
+    snap = state.snapshot(now=now)
+    fleet = next(a for a in snap.alerts if a.service == FLEET)
+    assert fleet.value == pytest.approx(5.0)  # $5/h against $1/h, not 26/h
+    assert fleet.summary == f"fleet burn ({BURN_WINDOW}) $5.00/h = 5x the hourly budget ($1.00)"
+    mine = next(a for a in snap.alerts if a.service == "a" and a.name == "cost_hourly")
+    assert mine.summary == f"burn ({BURN_WINDOW}) $3.00/h = 6x the hourly budget ($0.50)"
+    assert f"burn ({BURN_WINDOW}) $5.00/h" in headline(summary, snap.budget, Palette()).plain
