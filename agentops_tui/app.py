@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -22,7 +23,7 @@ from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.commands import ServiceCommands
 from agentops_tui.controller import ActionController
 from agentops_tui.messages import FleetUpdated
-from agentops_tui.presentation import Palette
+from agentops_tui.presentation import Palette, palette_for
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
@@ -32,6 +33,10 @@ from probes.fleet import FleetSnapshot, ServiceView
 from probes.sanitize import clean
 
 SHUTDOWN_GRACE_S = 3.0
+COLOR_SYSTEMS = {
+    "standard": ColorSystem.STANDARD, "windows": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+}  # fmt: skip
 
 
 class AgentOpsApp(App[int]):
@@ -128,13 +133,13 @@ class AgentOpsApp(App[int]):
         gc.set_threshold(*GC_DEFAULT_THRESHOLD)
 
     def _palette_from_theme(self) -> Palette:
+        """The theme's status colours, unless this terminal's colours would merge two statuses (headless, as in
+        tests and screenshots, there is no terminal: the pictures are 24-bit wherever they are taken)."""
         t = self.current_theme
-        return Palette(
-            ok=t.success or Palette.ok,
-            warn=t.warning or Palette.warn,
-            crit=t.error or Palette.crit,
-            unknown=t.accent or Palette.unknown,
-        )
+        system = None if self.no_color else COLOR_SYSTEMS.get(self.console.color_system or "")
+        if self.is_headless:
+            system = ColorSystem.TRUECOLOR
+        return palette_for(t.success, t.warning, t.error, system)
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         if self.snapshot is None:

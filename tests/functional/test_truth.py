@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
+import re
+import select
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
 from rich.console import Console
 from textual.widgets import Static
 
@@ -40,3 +51,114 @@ async def test_unhealthy_503_names_its_cause_in_the_row_and_the_detail() -> None
             assert view is not None and view.last_error == f"health: {cause}"
             shown = plain(app.screen.query_one("#detail-body", Static).content)
             assert "Last error" in shown and cause in shown.split("Last error", 1)[1]
+
+
+STATUS_TEXT = {Status.OK: "● OK", Status.WARN: "▲ WARN", Status.CRIT: "✖ CRIT", Status.UNKNOWN: "? UNKN"}
+SGR = re.compile(rb"\x1b\[([0-9;]*)m")
+
+
+def foreground(params: str) -> str:
+    """The foreground colour an SGR parameter list sets ('' when it sets none)."""
+    codes = [int(c) if c else 0 for c in params.split(";")]
+    found, i = "", 0
+    while i < len(codes):
+        c = codes[i]
+        if c in (38, 48):
+            n = 3 if codes[i + 1 : i + 2] == [5] else 5
+            if c == 38:
+                found = ";".join(map(str, codes[i : i + n]))
+            i += n
+            continue
+        if 30 <= c <= 37 or 90 <= c <= 97 or c == 39:
+            found = str(c)
+        i += 1
+    return found
+
+
+def status_colours(out: bytes) -> dict[Status, set[str]]:
+    """For each status word drawn, the foreground colours it was drawn in (the SGR just before the text)."""
+    seen: dict[Status, set[str]] = {}
+    for status, text in STATUS_TEXT.items():
+        needle = text.encode()
+        for m in SGR.finditer(out):
+            if out.startswith(needle, m.end()):
+                seen.setdefault(status, set()).add(foreground(m.group(1).decode()))
+    return seen
+
+
+def fleet_servers() -> contextlib.ExitStack:
+    """Four health endpoints: healthy (OK), degraded (WARN), unhealthy 503 (CRIT), garbage (UNKNOWN)."""
+    stack = contextlib.ExitStack()
+    stack.ports = [  # type: ignore[attr-defined]
+        stack.enter_context(serve(b'{"status": "healthy"}')),
+        stack.enter_context(serve(b'{"status": "degraded", "checks": {"db": false}}')),
+        stack.enter_context(serve(b'{"status": "unhealthy"}', 503)),
+        stack.enter_context(serve(b"not json")),
+    ]
+    return stack
+
+
+def run_in_pty(cfg: Path, env: dict[str, str], needles: tuple[bytes, ...], timeout: float = 20) -> bytes:
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.pop("NO_COLOR", None)
+        os.environ.pop("COLORTERM", None)
+        os.environ.update(env)
+        os.environ["COLUMNS"], os.environ["LINES"] = "120", "30"
+        os.execv(sys.executable, [sys.executable, "-m", "agentops_tui.cli", "--config", str(cfg)])
+    out = b""
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not all(n in out for n in needles):
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                with contextlib.suppress(OSError):
+                    out += os.read(fd, 65536)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return out
+
+
+@pytest.mark.parametrize("term", ["xterm", "xterm-256color", "linux"])
+def test_statuses_are_drawn_in_distinct_colours(tmp_path: Path, term: str) -> None:
+    """16 colours (xterm), 8 (linux) and 256: WARN, CRIT, UNKNOWN and OK never share a colour (on xterm WARN and
+    CRIT were both bright red, SGR 91, as was UNKNOWN)."""
+    with fleet_servers() as stack:
+        names = ("ok", "warn", "crit", "unknown")
+        lines = ["refresh_interval: 1.0", "services:"]
+        for name, port in zip(names, stack.ports, strict=True):  # type: ignore[attr-defined]
+            lines.append(f"  - name: {name}\n    health: {{url: 'http://127.0.0.1:{port}/h', timeout: 0.5}}")
+        cfg = tmp_path / "fleet.yaml"
+        cfg.write_text("\n".join(lines) + "\n")
+        out = run_in_pty(cfg, {"TERM": term}, tuple(t.encode() for t in STATUS_TEXT.values()))
+    colours = status_colours(out)
+    assert set(colours) == set(STATUS_TEXT), colours
+    assert all(len(c) == 1 for c in colours.values()), colours
+    drawn = {status: c.pop() for status, c in colours.items()}
+    assert len(set(drawn.values())) == 4, drawn
+    if term != "xterm-256color":  # an 8-colour terminal shows 91 as 31: still four colours
+        assert len({str(int(c) - 60) if c.startswith("9") else c for c in drawn.values()}) == 4, drawn
+
+
+def test_without_colour_the_statuses_still_differ(tmp_path: Path) -> None:
+    """NO_COLOR: everything is drawn in one colour, so each status has its own glyph and word on the row."""
+    with fleet_servers() as stack:
+        lines = ["refresh_interval: 1.0", "services:"]
+        for name, port in zip(("ok", "warn", "crit", "unknown"), stack.ports, strict=True):  # type: ignore[attr-defined]
+            lines.append(f"  - name: {name}\n    health: {{url: 'http://127.0.0.1:{port}/h', timeout: 0.5}}")
+        cfg = tmp_path / "fleet.yaml"
+        cfg.write_text("\n".join(lines) + "\n")
+        needles = tuple(t.encode() for t in STATUS_TEXT.values())
+        out = run_in_pty(cfg, {"TERM": "xterm-256color", "NO_COLOR": "1"}, needles)
+    assert all(n in out for n in needles), out[-2000:]
+    greys = {0, 7, 8, 15, 16, 59, 102, 145, 188, 231, *range(232, 256)}
+    for colours in status_colours(out).values():  # shades of grey at most: no hue carries the meaning
+        for c in colours:
+            parts = [int(x) for x in c.split(";")] if c else []
+            assert parts[:2] != [38, 5] or parts[2] in greys, c
+            assert parts[:2] != [38, 2] or len(set(parts[2:])) == 1, c
+    assert len({s[0] for s in STATUS_TEXT.values()}) == len(STATUS_TEXT)  # a glyph of its own per status
