@@ -100,6 +100,10 @@ class ServiceView:
     last_error_at: float | None = None
     sources: tuple[str, ...] = ()
     history: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    history_span_s: tuple[tuple[str, float], ...] = ()
+    """Seconds between the oldest and the newest point of each sparkline series (the time it covers)."""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """The WARN/CRIT lines that apply to this service (its sparklines are scaled to at least the WARN line)."""
     samples: tuple[Sample, ...] = ()
     budget: BudgetState | None = None
     health_error_kind: str | None = None
@@ -125,6 +129,10 @@ class ServiceView:
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())
+
+    def span(self, name: str) -> float | None:
+        """The time a sparkline series covers (None before it has a point)."""
+        return dict(self.history_span_s).get(name)
 
 
 def status_now(view: ServiceView, now: float) -> tuple[Status, str]:
@@ -199,6 +207,9 @@ class ServiceState:
         self.history: dict[str, collections.deque[float]] = {
             k: collections.deque(maxlen=HISTORY) for k in ("latency", "errors", "spend")
         }
+        self.history_at: dict[str, collections.deque[float]] = {
+            k: collections.deque(maxlen=HISTORY) for k in self.history
+        }
         self.samples: collections.deque[Sample] = collections.deque(maxlen=SAMPLES)
         self._spend_mark: float | None = None
         self._sources_of: dict[bool, tuple[str, ...]] = {}
@@ -229,11 +240,18 @@ class ServiceState:
         if r.ok:
             self.last_good_metrics = r
             d = r.derived
-            self.history["latency"].append(d.latency_p95_s or 0.0)
-            self.history["errors"].append(d.error_rate or 0.0)
+            self._plot("latency", d.latency_p95_s or 0.0, r.at)
+            self._plot("errors", d.error_rate or 0.0, r.at)
 
-    def apply_prometheus(self, r: MetricsResult, history: dict[str, tuple[float, ...]] | None) -> None:
-        """PromQL results: the numbers of a direct scrape, used where the service has no good direct scrape."""
+    def _plot(self, series: str, value: float, at: float) -> None:
+        self.history[series].append(value)
+        self.history_at[series].append(at)
+
+    def apply_prometheus(
+        self, r: MetricsResult, history: dict[str, tuple[float, ...]] | None, step_s: float = 0.0
+    ) -> None:
+        """PromQL results: the numbers of a direct scrape, used where the service has no good direct scrape;
+        `history` holds range-query series of points `step_s` apart, ending now."""
         self.prom = r
         self._note_error("prometheus", r.error.message if r.error else None, r.at)
         if not r.ok:
@@ -246,9 +264,11 @@ class ServiceState:
                 if key in self.history:
                     self.history[key].clear()
                     self.history[key].extend(values)
+                    self.history_at[key].clear()
+                    self.history_at[key].extend(r.at - (len(values) - 1 - i) * step_s for i in range(len(values)))
         else:
-            self.history["latency"].append(r.derived.latency_p95_s or 0.0)
-            self.history["errors"].append(r.derived.error_rate or 0.0)
+            self._plot("latency", r.derived.latency_p95_s or 0.0, r.at)
+            self._plot("errors", r.derived.error_rate or 0.0, r.at)
 
     def _numbers(self) -> tuple[MetricsResult | None, str | None]:
         """The metrics to show: the direct scrape while it answers, else Prometheus's."""
@@ -375,7 +395,7 @@ class ServiceState:
             return
         spend = r.spend_today.get(ledger_service, 0.0)
         if self._spend_mark is not None:
-            self.history["spend"].append(max(0.0, spend - self._spend_mark))
+            self._plot("spend", max(0.0, spend - self._spend_mark), r.at)
         self._spend_mark = spend
         self.spend_today = spend
         self.calls_today = r.calls_today.get(ledger_service, 0)
@@ -494,6 +514,8 @@ class ServiceState:
             last_error_at=self.last_error_at,
             sources=self._sources(),
             history=tuple((k, tuple(v)) for k, v in self.history.items()),
+            history_span_s=tuple((k, at[-1] - at[0]) for k, at in self.history_at.items() if at),
+            thresholds=self.thresholds,
             samples=tuple(self.samples),
             budget=self.budget,
             health_error_kind=self.health.error.kind if self.health and self.health.error else None,
@@ -600,7 +622,7 @@ class FleetState:
                 dataclasses.replace(a, summary=self.redact(a.summary)) for a in result.alerts
             )
             for name, r in result.services.items():
-                self.services[name].apply_prometheus(r, result.history.get(name))
+                self.services[name].apply_prometheus(r, result.history.get(name), result.history_step_s)
                 changed.append(name)
         now = time.monotonic()
         for name in changed:  # rows are built when next read (the snapshot), once a round and not per result;

@@ -43,6 +43,8 @@ class PromResult:
     history: dict[str, dict[str, tuple[float, ...]]] = field(default_factory=dict)
     """service -> {"latency": ..., "errors": ...} from query_range; empty on polls that did not fetch it."""
     error: ProbeError | None = None
+    history_step_s: float = 0.0
+    """Seconds between two points of `history`."""
 
     @property
     def ok(self) -> bool:
@@ -197,9 +199,9 @@ class PromQLProbe:
             calls.append(self._get("/api/v1/alerts", {}))
         with_range = self.polls % RANGE_EVERY == 0
         self.polls += 1
+        step = max(1.0, self.cfg.sparkline_s / RANGE_POINTS)
         if with_range:
             end = time.time()
-            step = max(1.0, self.cfg.sparkline_s / RANGE_POINTS)
             for q in (self.queries["p95"], self.queries["error_rate"]):
                 params = {"query": q, "start": f"{end - self.cfg.sparkline_s:.3f}", "end": f"{end:.3f}",
                           "step": f"{step:g}", "timeout": server_timeout}  # fmt: skip
@@ -221,7 +223,7 @@ class PromQLProbe:
         except ValueError as exc:
             return self.failed(ProbeError("garbage", f"Prometheus: {clean(exc, 160)}"), at, time.monotonic() - start)
         elapsed = time.monotonic() - start
-        return PromResult(at, elapsed, self._per_service(vectors, at, elapsed), alerts, history)
+        return PromResult(at, elapsed, self._per_service(vectors, at, elapsed), alerts, history, history_step_s=step)
 
     def _per_service(
         self, vectors: dict[str, list[tuple[dict[str, str], float | None]]], at: float, elapsed: float

@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from agentops_tui.presentation import Palette, docker_summary, fmt_money, fmt_rate, fmt_seconds, status_cell
+from agentops_tui.presentation import (
+    Palette,
+    docker_summary,
+    fmt_duration,
+    fmt_money,
+    fmt_rate,
+    fmt_seconds,
+    status_cell,
+)
 from agentops_tui.widgets.spark import Spark
+from probes.config import Thresholds
 from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
 from probes.sanitize import clean
 
-_SERIES = (("latency", "p95 latency", fmt_seconds), ("errors", "error rate", fmt_rate), ("spend", "spend", fmt_money))
+
+@dataclass(frozen=True)
+class Series:
+    """One sparkline: which history, its names (long, short), how its values are written, its scale's floor."""
+
+    key: str
+    name: str
+    short: str
+    fmt: Callable[[float | None], str]
+    top: Callable[[Thresholds], float]
+
+
+SERIES = (
+    Series("latency", "p95 latency", "p95", fmt_seconds, lambda t: t.latency_p95_warn_s),
+    Series("errors", "error rate", "err", fmt_rate, lambda t: t.error_rate_warn),
+    Series("spend", "spend", "spend", fmt_money, lambda t: 0.0),
+)
+
+
+def spark_label(s: Series, latest: str, values: tuple[float, ...], span_s: float | None, width: int) -> str:
+    """`p95 latency 1.83s  min 1.7s max 1.91s  last 2m`, shortened to fit `width` (the scale is on the chart)."""
+    if not values:
+        return f"{s.name} {latest}"
+    lo, hi = s.fmt(min(values)), s.fmt(max(values))
+    span = fmt_duration(span_s) if span_s is not None else "–"
+    for text in (
+        f"{s.name} {latest}  min {lo} max {hi}  last {span}",
+        f"{s.short} {latest}  min {lo} max {hi}  {span}",
+        f"{s.short} {latest}  {lo}–{hi}  {span}",
+        f"{s.short} {latest}  {span}",
+    ):
+        if len(text) <= width:
+            return text
+    return f"{s.short} {latest}"
 
 
 class SparkPanel(Vertical):
@@ -28,10 +73,10 @@ class SparkPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="spark-title")
         with Horizontal(id="spark-row"):
-            for key, _, _ in _SERIES:
+            for series in SERIES:
                 with Vertical(classes="spark-box"):
-                    yield Static("", id=f"spark-label-{key}", classes="spark-label")
-                    yield Spark(id=f"spark-{key}")
+                    yield Static("", id=f"spark-label-{series.key}", classes="spark-label")
+                    yield Spark(id=f"spark-{series.key}")
 
     def show(self, view: ServiceView | None, status: tuple[Status, str] | None) -> None:
         if view is self._view and status == self._status:
@@ -53,10 +98,20 @@ class SparkPanel(Vertical):
             "errors": view.error_rate,
             "spend": view.spend_today_usd,
         }
-        for key, label, fmt in _SERIES:
-            data = view.series(key)
-            value = fmt(latest[key])
-            suffix = " today" if key == "spend" else ""
-            self.query_one(f"#spark-label-{key}", Static).update(Text(f"{label}  {value}{suffix}"), layout=False)
+        for series in SERIES:
+            data = view.series(series.key)
+            value = series.fmt(latest[series.key]) + (" today" if series.key == "spend" else "")
+            label = self.query_one(f"#spark-label-{series.key}", Static)
+            text = spark_label(series, value, data, view.span(series.key), label.size.width or 80)
+            label.update(Text(text), layout=False)
+            top = max(series.top(view.thresholds), max(data, default=0.0))
             # Zeros in front: the scale starts at 0 and a young series grows in from the right, as in btop.
-            self.query_one(f"#spark-{key}", Spark).data = [0.0] * (HISTORY - len(data)) + list(data)
+            self.query_one(f"#spark-{series.key}", Spark).show(
+                [0.0] * (HISTORY - len(data)) + list(data), top, (series.fmt(top) if top else "", "0")
+            )
+
+    def on_resize(self) -> None:
+        """The labels are shortened to their width: write them again at the new one."""
+        view, status = self._view, self._status
+        self._view = None
+        self.show(view, status)

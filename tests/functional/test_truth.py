@@ -18,9 +18,13 @@ from textual.widgets import Static
 
 from agentops_tui.app import make_app
 from agentops_tui.screens.detail import DetailScreen
+from agentops_tui.source import StaticSource
 from agentops_tui.widgets.service_table import ServiceTable
+from agentops_tui.widgets.spark import Spark, levels
 from probes.configload import parse_config
+from probes.fleet import FleetSnapshot
 from probes.model import Status
+from tests.fixtures.fleet import view as fixture_view
 from tests.functional.helpers import row_status, row_text, serve, wait_until
 
 SIZE = (160, 30)
@@ -162,3 +166,27 @@ def test_without_colour_the_statuses_still_differ(tmp_path: Path) -> None:
             assert parts[:2] != [38, 5] or parts[2] in greys, c
             assert parts[:2] != [38, 2] or len(set(parts[2:])) == 1, c
     assert len({s[0] for s in STATUS_TEXT.values()}) == len(STATUS_TEXT)  # a glyph of its own per status
+
+
+async def test_sparklines_have_a_fixed_scale_their_range_and_span() -> None:
+    """A flat 1.9 s p95 draws a fifth of the way up a 0-10 s scale (the WARN line), not full height; the label
+    says the latest value, min, max and the time covered, the chart's end says the scale."""
+    flat = (1.9,) * 30
+    v = fixture_view("flat", Status.OK, "healthy", latency_p95_s=1.9, error_rate=0.002, spend_today_usd=1.5,
+                     history=(("latency", flat), ("errors", (0.0, 0.002, 0.004)), ("spend", (0.01, 0.02))),
+                     history_span_s=(("latency", 58.0), ("errors", 4.0), ("spend", 2.0)))  # fmt: skip
+    cfg, _ = parse_config("services:\n  - name: flat\n", "inline.yaml", {})
+    app = make_app(cfg, source=StaticSource(FleetSnapshot(services=(v,), daily_budget_usd=None, spend_today_usd=1.5)))
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause(0.3)
+        label = str(app.screen.query_one("#spark-label-latency", Static).content)
+        assert label == "p95 latency 1.9s  min 1.9s max 1.9s  last 58s"
+        assert str(app.screen.query_one("#spark-label-errors", Static).content).endswith("min 0% max 0.4%  last 4s")
+        spark = app.screen.query_one("#spark-latency", Spark)
+        top, bottom = (spark.render_line(y).text for y in (0, 1))
+        assert top.rstrip().endswith("10s") and bottom.rstrip().endswith("0")
+        chart = bottom.rstrip()[:-1].rstrip()  # without the axis
+        assert set(chart[-25:]) == {"▃"}, bottom  # the flat part: 1.9 of 10 (3 of 16 steps)
+        assert set(top[: len(chart)]) == {" "}, top
+    assert levels([0.0] * 30 + [1.9] * 30, 60, 10.0)[-1] == pytest.approx(0.19)
+    assert levels([1.9] * 30, 30, 1.0)[-1] == 1.0  # above the WARN line the scale grows to the maximum
