@@ -19,7 +19,10 @@ from probes.model import Status
 from probes.queue import QueueResult
 from probes.sanitize import clean
 from probes.scheduler import Scheduler
-from probes.units import DASH, fmt_count, fmt_money, fmt_percent, fmt_seconds
+from probes.units import DASH, fit, fmt_count, fmt_money, fmt_percent, fmt_seconds
+
+REASON_WIDTH = 160
+"""Characters of a reason in the table: a whole DNS error fits; longer ones are cut after a word."""
 
 
 def service_json(v: ServiceView) -> dict[str, Any]:
@@ -119,7 +122,7 @@ def snapshot_table(snap: FleetSnapshot) -> str:
                 ",".join(opened) or ("closed" if v.breakers else "-"),
                 _plain(fmt_count(v.active_tasks)),
                 _plain(fmt_money(v.spend_today_usd)) + ("?" if v.spend_partial and v.spend_today_usd is not None else ""),
-                clean(v.reason, 100),
+                fit(clean(v.reason), REASON_WIDTH),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
@@ -128,7 +131,8 @@ def snapshot_table(snap: FleetSnapshot) -> str:
     budget = f" of {fmt_money(snap.daily_budget_usd)}" if snap.daily_budget_usd else ""
     lines.append("")
     for a in snap.alerts:
-        lines.append(f"alert {a.state}: {clean(a.service, 40) or 'fleet'} {clean(a.name, 40)}: {clean(a.summary, 100)}")
+        summary = fit(clean(a.summary), REASON_WIDTH)
+        lines.append(f"alert {a.state}: {clean(a.service, 40) or 'fleet'} {clean(a.name, 40)}: {summary}")
     spent = _plain(fmt_money(total)) + (" (incomplete)" if snap.spend_partial and total is not None else "")
     lines.append(f"fleet: {worst_of(snap).value}; spend today: {spent}{budget}")
     lines.extend(f"spend: {clean(n, 300)}" for n in snap.spend_notes)

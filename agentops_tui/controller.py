@@ -15,6 +15,7 @@ from agentops_tui.actions.docker_exec import fmt_cpus, fmt_memory
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
 from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
@@ -72,12 +73,13 @@ class ActionController:
 
     def _report(self, plan: Plan, outcome: Outcome) -> None:
         req = plan.request
+        said = answer_summary(outcome.detail)  # the journal keeps the raw answer; the toast says it in words
         if outcome.ok:
-            self.app.notify(f"{VERBS[req.kind]} {req.service}: {outcome.detail}", title="Done", timeout=5, markup=False)
+            self.app.notify(f"{VERBS[req.kind]} {req.service}: {said}", title="Done", timeout=5, markup=False)
         else:
             kind = f" ({outcome.error_kind})" if outcome.error_kind else ""
             self.app.notify(
-                f"{VERBS[req.kind]} {req.service} failed{kind}: {outcome.detail}", title="Action failed",
+                f"{VERBS[req.kind]} {req.service} failed{kind}: {said}", title="Action failed",
                 severity="error", timeout=10, markup=False)  # fmt: skip
 
     async def flow(self, names: list[str], kind: ActionKind) -> None:

@@ -677,7 +677,9 @@ class FleetState:
             worst = max((a.status for a in firing), key=lambda st: st.rank)
             text = "alert " + ", ".join(f"{a.name} ({a.summary})" for a in firing[:3])
             status = worst if worst.rank > view.status.rank else view.status
-            reason = text if view.status is Status.OK else f"{text}; {view.reason}"
+            said = {a.summary for a in firing[:3]}  # a cause the alert names is not repeated after it
+            rest = [part for part in view.reason.split("; ") if part not in said]
+            reason = text if view.status is Status.OK or not rest else "; ".join([text, *rest])
             out = dataclasses.replace(out, status=status, reason=reason)
         self._shown[view.name] = (view, key, out)
         return out

@@ -58,3 +58,15 @@ def fmt_ratio(value: float | None) -> str:
 def fmt_limit(value: float | None) -> str:
     """A configured limit: not set means there is none."""
     return "unlimited" if value is None else fmt_count(value)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in at most `width` characters, cut after a whole word with `…` (mid-word only when the cut after a
+    word would keep less than a third of the width)."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    space = head.rfind(" ")
+    if space > width // 3:
+        head = head[: space + 1]
+    return head + "…"

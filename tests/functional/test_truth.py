@@ -10,6 +10,7 @@ import select
 import signal
 import sys
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from rich.console import Console
 from textual.widgets import Static
 
 from agentops_tui.app import make_app
+from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.source import StaticSource
 from agentops_tui.widgets.service_table import ServiceTable
@@ -25,7 +27,7 @@ from probes.configload import parse_config
 from probes.fleet import FleetSnapshot
 from probes.model import Status
 from tests.fixtures.fleet import view as fixture_view
-from tests.functional.helpers import row_status, row_text, serve, wait_until
+from tests.functional.helpers import row_status, row_text, serve, serve_handler, wait_until
 
 SIZE = (160, 30)
 
@@ -190,3 +192,51 @@ async def test_sparklines_have_a_fixed_scale_their_range_and_span() -> None:
         assert set(top[: len(chart)]) == {" "}, top
     assert levels([0.0] * 30 + [1.9] * 30, 60, 10.0)[-1] == pytest.approx(0.19)
     assert levels([1.9] * 30, 30, 1.0)[-1] == 1.0  # above the WARN line the scale grows to the maximum
+
+
+def test_an_action_answer_is_summarised_not_shown_as_json() -> None:
+    assert answer_summary('{"ok": true, "restarting": true, "pid": 11809}') == "done (pid 11809)"
+    assert answer_summary('{"ok": true, "draining": true, "active_tasks": 3}') == "done (active tasks 3)"
+    throttle = '{"ok": true, "old": null, "new": 30, "max_requests_per_minute": 30}'
+    assert answer_summary(throttle) == "done (unlimited → 30)"
+    assert answer_summary('HTTP 409: {"ok": false, "error": "already draining"}') == "HTTP 409: already draining"
+    assert answer_summary('{"ok": true}') == "done"
+    assert answer_summary("restarted") == "restarted"  # text is shown as it came
+    assert answer_summary('{"ok": true, "pid": 1, "a": 2, "b": 3, "c": 4}') == "done (pid 1, a 2, b 3)"
+
+
+async def test_restart_toast_says_done_with_the_pid(tmp_path: Path) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._answer(b'{"status": "healthy"}')
+
+        def do_POST(self) -> None:
+            self._answer(b'{"ok": true, "restarting": true, "pid": 11809}')
+
+        def _answer(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    with serve_handler(Handler) as port:
+        text = (
+            f"refresh_interval: 0.5\nactions: {{journal: '{tmp_path / 'audit.jsonl'}'}}\nservices:\n"
+            f"  - name: planner\n    health: {{url: 'http://127.0.0.1:{port}/h'}}\n"
+            f"    control: {{base_url: 'http://127.0.0.1:{port}', restart: {{path: /admin/restart}}}}\n"
+        )
+        cfg, _ = parse_config(text, "inline.yaml", {})
+        app = make_app(cfg)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(ServiceTable)
+            assert await wait_until(pilot, lambda: row_status(table, "planner") is Status.OK, 5)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            await pilot.press("y")
+            toasts = lambda: [n.message for n in app._notifications]  # noqa: E731
+            assert await wait_until(pilot, lambda: any("Restart planner" in m for m in toasts()), 10), toasts()
+            assert "Restart planner: done (pid 11809)" in toasts()

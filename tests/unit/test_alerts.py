@@ -201,3 +201,15 @@ def test_one_burn_rate_for_the_spend_screen_and_the_cost_alerts() -> None:
     mine = next(a for a in snap.alerts if a.service == "a" and a.name == "cost_hourly")
     assert mine.summary == f"burn ({BURN_WINDOW}) $3.00/h = 6x the hourly budget ($0.50)"
     assert f"burn ({BURN_WINDOW}) $5.00/h" in headline(summary, snap.budget, Palette()).plain
+
+
+def test_a_cause_is_named_once_in_the_reason() -> None:
+    """A firing alert that says what the row already says: `alert breaker_open (breaker open: anthropic);
+    degraded`, not `...; degraded; breaker open: anthropic` as well."""
+    cfg, _ = parse_config("services:\n  - name: a\n    health: {url: 'http://x/h'}\n", "t", {})
+    state = FleetState(cfg)
+    health = HealthResult(at=0, elapsed_s=0.1, http_status=200, status="degraded", breakers={"anthropic": "open"})
+    state.apply("health:a", health)
+    row = state.snapshot(now=100.0).services[0]
+    assert row.reason == "alert breaker_open (breaker open: anthropic); degraded"
+    assert row.reason.count("breaker open: anthropic") == 1

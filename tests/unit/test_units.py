@@ -17,7 +17,7 @@ from probes.ledger_budget import evaluate_budget
 from probes.model import MetricsDerived, MetricsResult, Status
 from probes.spend import SpendRow, SpendSummary
 from probes.status import metrics_verdicts
-from probes.units import fmt_count, fmt_limit, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
+from probes.units import fit, fmt_count, fmt_limit, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
 from tests.fixtures.fleet import view
 
 P = Palette()
@@ -97,3 +97,15 @@ def test_check_table_uses_the_same_formats() -> None:
     for shown in ("0.97s", "7.5%", "$1,234.50", "12,000"):
         assert shown in row, (shown, row)
     assert "spend today: $1,234.50 of $2,000.00" in snapshot_table(snap)
+
+
+def test_check_table_keeps_a_dns_error_whole_and_cuts_only_at_a_word() -> None:
+    dns = "health: DNS lookup failed: Cannot connect to host agent-planner.internal:8101 ssl:default " \
+          "[Name or service not known]"  # fmt: skip
+    long = "; ".join(f"cause number {i} with several words" for i in range(12))
+    views = (view("dns", Status.CRIT, dns), view("long", Status.CRIT, long))
+    table = snapshot_table(FleetSnapshot(services=views, daily_budget_usd=None, spend_today_usd=None))
+    assert table.splitlines()[1].endswith("[Name or service not known]")
+    cut = table.splitlines()[2]
+    assert cut.endswith("…") and cut[:-1].split()[-1] in long.split()  # the last word kept is whole
+    assert fit("abc def", 7) == "abc def" and fit("abc defgh", 8) == "abc …" and fit("abcdefghij", 5) == "abcd…"
