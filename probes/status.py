@@ -53,14 +53,20 @@ def health_verdict(h: HealthResult) -> Verdict:
 
 
 def health_cause(h: HealthResult, unhealthy: bool = False) -> str:
-    """Why a health answer is not healthy, as ` (HTTP 503; db failing; the body's message)`: an operator seeing
-    CRIT must not have to curl the endpoint to learn what it said. Says so when the body gives no cause."""
+    """Why a health answer is not healthy, as ` (HTTP 503; db failing; the body's message; draining; anthropic
+    half-open)`: an operator seeing CRIT must not have to curl the endpoint to learn what it said. Says so when the
+    body gives no cause."""
     parts: list[str] = []
     failing = failing_checks(h.checks)
     if failing:
         parts.append(f"{', '.join(failing[:3])}{' …' if len(failing) > 3 else ''} failing")
     if h.message:
         parts.append(h.message)
+    if h.draining:
+        parts.append("draining")
+    half = sorted(dep for dep, state in h.breakers.items() if state == "half_open")  # open ones have a verdict
+    if half:
+        parts.append(f"{', '.join(half[:3])} half-open")
     if unhealthy:
         http = f"HTTP {h.http_status}" if h.http_status is not None and h.http_status >= 400 else ""
         if not parts:

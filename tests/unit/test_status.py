@@ -151,3 +151,13 @@ def test_deployment_guide_health_shape_names_what_failed() -> None:
     body = b'{"status": "degraded", "checks": {"model_proxy": true, "memory_store": true, ' \
            b'"last_inference_age_s": 412.0}, "uptime_s": 900.0}'  # fmt: skip
     assert reason_of(200, body) == (Status.WARN, "degraded (last_inference_age_s 412s failing)")
+
+
+def test_degraded_names_its_half_open_breakers_and_draining() -> None:
+    """The demo's planner read `degraded` and nothing more while a breaker was half-open: the answer says it."""
+    body = b'{"status": "degraded", "breakers": {"anthropic": "half_open", "openai": "closed"}, "draining": true}'
+    assert reason_of(200, body) == (Status.WARN, "degraded (draining; anthropic half-open)")
+    # An open breaker is named by its own verdict: not twice.
+    v = evaluate(parse_health(200, b'{"status": "degraded", "breakers": {"anthropic": "open"}}', 0, 0.1),
+                 None, None, {"anthropic": "open"}, T)  # fmt: skip
+    assert v.reason == "degraded; breaker open: anthropic"
