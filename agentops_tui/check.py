@@ -121,7 +121,8 @@ def snapshot_table(snap: FleetSnapshot) -> str:
                 _plain(fmt_percent(v.error_rate)),
                 ",".join(opened) or ("closed" if v.breakers else "-"),
                 _plain(fmt_count(v.active_tasks)),
-                _plain(fmt_money(v.spend_today_usd)) + ("?" if v.spend_partial and v.spend_today_usd is not None else ""),
+                _plain(fmt_money(v.spend_today_usd))
+                + ("?" if v.spend_partial and v.spend_today_usd is not None else ""),
                 fit(clean(v.reason), REASON_WIDTH),
             )
         )
