@@ -3,6 +3,10 @@
 Container names, health messages and log lines are written by other programs. An ESC byte that reaches the
 terminal can clear the screen, retitle the window or write the clipboard (OSC 52), so it is stripped where the
 data enters, before anything is stored or displayed.
+
+Bidi overrides and invisible characters are kept but shown as their escapes (`\\u202e`): an override reorders what
+follows it (a name that reads as another, "Trojan Source"), and a zero-width character makes two different names
+look the same. Ordinary non-ASCII text is left alone.
 """
 
 from __future__ import annotations
@@ -21,22 +25,33 @@ _ANSI = re.compile(
     re.VERBOSE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # ESC, 8-bit CSI, newlines and tabs included
+# Arabic letter mark; zero-width space, non-joiner, joiner, LRM, RLM; line and paragraph separators (splitlines()
+# breaks on them), LRE, RLE, PDF, LRO, RLO; word joiner; LRI, RLI, FSI, PDI; the BOM (zero-width no-break space).
+_INVISIBLE = r"\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+_SHOWN_ESCAPED = re.compile(f"[{_INVISIBLE}]")
+# ESC, 8-bit CSI, newlines, tabs and the invisible characters: one scan tells clean text from the rest.
+_ANY_CONTROL = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 DEFAULT_MAX_LEN = 512
 
 
 def clean(text: object, max_len: int = DEFAULT_MAX_LEN) -> str:
-    """Return `text` as a single safe line: escape sequences and controls removed, newlines and tabs as spaces."""
+    """Return `text` as a single safe line: escape sequences and controls removed, newlines and tabs as spaces,
+    bidi and zero-width characters as their visible escapes."""
     s = text if isinstance(text, str) else str(text)
     if len(s) <= max_len and _ANY_CONTROL.search(s) is None:
         return s  # most text is already clean: one scan instead of three passes and four replaces
     s = _ANSI.sub("", s)
     s = s.replace("\r\n", " ").replace("\n", " ").replace("\t", " ").replace("\r", " ")
     s = _CONTROL.sub("", s)
+    s = _SHOWN_ESCAPED.sub(_escape, s)
     if len(s) > max_len:
         s = s[: max_len - 1] + "…"
     return s
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 def clean_json(value: object, max_len: int = DEFAULT_MAX_LEN, depth: int = 0) -> object:

@@ -29,3 +29,23 @@ def test_clean_json_cleans_keys_and_values_and_bounds_depth() -> None:
     for _ in range(20):
         deep = [deep]
     assert "…" in repr(clean_json(deep))
+
+
+def test_bidi_controls_and_invisible_characters_are_shown_escaped() -> None:
+    # Trojan Source: an override makes "evil<RLO>lmth.exe" read as "evilexe.html"; zero-width characters make two
+    # different names look the same. Each is shown as its visible escape instead.
+    assert clean("evil\u202elmth.exe") == "evil\\u202elmth.exe"
+    bidi = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    for ch in bidi + "\u200b\u200c\u200d\u2060\ufeff\u2028\u2029":
+        assert clean(f"a{ch}b") == f"a\\u{ord(ch):04x}b"
+    assert clean("\x1b[31m\u2067x\u2069\x1b[0m") == "\\u2067x\\u2069"  # with escape sequences around them
+
+
+def test_escaped_text_stays_within_the_length_bound() -> None:
+    out = clean("\u202e" * 600)
+    assert len(out) == 512 and out.endswith("…") and out.startswith("\\u202e")
+
+
+def test_ordinary_unicode_is_left_alone() -> None:
+    for text in ("résumé — ünïcödé", "日本語のテキスト", "emoji 🚀 ok", "[b]bold[/b]", "x" * 512):
+        assert clean(text) == text
