@@ -1,4 +1,8 @@
-"""Command palette: the actions that make sense for the selected service, with the exact operation as help."""
+"""Command palette: the actions that make sense for the selected service, with the exact operation as help.
+
+The palette parses plain strings as markup (a service called `bad[/nope]x` crashed it, one called
+`[@click=app.quit]x` quit the app when its entry was clicked), so every title and help goes in as `Content`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind
 from agentops_tui.controller import VERBS
+from probes.sanitize import clean
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -29,7 +35,7 @@ class ServiceCommands(Provider):
         names: list[str] = targets_of() if targets_of else []
         out: list[tuple[str, Callable[[], object], str]] = []
         if names:
-            label = names[0] if len(names) == 1 else f"{len(names)} marked services"
+            label = clean(names[0], 80) if len(names) == 1 else f"{len(names)} marked services"
             for kind in ACTION_KINDS:
                 if all(app.actions.supported(n, kind) is None for n in names):
                     op = app.actions.operation(names[0], kind, {"max_requests_per_minute": 1, "cpus": 1.0})
@@ -48,11 +54,27 @@ class ServiceCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(title), callback, text=title, help=_literal(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, callback, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, title), callback, text=title, help=_literal(help_text))
+
+
+def _highlight(matcher: Matcher, title: str) -> Content:
+    """`Matcher.highlight` without its markup parse: the matched letters of the plain title in the match style."""
+    content = Content(title)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def _literal(text: str) -> str:
+    """`text` as Content, shown as written. `help` is annotated `str`, but the palette hands it to
+    `Content.from_markup`, which returns a Content as it is and would parse a str."""
+    return cast(str, Content(clean(text, 300)))
