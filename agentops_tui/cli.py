@@ -75,6 +75,8 @@ def _run_dashboard(cfg: FleetConfig, badges: tuple[str, ...] = ()) -> int:
 
     app = make_app(cfg, badges=badges)
     result = app.run()
+    if app.return_code:  # an unhandled exception ended it (Textual printed it): a crash is never a clean quit
+        return app.return_code
     return int(result or 0)
 
 
