@@ -129,8 +129,13 @@ async def test_dialogs_and_toasts_show_a_hostile_name_as_written(hostile_config:
         await pilot.press("d")
         assert await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen), 5)
         assert f"Drain {name}" in screen_text(app)
-        await pilot.press("escape")
-        await pilot.pause(0.2)
+        await pilot.press("y")  # the drain runs: its progress shows the endpoint's markup reply
+        assert await wait_until(pilot, lambda: REPLY in screen_text(app), 10)
+        assert f"Draining {name}" in screen_text(app)
+        for _ in range(3):  # Esc cancels the wait for idle, then closes
+            if not isinstance(app.screen, OverviewScreen):
+                await pilot.press("escape")
+                await pilot.pause(0.3)
         app.push_screen(DockerThrottleScreen(name, f"{name}: [/nope]cpus", lambda _: f"docker update {name}"))
         await pilot.pause(0.2)
         await pilot.press(*"0.5")
