@@ -28,7 +28,8 @@ class Tmux:
     def __init__(self, tmp: Path, command: list[str]) -> None:
         self.socket = f"agentops-test-{os.getpid()}-{time.monotonic_ns()}"
         self.status = tmp / "status"
-        shell = " ".join(f"'{a}'" for a in command) + f"; echo $? > '{self.status}'"
+        # The pane outlives the command by a minute, so what it printed last (a traceback) can still be read.
+        shell = " ".join(f"'{a}'" for a in command) + f"; echo $? > '{self.status}'; sleep 60"
         self.tmux("new-session", "-d", "-s", "t", "-x", "150", "-y", "40", shell)
 
     def tmux(self, *args: str) -> str:
@@ -58,6 +59,18 @@ class Tmux:
                 return lines
             time.sleep(0.2)
         return self.screen()
+
+    def settled(self, timeout: float = 10) -> list[str]:
+        """The screen once two captures 0.3 s apart are the same."""
+        deadline = time.monotonic() + timeout
+        last = self.screen()
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            now = self.screen()
+            if now == last:
+                return now
+            last = now
+        return last
 
     def exited(self) -> bool:
         return self.status.exists()
@@ -116,7 +129,8 @@ def test_palette_in_a_real_terminal_shows_markup_names_and_survives_them(tmp_pat
         term.keys("C-p")
         term.wait_for(has("🔎"))
         term.keys("restart", literal=True)
-        lines = term.wait_for(has("Restart [@click=app.quit]clickme"))
+        term.wait_for(has("🔎 restart", "Restart [@click=app.quit]clickme"))
+        lines = term.settled()  # the hits arrive in batches: click only once the list stops moving
         y = next(i for i, line in enumerate(lines) if "Restart [@click=app.quit]clickme" in line)
         term.click(lines[y].index("clickme") + 2, y)
         lines = term.wait_for(has("Restart [@click=app.quit]clickme?"))  # the command ran: its confirmation
