@@ -26,14 +26,14 @@ class Tmux:
     """One detached tmux server (its own socket) running one command in a 150x40 pane."""
 
     def __init__(self, tmp: Path, command: list[str]) -> None:
-        self.socket = f"agentops-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.socket = str(tmp / "tmux.sock")  # its own server, and no socket file left behind in /tmp/tmux-UID
         self.status = tmp / "status"
         # The pane outlives the command by a minute, so what it printed last (a traceback) can still be read.
         shell = " ".join(f"'{a}'" for a in command) + f"; echo $? > '{self.status}'; sleep 60"
         self.tmux("new-session", "-d", "-s", "t", "-x", "150", "-y", "40", shell)
 
     def tmux(self, *args: str) -> str:
-        cmd = ["tmux", "-L", self.socket, "-f", "/dev/null", *args]
+        cmd = ["tmux", "-S", self.socket, "-f", "/dev/null", *args]
         return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=10).stdout
 
     def keys(self, *keys: str, literal: bool = False) -> None:
