@@ -213,6 +213,8 @@ def key_to_repaint(cfg: Path, names: list[str], presses: int = 100) -> list[floa
     out = []
     try:
         time.sleep(8)  # warm: probes running, first snapshots in
+        ctl.command(f"send-keys -t {tm.name} s")  # config order (the default, worst first, moves rows around)
+        time.sleep(2)  # the "sorted by" toast has gone
         for i in range(1, min(presses, len(names) - 1) + 1):
             want = f" {names[i]}  "
             ctl.drain()

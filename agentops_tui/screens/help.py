@@ -15,7 +15,7 @@ KEYS = (
     ("Enter", "details of the selected service"),
     ("/", "filter rows by name, kind, status or reason"),
     ("Esc", "clear the filter / go back"),
-    ("s", "cycle sort: config, status, name, p95, errors, spend"),
+    ("s", "cycle sort: worst first (the default), config order, name, p95, errors, spend"),
     ("r", "restart the selected (or marked) service(s)"),
     ("t", "throttle: requests per minute, or a container's CPUs and memory"),
     ("d", "drain, then stay drained, resume, or restart and resume (Docker: then stop)"),

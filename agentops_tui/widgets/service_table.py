@@ -23,7 +23,8 @@ from agentops_tui.presentation import COLUMNS, NARROW_BELOW, NARROW_DROP, Palett
 from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
 
-SORTS: tuple[str, ...] = ("config", "status", "name", "p95", "errors", "spend")
+SORTS: tuple[str, ...] = ("status", "config", "name", "p95", "errors", "spend")
+"""`s` cycles through these; the first is the default: what is broken comes first."""
 
 _SORT_KEYS: dict[str, Callable[[ServiceView, Status, int], object]] = {
     "config": lambda v, st, i: i,
@@ -33,6 +34,11 @@ _SORT_KEYS: dict[str, Callable[[ServiceView, Status, int], object]] = {
     "errors": lambda v, st, i: (-(v.error_rate or -1.0), i),
     "spend": lambda v, st, i: (-(v.spend_today_usd or -1.0), i),
 }
+SORT_MARK: dict[str, tuple[str, str]] = {
+    "status": ("status", "↓"), "name": ("name", "↑"), "p95": ("p95", "↓"), "errors": ("err", "↓"),
+    "spend": ("spend", "↓"),
+}  # fmt: skip
+"""The column each sort orders by and its direction, marked in the header (config order has no column)."""
 PAD = 1  # blank cells each side of a column
 
 
@@ -81,7 +87,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self._strips: dict[str, Strip] = {}
         self.filter_text = ""
         self.marked: set[str] = set()
-        self.sort_by = "config"
+        self.sort_by = SORTS[0]
         self.cursor_row = 0
         self.layout_width = 0
         self.column_keys: tuple[str, ...] = ()
@@ -149,12 +155,16 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def refresh_staleness(self) -> None:
         """Re-evaluate STALE for every row (the poller may be stuck; then no new views would ever arrive)."""
+        changed = False
         for name in self.rows:
             if name in self._pending:  # off screen: its status is taken when it is drawn
                 continue
             v = self.views[name]
             if self.effective(v) != self.shown.get(name):
                 self._write_row(v)
+                changed = True
+        if changed:  # a row that turned STALE (or back) changes place in the worst-first order
+            self._resort()
 
     # filtering, sorting, marks, cursor
     def set_filter(self, text: str) -> None:
@@ -163,6 +173,8 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def cycle_sort(self) -> str:
         self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self._header = None
+        self.refresh(Region(0, 0, self.size.width, 1))
         self._resort(force=True)
         return self.sort_by
 
@@ -258,7 +270,7 @@ class ServiceTable(ScrollView, can_focus=True):
         if y == 0:
             if self._header is None:
                 style = self.get_component_rich_style("service-table--header")
-                header = self._strip(tuple(Text(label) for label in self._labels))
+                header = self._strip(self._header_cells())
                 self._header = header.apply_style(self.rich_style + style)
             return self._header
         base, over = self._row_styles()
@@ -298,6 +310,14 @@ class ServiceTable(ScrollView, can_focus=True):
             segments.extend(rendered)
             segments.append(pad)
         return Strip(segments).adjust_cell_length(self.size.width or self.layout_width, Style())
+
+    def _header_cells(self) -> tuple[Text, ...]:
+        """The column labels, the sorted one with its arrow."""
+        column, arrow = SORT_MARK.get(self.sort_by, ("", ""))
+        return tuple(
+            Text(label + arrow if key == column else label)
+            for key, label in zip(self.column_keys, self._labels, strict=True)
+        )
 
     def _refresh_row(self, row: int) -> None:
         y = row - round(self.scroll_y) + 1

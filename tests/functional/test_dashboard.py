@@ -75,7 +75,7 @@ async def test_sort_enter_detail_and_back(demo_config: FleetConfig) -> None:
     app = make_app(demo_config)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ServiceTable)
-        await pilot.press("s", "s")  # config -> status -> name
+        await pilot.press("s", "s")  # status (worst first) -> config -> name
         await pilot.pause(0.2)
         assert table.sort_by == "name"
         ordered = list(table.rows)
@@ -143,7 +143,7 @@ async def test_keymap_from_config_rebinds_keys() -> None:
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ServiceTable)
         await pilot.press("o")
-        assert table.sort_by == "status"
+        assert table.sort_by == "config"  # the default is status, worst first
         await pilot.press("q")  # no longer quits
         assert app.is_running
         await pilot.press("x")
