@@ -78,24 +78,40 @@ def distinct(p: Palette, system: ColorSystem | None) -> bool:
 
 GLYPH = {Status.OK: "●", Status.WARN: "▲", Status.CRIT: "✖", Status.UNKNOWN: "?", Status.STALE: "◌"}
 LABEL = {Status.OK: "OK", Status.WARN: "WARN", Status.CRIT: "CRIT", Status.UNKNOWN: "UNKN", Status.STALE: "STALE"}
-BREAKER_ORDER = {"open": 3, "half_open": 2, "unknown": 1, "closed": 0}
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("status", "STATUS", 7),
     ("name", "SERVICE", 16),
     ("p95", "P95", 6),
     ("err", "ERR%", 5),
-    ("breaker", "BREAKER", 12),
+    ("breaker", "BREAKER", 7),
     ("tasks", "TASKS", 5),
     ("spend", "SPEND", 7),
     ("cpu", "CPU", 4),
     ("mem", "MEM", 5),
-    ("reason", "REASON", 20),
+    ("reason", "REASON", 24),
 )
-"""(key, header, width). REASON takes what is left of the terminal's width; CPU and MEM go below 100 columns."""
+"""(key, header, width). SERVICE is as wide as the longest name (at most this); REASON takes the rest."""
 COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
-NARROW_DROP = frozenset({"cpu", "mem"})
-NARROW_BELOW = 100
+DROP_ORDER = ("mem", "cpu", "tasks", "spend")
+"""The columns that give way, in this order, while REASON would be narrower than its width in COLUMNS: the reason
+says what is wrong, and these numbers are also in the trend panel, the detail screen and the header."""
+
+
+def fit_columns(width: int, longest_name: int, pad: int = 1) -> tuple[tuple[str, str, int], ...]:
+    """The columns shown at `width` cells and their widths; `pad` blank cells each side of a column."""
+    name_width = max(len("SERVICE"), min(longest_name + 2, dict((k, w) for k, _, w in COLUMNS)["name"]))  # 2: mark
+    cols = [(key, label, name_width if key == "name" else w) for key, label, w in COLUMNS]
+    reason_min = cols[-1][2]
+
+    def room(shown: list[tuple[str, str, int]]) -> int:
+        return width - sum(w + 2 * pad for key, _, w in shown if key != "reason") - 2 * pad
+
+    for key in DROP_ORDER:
+        if room(cols) >= reason_min:
+            break
+        cols = [c for c in cols if c[0] != key]
+    return tuple((key, label, max(w, room(cols)) if key == "reason" else w) for key, label, w in cols)
 
 
 def status_cell(status: Status, p: Palette) -> Text:
@@ -126,22 +142,17 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{s // 86400}d"
 
 
-def worst_breaker(breakers: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
-    if not breakers:
-        return None
-    return max(breakers, key=lambda b: (BREAKER_ORDER.get(b[1], 1), b[0]))
-
-
 def breaker_cell(breakers: tuple[tuple[str, str], ...], p: Palette) -> Text:
-    worst = worst_breaker(breakers)
-    if worst is None:
+    """`3/3 ok`, or how many are open (`1 open`) or half-open (`1 half`); the reason names the dependency."""
+    if not breakers:
         return Text("–", style=p.dim)
-    dep, state = worst
-    if state == "closed":
-        return Text(f"closed ({len(breakers)})" if len(breakers) > 1 else "closed", style=p.dim)
-    style = p.crit if state == "open" else p.warn
-    short = "half" if state == "half_open" else state
-    return Text(f"{short}:{clean(dep, 24)}", style=f"bold {style}")
+    states = [state for _, state in breakers]
+    if "open" in states:
+        return Text(f"{states.count('open')} open", style=f"bold {p.crit}")
+    if "half_open" in states:
+        return Text(f"{states.count('half_open')} half", style=f"bold {p.warn}")
+    closed = states.count("closed")
+    return Text(f"{closed}/{len(states)} ok", style=p.dim if closed == len(states) else p.warn)
 
 
 def _threshold_style(value: float | None, warn: float, crit: float, p: Palette) -> str:
@@ -214,9 +225,9 @@ def summary_text(
     firing = sum(1 for a in snap.alerts if a.state == "firing")
     pending = len(snap.alerts) - firing
     if firing:
-        out.append(f"⚑{firing} " if compact else f"⚑ {firing} firing  ", style=f"bold {p.crit}")
+        out.append(f"⚑{firing} firing " if compact else f"⚑ {firing} firing  ", style=f"bold {p.crit}")
     if pending:
-        out.append(f"…{pending} " if compact else f"{pending} pending  ", style=p.warn)
+        out.append(f"{pending} pending " if compact else f"{pending} pending  ", style=p.warn)
     out.append(" ")
     out.append_text(budget_text(snap.spend_today_usd, snap.daily_budget_usd, p, width=6 if compact else 10))
     return out

@@ -8,15 +8,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from agentops_tui.widgets.fleet_summary import FleetSummary
+from agentops_tui.widgets.key_footer import PALETTE, KeyFooter
 from agentops_tui.widgets.service_table import ServiceTable
 from agentops_tui.widgets.spark_panel import SparkPanel
 from probes.fleet import FleetSnapshot
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
+
+SPARKS_MIN = 5  # rows of the trend panel when the fleet needs all the others
 
 
 class OverviewScreen(Screen[None]):
@@ -45,7 +48,7 @@ class OverviewScreen(Screen[None]):
         yield Input(placeholder="filter: name, kind, status or reason words (Esc clears)", id="filter")
         yield ServiceTable(self.app.palette, self.app.clock, id="services")
         yield SparkPanel(self.app.palette, id="sparks")
-        yield Footer()
+        yield KeyFooter(drop=("open_detail", PALETTE, "sort", "filter"))  # Enter is in the help; q and ? stay
 
     ready = False
     """Set once the widgets exist; snapshots that arrive earlier are picked up from app.snapshot."""
@@ -53,11 +56,21 @@ class OverviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self.query_one("#filter", Input).display = False
+        self._fit_table()
         self.table.focus()
         self.table.on_highlight = self._refresh_trend
         self.set_interval(1.0, self._tick)
         if self.app.snapshot is not None:
             self.show_fleet(self.app.snapshot)
+
+    def on_resize(self) -> None:
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """The table as tall as its rows, up to what leaves the trend panel its minimum; the panel takes the rest
+        (a small fleet on a tall terminal gets taller sparklines, not a band of blank rows)."""
+        chrome = 2 + SPARKS_MIN + (3 if self.query_one("#filter", Input).display else 0)  # header, key bar
+        self.table.styles.max_height = max(2, self.size.height - chrome)
 
     def on_screen_resume(self) -> None:
         if self.app.snapshot is not None:
@@ -99,12 +112,14 @@ class OverviewScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
+        self._fit_table()
         box.focus()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.value = ""
         box.display = False
+        self._fit_table()
         self.table.set_filter("")
         self.table.focus()
 
@@ -149,4 +164,5 @@ class OverviewScreen(Screen[None]):
     def _filter_done(self, event: Input.Submitted) -> None:
         if not event.value:
             event.input.display = False
+            self._fit_table()
         self.table.focus()

@@ -20,14 +20,15 @@ class FleetSummary(Static):
         self._shown: tuple[FleetSnapshot, list[Status]] | None = None
 
     def on_resize(self) -> None:
-        """Labels come and go with the width (compact below 100 columns)."""
+        """Labels come and go with the width (compact where the full line does not fit)."""
         if self._shown is not None:
             self.show_fleet(*self._shown)
 
     def show_fleet(self, snap: FleetSnapshot, statuses: list[Status]) -> None:
         self._shown = (snap, statuses)
-        compact = 0 < self.size.width < 100
-        text = summary_text(snap, self.palette, statuses, self.badges, compact=compact)
+        text = summary_text(snap, self.palette, statuses, self.badges)
+        if 0 < self.size.width < text.cell_len:  # glyph counts and a shorter budget bar where the words do not fit
+            text = summary_text(snap, self.palette, statuses, self.badges, compact=True)
         key = text.plain + str(text.spans)
         if key != self._last:
             self._last = key

@@ -19,26 +19,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from agentops_tui.presentation import COLUMNS, NARROW_BELOW, NARROW_DROP, Palette, row_cells
+from agentops_tui.presentation import Palette, fit_columns, row_cells
+from agentops_tui.sorts import SORT_KEYS, SORT_MARK, SORTS
 from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
 
-SORTS: tuple[str, ...] = ("status", "config", "name", "p95", "errors", "spend")
-"""`s` cycles through these; the first is the default: what is broken comes first."""
-
-_SORT_KEYS: dict[str, Callable[[ServiceView, Status, int], object]] = {
-    "config": lambda v, st, i: i,
-    "status": lambda v, st, i: (-st.rank, i),
-    "name": lambda v, st, i: v.name.lower(),
-    "p95": lambda v, st, i: (-(v.latency_p95_s or -1.0), i),
-    "errors": lambda v, st, i: (-(v.error_rate or -1.0), i),
-    "spend": lambda v, st, i: (-(v.spend_today_usd or -1.0), i),
-}
-SORT_MARK: dict[str, tuple[str, str]] = {
-    "status": ("status", "↓"), "name": ("name", "↑"), "p95": ("p95", "↓"), "errors": ("err", "↓"),
-    "spend": ("spend", "↓"),
-}  # fmt: skip
-"""The column each sort orders by and its direction, marked in the header (config order has no column)."""
 PAD = 1  # blank cells each side of a column
 
 
@@ -98,13 +83,11 @@ class ServiceTable(ScrollView, can_focus=True):
 
     # layout
     def _layout(self, width: int) -> None:
-        """Fit the columns to the width: REASON takes the rest, CPU and MEM go on narrow terminals."""
-        narrow = width < NARROW_BELOW
-        cols = [c for c in COLUMNS if not (narrow and c[0] in NARROW_DROP)]
-        fixed = sum(w + 2 * PAD for key, _, w in cols if key != "reason")
+        """Fit the columns to the width and the names: REASON takes the rest (see `fit_columns`)."""
+        cols = fit_columns(width, max(map(len, self.order), default=0), PAD)
         self.layout_width = width
         self.column_keys = tuple(c[0] for c in cols)
-        self._widths = tuple(max(w, width - fixed - 2 * PAD) if key == "reason" else w for key, _, w in cols)
+        self._widths = tuple(w for _, _, w in cols)
         self._labels = tuple(label for _, label, _ in cols)
         self._header = None
         self._strips.clear()
@@ -134,6 +117,7 @@ class ServiceTable(ScrollView, can_focus=True):
         if [v.name for v in snap.services] != self.order:
             self.order = [v.name for v in snap.services]
             self.views = {v.name: v for v in snap.services}
+            self._layout(self.layout_width)  # SERVICE is as wide as the longest name
             self._rebuild()
             return
         changed = [v for v in snap.services if self.views.get(v.name) is not v]
@@ -339,7 +323,7 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def _ordered(self) -> list[str]:
         index = {n: i for i, n in enumerate(self.order)}
-        keyf = _SORT_KEYS[self.sort_by]
+        keyf = SORT_KEYS[self.sort_by]
         return sorted(self.order, key=lambda n: keyf(self.views[n], self.effective(self.views[n])[0], index[n]))  # type: ignore[arg-type,return-value]
 
     def _visible_names(self) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.fleet import FleetSnapshot
 from probes.model import Status
-from tests.fixtures.fleet import view
-from tests.functional.helpers import wait_until
+from tests.fixtures.fleet import burst_snapshot, view
+from tests.functional.helpers import row_text, wait_until
 from tests.functional.static import screen_lines, static_app
 
 SIZE = (120, 30)
@@ -63,3 +63,63 @@ async def test_a_row_that_turns_stale_moves_up_without_a_new_snapshot() -> None:
         now[0] = 20.0  # `quiet` has sent nothing for ten intervals: STALE ranks above WARN
         # no snapshot arrives: the overview's once-a-second staleness check must move it
         assert await wait_until(pilot, lambda: table.rows == ["quiet", "slow"], 5)
+
+
+async def test_at_80x24_reason_gets_the_room_breakers_are_short_and_q_and_help_stay() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        table = app.screen.query_one(ServiceTable)
+        assert row_text(table, "summarizer")["breaker"] == "2/2 ok"
+        assert row_text(table, "planner")["breaker"] == "1 open"
+        assert row_text(table, "billing-sync")["breaker"] == "1 half"
+        lines = screen_lines(app)
+        writer = next(line for line in lines if " writer " in line)
+        assert "unhealthy; error rate 3" in writer, writer  # 24 cells of reason at least
+
+        def keys_shown() -> bool:  # the key bar is laid out again a few times while the app starts
+            footer = screen_lines(app)[-1]
+            return "q Quit" in footer and "? Help" in footer and "r Restart" in footer
+
+        assert await wait_until(pilot, keys_shown, 5), screen_lines(app)[-1]
+
+
+async def test_header_names_pending_alerts_in_words_at_80_columns() -> None:
+    app = static_app(burst_snapshot())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        header = screen_lines(app)[0]
+        assert "3 pending" in header and "spend $11.68" in header, header
+
+
+async def test_tall_terminals_use_their_rows() -> None:
+    """A small fleet leaves no band of blank rows: the table fits its rows and the trend panel takes the rest."""
+    for size in ((120, 40), (200, 50)):
+        app = static_app(burst_snapshot())
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause(0.3)
+            lines = screen_lines(app)
+            blank = [i for i, line in enumerate(lines) if not line.strip()]
+            assert len(blank) <= 2, (size, blank, "\n".join(lines))
+            assert sum(" task-queue " in line for line in lines) == 1
+            assert app.screen.query_one("#spark-latency").size.height >= 10
+
+
+async def test_a_big_fleet_keeps_the_rows_and_the_filter_box_takes_its_share() -> None:
+    services = tuple(view(f"agent-{i:03d}", Status.OK, "healthy") for i in range(60))
+    app = static_app(FleetSnapshot(services=services, daily_budget_usd=None, spend_today_usd=None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(ServiceTable)
+        sparks = app.screen.query_one("#sparks")
+
+        def heights(rows: int) -> bool:
+            return table.outer_size.height == rows and sparks.outer_size.height == 5
+
+        assert await wait_until(pilot, lambda: heights(40 - 2 - 5), 5), (
+            table.outer_size,
+            sparks.outer_size,
+        )  # less header, keys
+        await pilot.press("slash")
+        assert await wait_until(pilot, lambda: heights(40 - 2 - 5 - 3), 5), (table.outer_size, sparks.outer_size)
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: heights(40 - 2 - 5), 5), (table.outer_size, sparks.outer_size)
