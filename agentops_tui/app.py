@@ -20,7 +20,7 @@ from textual.notifications import SeverityLevel
 
 from agentops_tui.actions.journal import Journal, default_journal_path
 from agentops_tui.actions.layer import ActionLayer
-from agentops_tui.commands import ServiceCommands
+from agentops_tui.commands import ServiceCommands, ServiceFinder
 from agentops_tui.controller import ActionController
 from agentops_tui.messages import FleetUpdated
 from agentops_tui.presentation import Palette, palette_for
@@ -45,7 +45,7 @@ class AgentOpsApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "agentops-tui"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ServiceCommands}
+    COMMANDS = App.COMMANDS | {ServiceCommands, ServiceFinder}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -15,6 +15,7 @@ from textual.content import Content
 
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind
 from agentops_tui.controller import VERBS
+from probes.fleet import status_now
 from probes.sanitize import clean
 
 if TYPE_CHECKING:
@@ -78,3 +79,22 @@ def _literal(text: str) -> str:
     """`text` as Content, shown as written. `help` is annotated `str`, but the palette hands it to
     `Content.from_markup`, which returns a Content as it is and would parse a str."""
     return cast(str, Content(clean(text, 300)))
+
+
+class ServiceFinder(Provider):
+    """Type part of a service's name: one hit per service, opening its detail. Names are data: the hit is built as
+    Content from plain text and so is the help, so a name like `[@click=app.quit]x[/]` is shown, never run."""
+
+    async def search(self, query: str) -> Hits:
+        app = cast("AgentOpsApp", self.app)
+        snap = app.snapshot
+        matcher = self.matcher(query)
+        for view in snap.services if snap is not None else ():
+            name = clean(view.name, 80)
+            score = matcher.match(name)
+            if score <= 0:
+                continue
+            status, reason = status_now(view, app.clock())
+            help_text = f"{status.value} · {clean(view.kind, 20)} · {clean(reason, 120)} · open its detail"
+            prompt = _highlight(matcher, name)
+            yield Hit(score, prompt, partial(app.open_detail, view.name), text=name, help=_literal(help_text))

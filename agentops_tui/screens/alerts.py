@@ -7,12 +7,14 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agentops_tui.presentation import Palette, fmt_duration
+from agentops_tui.widgets.list_table import ListTable
 from probes.alerts import Alert, alert_value
 from probes.fleet import FleetSnapshot
 from probes.sanitize import clean
@@ -48,7 +50,7 @@ class AlertsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-title")
-        yield DataTable(id="alerts", cursor_type="row")
+        yield ListTable(id="alerts", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -58,16 +60,37 @@ class AlertsScreen(Screen[None]):
         if self.app.snapshot is not None:
             self.show_fleet(self.app.snapshot)
 
+    shown: tuple[Alert, ...] = ()
+    """The alerts in the table, in its order."""
+
     def show_fleet(self, snap: FleetSnapshot) -> None:
         table = self.query_one("#alerts", DataTable)
+        selected = self.shown[table.cursor_row].key if 0 <= table.cursor_row < len(self.shown) else None
         table.clear()
         now = time.time()
+        self.shown = snap.alerts
         for a in snap.alerts:
             table.add_row(*alert_row(a, now, self.app.palette))
+        keys = [a.key for a in snap.alerts]
+        if selected in keys:  # the cursor stays on its alert while others come and go
+            table.move_cursor(row=keys.index(selected), animate=False)
         firing = len(snap.firing())
         title = Text.assemble(
             (" Alerts ", "bold reverse"),
             f"  {firing} firing, {len(snap.alerts) - firing} pending  ",
-            ("built-in rules and Prometheus; Esc goes back", "dim"),
+            ("built-in rules and Prometheus; Enter opens the service, Esc goes back", "dim"),
         )
         self.query_one("#alerts-title", Static).update(title)
+
+    @on(DataTable.RowSelected, "#alerts")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        """Enter: the alert's service; a fleet-wide cost alert opens the spend screen."""
+        if not 0 <= event.cursor_row < len(self.shown):
+            return
+        alert = self.shown[event.cursor_row]
+        if alert.service and self.app.view_of(alert.service) is not None:
+            self.app.open_detail(alert.service)
+        elif not alert.service and alert.name.startswith("cost"):
+            self.app.action_spend()
+        else:
+            self.notify(f"{clean(alert.name, 40)} is not about one service", timeout=3, markup=False)

@@ -10,13 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Returns True only on an explicit confirm (and the typed word, when one is asked for)."""
 
     BINDINGS = [

@@ -189,6 +189,11 @@ class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
         Binding("l", "logs", "Logs", id="detail.logs"),
+        Binding("r", "act('restart')", "Restart", id="detail.restart"),
+        Binding("t", "act('throttle')", "Throttle", id="detail.throttle"),
+        Binding("d", "act('drain')", "Drain", id="detail.drain"),
+        Binding("R", "act('resume')", "Resume", show=False, id="detail.resume"),
+        Binding("S", "act('start')", "Start", show=False, id="detail.start"),
     ]
 
     app: AgentOpsApp
@@ -214,6 +219,14 @@ class DetailScreen(Screen[None]):
 
     def action_logs(self) -> None:
         self.app.open_logs(self.service_name)
+
+    def targets(self) -> list[str]:
+        """What the command palette's actions apply to here: this service."""
+        return [self.service_name]
+
+    def action_act(self, kind: str) -> None:
+        """The overview's action keys, for this service, through the same controller and safety layer."""
+        self.app.controller.request([self.service_name], kind)  # type: ignore[arg-type]
 
     def _tick(self) -> None:
         if self.app.snapshot is not None:

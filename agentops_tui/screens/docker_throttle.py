@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from agentops_tui.actions.docker_exec import MIN_MEMORY, parse_memory, throttle_params_problem
+from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
 
@@ -35,7 +35,7 @@ def parse_limits(cpus_text: str, memory_text: str) -> dict[str, Any] | str:
     return throttle_params_problem(params) or params
 
 
-class DockerThrottleScreen(ModalScreen[dict[str, Any] | None]):
+class DockerThrottleScreen(Dialog[dict[str, Any] | None]):
     """Returns {"cpus": float, "memory_bytes": int} (either or both), or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="docker_throttle.cancel")]

@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from agentops_tui.actions.workflow import Step
+from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
 THEN_CHOICES: tuple[tuple[str, str], ...] = (
@@ -38,7 +38,7 @@ STATE_STYLE = {
 }
 
 
-class DrainScreen(ModalScreen[str | None]):
+class DrainScreen(Dialog[str | None]):
     """Returns the chosen follow-up ("stay", "resume", "restart") or None when cancelled."""
 
     BINDINGS = [
@@ -92,7 +92,7 @@ class DrainScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class WorkflowScreen(ModalScreen[None]):
+class WorkflowScreen(Dialog[None]):
     """Live progress of a drain workflow. Esc cancels while it runs and closes once it is over."""
 
     BINDINGS = [Binding("escape", "close", "Cancel / close", id="workflow.close")]

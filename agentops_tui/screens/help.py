@@ -12,7 +12,8 @@ from textual.widgets import Static
 
 KEYS = (
     ("↑ ↓ / j k", "move between services"),
-    ("Enter", "details of the selected service"),
+    ("g G", "first / last row (also in alerts, journal and logs)"),
+    ("Enter", "details of the selected service (alerts: its service; journal: the whole entry)"),
     ("/", "filter rows by name, kind, status or reason"),
     ("Esc", "clear the filter / go back"),
     ("s", "cycle sort: worst first (the default), config order, name, p95, errors, spend"),
@@ -23,10 +24,11 @@ KEYS = (
     ("S", "start a stopped container"),
     ("l", "logs of the selected service (f: follow on/off)"),
     ("Space", "mark a service for a bulk action"),
+    ("r t d R S l", "also on a service's detail screen, for that service"),
     ("a", "audit journal of every action"),
     ("$", "spend: runaway tasks, burn rate, projection, by service, model and task type"),
     ("!", "alerts: firing, then pending, with since when and the value"),
-    ("Ctrl+P", "command palette"),
+    ("Ctrl+P", "command palette: actions for the selected service; type a name to open a service"),
     ("?", "this help"),
     ("q", "quit"),
 )

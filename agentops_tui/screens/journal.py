@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agentops_tui.actions.journal import JournalError, JournalTail
+from agentops_tui.screens.dialog import Dialog
+from agentops_tui.widgets.list_table import ListTable
 from probes.sanitize import clean
 
 if TYPE_CHECKING:
@@ -48,19 +54,50 @@ def journal_row(rec: dict[str, Any]) -> tuple[Text, ...]:
     )
 
 
+def entry_table(rec: dict[str, Any]) -> Table:
+    """Every field of one journal record, values wrapped (nested ones as JSON), none parsed as markup."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rec.items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        table.add_row(Text(clean(str(key), 40)), Text(clean(text, 4000)))
+    return table
+
+
+class JournalEntryScreen(Dialog[None]):
+    """Enter on a journal row: the whole record (the table cuts DETAIL to its column)."""
+
+    BINDINGS = [Binding("escape,q,enter", "close", "Close", id="journal_entry.close")]
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__()
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog"):
+            yield Static(Text("Journal entry", style="bold"), id="dialog-title")
+            yield Static(entry_table(self.record))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class JournalScreen(Screen[None]):
-    """Reads the journal's tail when shown and when `g` is pressed; it is a file, not a stream."""
+    """Reads the journal's tail when shown and when `r` is pressed; it is a file, not a stream."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="journal.back"),
-        Binding("g", "reload", "Reload", id="journal.reload"),
+        Binding("r", "reload", "Reload", id="journal.reload"),
     ]
+    records: list[dict[str, Any]] = []
+    """The rows' records, newest first."""
 
     app: AgentOpsApp
 
     def compose(self) -> ComposeResult:
         yield Static("", id="journal-title")
-        yield DataTable(id="journal", cursor_type="row")
+        yield ListTable(id="journal", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -78,13 +115,19 @@ class JournalScreen(Screen[None]):
             read = JournalTail([])
             self.notify(f"cannot read the journal: {exc}", severity="error", markup=False)
         redact = self.app.redact  # lines written before redaction existed, or by another tool
-        for rec in reversed(read.records):
-            table.add_row(*journal_row(redact.value(rec)))
+        self.records = [redact.value(rec) for rec in reversed(read.records)]
+        for rec in self.records:
+            table.add_row(*journal_row(rec))
         skipped = read.skipped
         title = Text.assemble(
             (" Audit journal ", "bold reverse"),
             f"  {clean(str(self.app.actions.journal.path), 200)}  ",
-            (f"{len(read.records)} lines", "dim"),
+            (f"{len(read.records)} lines; Enter shows the whole entry", "dim"),
             (f", {skipped} unreadable line{'s' if skipped != 1 else ''} skipped" if skipped else "", "bold yellow"),
         )
         self.query_one("#journal-title", Static).update(title)
+
+    @on(DataTable.RowSelected, "#journal")
+    def _show_entry(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.records):
+            self.app.push_screen(JournalEntryScreen(self.records[event.cursor_row]))

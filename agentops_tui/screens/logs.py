@@ -30,6 +30,8 @@ class LogsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="logs.back"),
         Binding("f", "toggle_follow", "Follow", id="logs.follow"),
+        Binding("g", "first", "First line", show=False, id="logs.first"),
+        Binding("G", "last", "Last line", show=False, id="logs.last"),
     ]
 
     app: AgentOpsApp
@@ -88,6 +90,18 @@ class LogsScreen(Screen[None]):
         if self.follow:
             self.log_view.scroll_end(animate=False)
         self._title()
+
+    def action_first(self) -> None:
+        """`g`: the oldest line kept; following stops, or new lines would take the view away again."""
+        if self.follow:
+            self.action_toggle_follow()
+        self.log_view.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        """`G`: the newest line, and follow from there (as `less +F`)."""
+        if not self.follow:
+            self.action_toggle_follow()
+        self.log_view.scroll_end(animate=False)
 
     async def on_unmount(self) -> None:
         self.workers.cancel_group(self, "logs")

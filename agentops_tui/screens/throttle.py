@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
 
-class ThrottleScreen(ModalScreen[int | None]):
+class ThrottleScreen(Dialog[int | None]):
     """Returns the new limit (requests per minute), or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="throttle.cancel")]

@@ -41,8 +41,8 @@ class ServiceTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        Binding("home,g", "first", "First", show=False, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, id="table.last"),
     ]
 
     class OpenDetail(Message):
