@@ -37,7 +37,8 @@ def queue_section(v: ServiceView, p: Palette) -> list[Any]:
         ("no dequeues for", f"{q.stalled_s:.0f}s (depth growing)" if q.stalled_s is not None else "–"),
     )
     for k, val in rows:
-        facts.add_row(Text(k, style=p.dim), Text(val))
+        if val != "–":  # what this queue does not report (no dead-letter list, not stalled) is left out
+            facts.add_row(Text(k, style=p.dim), Text(val))
     lists = _table("Queue lists", "list", "pending")
     for key, n in q.depths:
         lists.add_row(Text(clean(key, 60)), Text(str(n)))

@@ -76,16 +76,16 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
         ("health HTTP status", str(v.health_http_status or "–")),
         ("sources", ", ".join(v.sources) or "–"),
     )  # fmt: skip
+    known = _known(v)
     for k, val in rows:
-        facts.add_row(Text(k, style=p.dim), Text(val))
+        if known.get(k, True):  # a queue has no latency, a process no HTTP status: no rows of dashes
+            facts.add_row(Text(k, style=p.dim), Text(val))
 
     checks = Table(title="Checks", title_justify="left", expand=False, show_edge=False)
     checks.add_column("check")
     checks.add_column("value")
     for k, val in v.checks:
         checks.add_row(Text(clean(k, 60)), _value(val, k))
-    if not v.checks:
-        checks.add_row(Text("–", style=p.dim), Text(""))
 
     breakers = Table(title="Breakers", title_justify="left", show_edge=False)
     breakers.add_column("dependency")
@@ -93,8 +93,6 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     for dep, state in v.breakers:
         style = p.crit if state == "open" else p.warn if state == "half_open" else p.ok
         breakers.add_row(Text(clean(dep, 60)), Text(state, style=style))
-    if not v.breakers:
-        breakers.add_row(Text("–", style=p.dim), Text(""))
 
     samples = Table(title="Recent samples", title_justify="left", show_edge=False)
     for col in ("time", "status", "p95", "errors", "tasks", "note"):
@@ -113,26 +111,49 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
     extra.add_column("value")
     for k, val in v.extra:
         extra.add_row(Text(clean(k, 60)), _value(val, k))
-    parts: list[Any] = [head, Text(""), facts, Text(""), checks, Text(""), breakers, Text(""), samples, Text(""), last]
+    own = [*source_sections(v, p)]  # what this kind of service has that others do not comes first
     if v.containers:
-        parts[4:4] = [containers_table(v, p), Text("")]
-    if v.alerts:
-        alerts = Table(title="Alerts", title_justify="left", show_edge=False)
-        for col in ("state", "alert", "since", "source", "summary"):
-            alerts.add_column(col)
-        for a in v.alerts:
-            style = p.crit if a.severity == "critical" else p.warn
-            alerts.add_row(
-                Text(a.state, style=f"bold {style}" if a.state == "firing" else style), Text(clean(a.name, 60)),
-                Text(_clock(a.since)), Text(a.source, style=p.dim), Text(clean(a.summary, 200)),
-            )  # fmt: skip
-        parts[1:1] = [Text(""), alerts]
+        own += [Text(""), containers_table(v, p)]
     if v.native:
-        parts += [Text(""), native_table(v)]
-    parts += source_sections(v, p)
+        own += [Text(""), native_table(v)]
+    parts: list[Any] = [head, *_alerts(v, p), *own, Text(""), facts]
+    for table, shown in ((checks, v.checks), (breakers, v.breakers), (samples, v.samples)):
+        if shown:
+            parts += [Text(""), table]
+    parts += [Text(""), last]
     if v.extra:
         parts += [Text(""), extra]
     return Group(*parts)
+
+
+def _known(v: ServiceView) -> dict[str, bool]:
+    """Which facts this service reports (by their label); the others are left out rather than shown as dashes."""
+    process = (v.pid, v.cpu_percent, v.rss_bytes)
+    return {
+        "p95 latency": v.latency_p95_s is not None, "error rate": v.error_rate is not None,
+        "requests/s": v.requests_per_s is not None, "tokens/min": v.tokens_per_min is not None,
+        "active tasks": v.active_tasks is not None, "cost/hour (reported)": v.cost_hourly_usd is not None,
+        "spend today": v.spend_today_usd is not None, "uptime": v.uptime_s is not None,
+        "draining": v.draining or v.health_http_status is not None,
+        "pid / cpu / memory": any(x is not None for x in process),
+        "health HTTP status": v.health_http_status is not None, "sources": bool(v.sources),
+    }  # fmt: skip
+
+
+def _alerts(v: ServiceView, p: Palette) -> list[Any]:
+    """The service's pending and firing alerts, right under its name (nothing when it has none)."""
+    if not v.alerts:
+        return []
+    alerts = Table(title="Alerts", title_justify="left", show_edge=False)
+    for col in ("state", "alert", "since", "source", "summary"):
+        alerts.add_column(col)
+    for a in v.alerts:
+        style = p.crit if a.severity == "critical" else p.warn
+        alerts.add_row(
+            Text(a.state, style=f"bold {style}" if a.state == "firing" else style), Text(clean(a.name, 60)),
+            Text(_clock(a.since)), Text(a.source, style=p.dim), Text(clean(a.summary, 200)),
+        )  # fmt: skip
+    return [Text(""), alerts]
 
 
 def containers_table(v: ServiceView, p: Palette) -> Table:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
+
+from agentops_tui.presentation import Palette
+from agentops_tui.screens.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.fleet import FleetSnapshot
 from probes.model import Status
@@ -123,3 +129,28 @@ async def test_a_big_fleet_keeps_the_rows_and_the_filter_box_takes_its_share() -
         assert await wait_until(pilot, lambda: heights(40 - 2 - 5 - 3), 5), (table.outer_size, sparks.outer_size)
         await pilot.press("escape")
         assert await wait_until(pilot, lambda: heights(40 - 2 - 5), 5), (table.outer_size, sparks.outer_size)
+
+
+def detail_text(name: str) -> str:
+    snap = burst_snapshot()
+    v = next(s for s in snap.services if s.name == name)
+    console = Console(width=110, file=io.StringIO(), record=True, color_system=None)
+    console.print(detail_renderable(v, v.status, v.reason, Palette()))
+    return console.export_text()
+
+
+def test_a_queue_s_detail_shows_its_queue_first_and_no_empty_fields_or_tables() -> None:
+    text = detail_text("task-queue")
+    assert text.index("Queue") < text.index("sources"), text
+    assert "Checks" not in text and "Breakers" not in text and "Recent samples" not in text, text
+    for absent in ("p95 latency", "error rate", "tokens/min", "cost/hour", "spend today", "health HTTP status"):
+        assert absent not in text, (absent, text)
+    assert "no dequeues for" not in text and "dead letters" not in text  # the queue's own empty fields too
+    dashes = [line for line in text.splitlines() if line.rstrip().endswith("–")]
+    assert dashes == [], dashes
+
+
+def test_an_agent_s_detail_keeps_its_numbers_checks_and_breakers() -> None:
+    text = detail_text("writer")
+    for present in ("p95 latency", "error rate", "spend today", "health HTTP status", "Checks", "Breakers"):
+        assert present in text, (present, text)
