@@ -6,6 +6,8 @@ import io
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.segment import Segment, Segments
+from rich.style import Style
 
 from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.source import StaticSource
@@ -38,3 +40,32 @@ def screen_lines(app: AgentOpsApp) -> list[str]:
                       color_system="truecolor", legacy_windows=False, safe_box=False)  # fmt: skip
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text().splitlines()
+
+
+def in_terminal_colours(app: AgentOpsApp) -> AgentOpsApp:
+    """The app, with screenshots in the colours its terminal is sent (what Rich makes of them for the colour system
+    it found in TERM: 16 for `xterm`, 256 for `xterm-256color`). Textual's own screenshot is always truecolor,
+    and TEXTUAL_COLOR_SYSTEM is read once at import, so the colours are brought down here the way Rich brings
+    them down on their way to the terminal; the SVG then shows them in the standard xterm palette."""
+    system = app.console._color_system
+
+    def down(style: Style | None) -> Style | None:
+        if style is None or system is None:
+            return style
+        color = style.color.downgrade(system) if style.color else None
+        bgcolor = style.bgcolor.downgrade(system) if style.bgcolor else None
+        return style + Style.from_color(color, bgcolor)
+
+    def export_screenshot(*, title: str | None = None, simplify: bool = False) -> str:
+        width, height = app.size
+        console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                          color_system="truecolor", legacy_windows=False, safe_box=False)  # fmt: skip
+        update = app.screen._compositor.render_update(
+            full=True, screen_stack=app._background_screens, simplify=simplify
+        )
+        segments = [Segment(seg.text, down(seg.style), seg.control) for seg in console.render(update)]
+        console.print(Segments(segments))
+        return console.export_svg(title=title or app.title)
+
+    app.export_screenshot = export_screenshot  # type: ignore[method-assign]
+    return app

@@ -13,7 +13,10 @@ from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.source import StaticSource
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.configload import parse_config
-from tests.fixtures.fleet import static_snapshot
+from tests.fixtures.fleet import burst_snapshot, static_snapshot
+from tests.functional.helpers import wait_until
+from tests.functional.static import in_terminal_colours, screen_lines
+from tests.functional.static import static_app as static_app_of
 
 SnapCompare = Callable[..., bool]
 
@@ -110,3 +113,23 @@ def test_drain_dialog(snap_compare: SnapCompare) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(static_app(), terminal_size=(100, 30), run_before=press_d)
+
+
+async def _keys_shown(pilot: Pilot[Any]) -> None:
+    """Settled, and the key bar laid out (it is composed again a few times while the app starts)."""
+    await pilot.pause(0.3)
+    assert await wait_until(pilot, lambda: "Quit" in screen_lines(pilot.app)[-1], 5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "xterm"])
+def test_error_burst_80x24(snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, term: str) -> None:
+    """The demo's error burst at 80x24, in the colours a 256-colour and a 16-colour terminal get."""
+    monkeypatch.setenv("TERM", term)
+    monkeypatch.delenv("COLORTERM", raising=False)
+    app = in_terminal_colours(static_app_of(burst_snapshot()))
+    assert app.console.color_system == ("256" if term == "xterm-256color" else "standard")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_keys_shown)
+
+
+def test_error_burst_200x50(snap_compare: SnapCompare) -> None:
+    assert snap_compare(static_app_of(burst_snapshot()), terminal_size=(200, 50), run_before=_keys_shown)
