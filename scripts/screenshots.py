@@ -20,6 +20,7 @@ from pathlib import Path
 from agentops_tui.app import make_app
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
+from agentops_tui.widgets.service_table import ServiceTable
 from probes.configload import load_config
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
@@ -34,7 +35,8 @@ async def shoot(cfg_path: Path, fleet: DemoFleet) -> list[Path]:
         # The error burst on `writer`, with the latency spike on `researcher` just before it: both visible.
         start, end = schedule.next_window(schedule.ERROR_BURST, time.time(), fleet.epoch, fleet.cycle_s)
         await pilot.pause(max(20.0, start - time.time() + (end - start) * 0.6))
-        await pilot.press("j", "j")
+        table = app.screen.query_one(ServiceTable)  # worst first: writer is on top while it is CRIT, not always
+        table.move_cursor(table.get_row_index("writer"))
         await pilot.pause(1.0)
         saved.append(Path(app.save_screenshot("overview.svg", str(OUT))))
         await pilot.press("enter")

@@ -25,7 +25,7 @@ KEYS = (
     ("l", "logs of the selected service (f: follow on/off)"),
     ("Space", "mark a service for a bulk action"),
     ("r t d R S l", "also on a service's detail screen, for that service"),
-    ("a", "audit journal of every action"),
+    ("a", "audit journal of every action (r reloads it)"),
     ("$", "spend: runaway tasks, burn rate, projection, by service, model and task type"),
     ("!", "alerts: firing, then pending, with since when and the value"),
     ("Ctrl+P", "command palette: actions for the selected service; type a name to open a service"),
