@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console
 
+from agentops_tui.app import AgentOpsApp
 from agentops_tui.presentation import Palette
 from agentops_tui.screens.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
@@ -79,9 +80,8 @@ async def test_at_80x24_reason_gets_the_room_breakers_are_short_and_q_and_help_s
         assert row_text(table, "summarizer")["breaker"] == "2/2 ok"
         assert row_text(table, "planner")["breaker"] == "1 open"
         assert row_text(table, "billing-sync")["breaker"] == "1 half"
-        lines = screen_lines(app)
-        writer = next(line for line in lines if " writer " in line)
-        assert "unhealthy; error rate 3" in writer, writer  # 24 cells of reason at least
+        writer = lambda: next(line for line in screen_lines(app) if " writer " in line)  # noqa: E731
+        assert await wait_until(pilot, lambda: "unhealthy; error rate 3" in writer(), 5), writer()  # 24+ cells
 
         def keys_shown() -> bool:  # the key bar is laid out again a few times while the app starts
             footer = screen_lines(app)[-1]
@@ -93,9 +93,8 @@ async def test_at_80x24_reason_gets_the_room_breakers_are_short_and_q_and_help_s
 async def test_header_names_pending_alerts_in_words_at_80_columns() -> None:
     app = static_app(burst_snapshot())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
-        header = screen_lines(app)[0]
-        assert "3 pending" in header and "spend $11.68" in header, header
+        shown = lambda: "3 pending" in screen_lines(app)[0] and "spend $11.68" in screen_lines(app)[0]  # noqa: E731
+        assert await wait_until(pilot, shown, 5), screen_lines(app)[0]
 
 
 async def test_tall_terminals_use_their_rows() -> None:
@@ -103,11 +102,12 @@ async def test_tall_terminals_use_their_rows() -> None:
     for size in ((120, 40), (200, 50)):
         app = static_app(burst_snapshot())
         async with app.run_test(size=size) as pilot:
-            await pilot.pause(0.3)
-            lines = screen_lines(app)
-            blank = [i for i, line in enumerate(lines) if not line.strip()]
-            assert len(blank) <= 2, (size, blank, "\n".join(lines))
-            assert sum(" task-queue " in line for line in lines) == 1
+
+            def blank_rows(app: AgentOpsApp = app) -> list[int]:
+                return [i for i, line in enumerate(screen_lines(app)) if not line.strip()]
+
+            assert await wait_until(pilot, lambda: len(blank_rows()) <= 1, 5), (size, "\n".join(screen_lines(app)))
+            assert sum(" task-queue " in line for line in screen_lines(app)) == 1
             assert app.screen.query_one("#spark-latency").size.height >= 10
 
 
