@@ -51,6 +51,10 @@ class AgentOpsApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
     ]
 
+    headless_colours = ColorSystem.TRUECOLOR
+    """The colour system a headless run's pictures stand for: 24-bit wherever they are taken, unless a test asks
+    for the colours of a given terminal."""
+
     def __init__(
         self,
         cfg: FleetConfig,
@@ -134,11 +138,11 @@ class AgentOpsApp(App[int]):
 
     def _palette_from_theme(self) -> Palette:
         """The theme's status colours, unless this terminal's colours would merge two statuses (headless, as in
-        tests and screenshots, there is no terminal: the pictures are 24-bit wherever they are taken)."""
+        tests and screenshots, there is no terminal: the pictures stand for `headless_colours`)."""
         t = self.current_theme
         system = None if self.no_color else COLOR_SYSTEMS.get(self.console.color_system or "")
         if self.is_headless:
-            system = ColorSystem.TRUECOLOR
+            system = self.headless_colours
         return palette_for(t.success, t.warning, t.error, system)
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:

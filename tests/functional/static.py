@@ -48,6 +48,8 @@ def in_terminal_colours(app: AgentOpsApp) -> AgentOpsApp:
     and TEXTUAL_COLOR_SYSTEM is read once at import, so the colours are brought down here the way Rich brings
     them down on their way to the terminal; the SVG then shows them in the standard xterm palette."""
     system = app.console._color_system
+    if system is not None:
+        app.headless_colours = system  # the palette is chosen for this terminal, as the real app would choose it
 
     def down(style: Style | None) -> Style | None:
         if style is None or system is None:
