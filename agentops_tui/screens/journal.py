@@ -122,8 +122,9 @@ class JournalScreen(Screen[None]):
         title = Text.assemble(
             (" Audit journal ", "bold reverse"),
             f"  {clean(str(self.app.actions.journal.path), 200)}  ",
-            (f"{len(read.records)} lines; Enter shows the whole entry", "dim"),
+            (f"{len(read.records)} lines", "dim"),
             (f", {skipped} unreadable line{'s' if skipped != 1 else ''} skipped" if skipped else "", "bold yellow"),
+            ("; Enter shows the whole entry", "dim"),  # last: a long path may push it off a narrow screen
         )
         self.query_one("#journal-title", Static).update(title)
 
