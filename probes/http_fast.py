@@ -2,8 +2,9 @@
 
 aiohttp costs 180-400 us of CPU per request on a slow machine, and at 200 services polled every 2 s that was most
 of the dashboard's CPU. Polling needs little of HTTP: a GET, a keep-alive connection, a Content-Length, chunked or
-close-delimited body, and a cap (probes.http_wire). Anything else (redirects, content codings, odd URLs, https)
-answers None so the caller uses aiohttp for it, and that URL goes straight to aiohttp afterwards.
+close-delimited body, and a cap (probes.http_wire). A redirect raises Redirect for the caller to judge (probes.http
+follows it only within its origin). Anything else (content codings, odd URLs, https) answers None so the caller
+uses aiohttp for it, and that URL goes straight to aiohttp afterwards.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from probes.http_wire import Conn, Fallback, FetchError, HostPool, Stale, garbage
+from probes.http_wire import Conn, Fallback, FetchError, HostPool, Redirect, Stale, garbage
 from probes.model import ProbeError
 
-__all__ = ["FastHTTP", "FetchError", "bounded"]
+__all__ = ["FastHTTP", "FetchError", "Redirect", "bounded"]
 CACHE_MAX = 2048  # prepared requests and DNS answers: cleared when full (PromQL range URLs change every poll)
 DNS_TTL_S = 60.0
 T = TypeVar("T")
@@ -36,7 +37,9 @@ class Prepared:
     data: bytes
     headers: dict[str, str]
     slow: bool = False
-    """Answered with a redirect or something else this client leaves to aiohttp."""
+    """Answered with something this client leaves to aiohttp (a content coding)."""
+    redirects: bool = False
+    """Answered with a redirect: polled through probes.http.fetch, which follows it, not in a round."""
 
 
 async def bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
@@ -61,7 +64,8 @@ class FastHTTP:
     async def get(
         self, url: str, headers: dict[str, str], timeout: float, max_bytes: int
     ) -> tuple[int, bytes, str] | None:
-        """GET url: (status, body, content type), or None when aiohttp must do it. Raises FetchError."""
+        """GET url: (status, body, content type), or None when aiohttp must do it. Raises FetchError, or Redirect
+        with the connection kept for the next request."""
         req = self._lookup(url, headers)
         if req is None:
             return None
@@ -84,7 +88,7 @@ class FastHTTP:
         """For a caller that drives the connection itself (probes.rounds): the request and an idle connection,
         counted as busy until `checkin`; None when get() must do it (no idle connection, the host's cap, https)."""
         req = self._lookup(url, headers)
-        if req is None:
+        if req is None or req.redirects:
             return None
         pool = req.host
         if pool.busy >= self.per_host or pool.waiters:
@@ -167,6 +171,10 @@ class FastHTTP:
                     result = await waiter
                 except Stale:
                     continue  # closed by the server while idle: once more on a fresh connection
+                except Redirect:
+                    req.redirects = True
+                    self._keep_or_close(pool, conn, reuse=True)
+                    raise
                 except BaseException:
                     conn.close()
                     raise

@@ -2,7 +2,8 @@
 
 Parsing happens in data_received on one bytearray: the status line and headers (at most 64 KiB), then a
 Content-Length, chunked or close-delimited body, never more than the cap. What is not HTTP/1.x becomes a garbage
-FetchError; what this parser leaves to aiohttp (redirects, content codings) becomes Fallback.
+FetchError; what this parser leaves to aiohttp (content codings) becomes Fallback, and a redirect, read to its end
+so the connection serves again, becomes Redirect for the caller to judge (probes.redirects).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from probes.model import ProbeError
 
 MAX_HEAD = 65536  # the status line and headers of one response
 _HEX = frozenset(b"0123456789abcdefABCDEF")
-_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _TRAILERS, _CLOSE, _DONE = range(7)
 
 
@@ -28,7 +29,16 @@ class FetchError(Exception):
 
 
 class Fallback(Exception):
-    """The response needs what this client does not do (a redirect, a content coding): ask aiohttp."""
+    """The response needs what this client does not do (a content coding, a framing): ask aiohttp."""
+
+
+class Redirect(Exception):
+    """A redirect answer (read whole, its connection reusable): the caller decides whether to follow it."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(f"HTTP {status} to {location}")
+        self.status = status
+        self.location = location
 
 
 class Stale(Exception):
@@ -66,6 +76,7 @@ class Conn(asyncio.Protocol):
         self.max_bytes = 0
         self.status = 0
         self.ctype = ""
+        self.location: str | None = None
         self.keep_alive = False
         self.length = 0
         self.body = bytearray()
@@ -138,7 +149,10 @@ class Conn(asyncio.Protocol):
         self.buf.clear()
         self.keep_alive = reuse
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result((self.status, body, self.ctype))
+            if self.location is not None:
+                self.waiter.set_exception(Redirect(self.status, self.location))
+            else:
+                self.waiter.set_result((self.status, body, self.ctype))
         if not reuse:
             self.close()
 
@@ -184,7 +198,7 @@ class Conn(asyncio.Protocol):
         chunked = False
         tokens = b""
         ctype = ""
-        location = False
+        location: bytes | None = None
         for line in lines[1:]:
             name, sep, value = line.partition(b":")
             if not sep or not name or name[-1:] in (b" ", b"\t"):
@@ -208,17 +222,16 @@ class Conn(asyncio.Protocol):
                 if value.strip().lower() not in (b"", b"identity"):
                     raise Fallback()
             elif name == b"location":
-                location = True
+                location = value.strip()
         if 100 <= status < 200:
             if status == 101:
                 raise garbage("unexpected 101 Switching Protocols")
             return  # stay in _HEAD
-        if status in _REDIRECTS and location:
-            raise Fallback()
         conn_tokens = {t.strip() for t in tokens.split(b",")}
         self.keep_alive = b"close" not in conn_tokens and (version == b"HTTP/1.1" or b"keep-alive" in conn_tokens)
         self.status = status
         self.ctype = ctype
+        self.location = location.decode("latin-1") if location and status in REDIRECTS else None
         if status in (204, 304):
             self.state, self.length = _LENGTH, 0
         elif chunked:

@@ -4,7 +4,8 @@ Polled one by one, each request cost a task step, a sleep, two timeout scopes, a
 awaits: more Python than the request and its parse together, at 400 requests every 2 s. A round sends each request
 on an idle keep-alive connection, handles each answer in the callback that completes it, and keeps one timer for
 every deadline. What needs more than an idle connection (the first connect, https, a redirect, a connection the
-server closed while idle) is polled the ordinary way, inside the same round.
+server closed while idle) is polled the ordinary way (probes.http.fetch, which judges redirects), inside the same
+round.
 
 The fleet's concurrency semaphore counts every request in flight, however it is sent.
 """
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 
 from probes.http import classify
 from probes.http_fast import FastHTTP, Prepared
-from probes.http_wire import Conn, Fallback, FetchError, Stale
+from probes.http_wire import Conn, Fallback, FetchError, Redirect, Stale
 from probes.model import ProbeError
 
 
@@ -122,16 +123,18 @@ class HttpRound:
         probe, elapsed = flight.probe, asyncio.get_running_loop().time() - flight.start
         exc = None if fut.cancelled() else fut.exception()
         ok = not fut.cancelled() and exc is None
-        self.fast.checkin(flight.req.host, flight.conn, reuse=ok)
+        self.fast.checkin(flight.req.host, flight.conn, reuse=ok or isinstance(exc, Redirect))
         try:
             if ok:
                 code, body, _ = fut.result()
                 result = probe.answer(code, body, flight.at, elapsed)
             elif fut.cancelled():  # past its deadline (_expire)
                 result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), flight.at, elapsed)
-            elif isinstance(exc, (Stale, Fallback)):
+            elif isinstance(exc, (Stale, Fallback, Redirect)):
                 if isinstance(exc, Fallback):
                     flight.req.slow = True  # from now on the ordinary poll (aiohttp) does this URL
+                elif isinstance(exc, Redirect):
+                    flight.req.redirects = True  # from now on the ordinary poll, which follows it or says why not
                 self._others.append(asyncio.get_running_loop().create_task(self.poll_one(probe)))
                 result = None
             elif isinstance(exc, FetchError):

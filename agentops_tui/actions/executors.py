@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from agentops_tui.actions.docker_exec import docker_executor_for
 from agentops_tui.actions.model import ACTION_KINDS, ALL_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
+from probes.redirects import REDIRECTS, not_followed
 from probes.sanitize import clean
 
 MAX_OUTPUT = 64 * 1024  # bytes kept of a response body, or of a command's stdout and stderr
@@ -142,7 +143,7 @@ class HttpExecutor:
         from probes.http import classify
 
         try:
-            status, raw = await asyncio.wait_for(
+            status, raw, location = await asyncio.wait_for(
                 self._send(endpoint.method, self._url(endpoint), content, headers), self.timeout_s
             )
         except asyncio.TimeoutError:
@@ -152,6 +153,8 @@ class HttpExecutor:
             if err.kind == "timeout":
                 return Outcome(False, f"timed out after {_seconds(self.timeout_s)}", "timeout")
             return Outcome(False, err.message, _PROBE_KINDS.get(err.kind, "error"))
+        if status in REDIRECTS:
+            return Outcome(False, not_followed(status, self._url(endpoint), location), "http")
         body = _head(raw)
         if 200 <= status < 300:
             return Outcome(True, body or f"HTTP {status}")
@@ -162,8 +165,11 @@ class HttpExecutor:
             return Outcome(False, detail, "permission")
         return Outcome(False, detail, "http")
 
-    async def _send(self, method: str, url: str, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        """One request; reads at most MAX_OUTPUT bytes of the answer (the rest is dropped, not an error)."""
+    async def _send(
+        self, method: str, url: str, content: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes, str | None]:
+        """One request: status, at most MAX_OUTPUT bytes of the answer (the rest is dropped, not an error), and
+        its Location header."""
         import httpx
 
         timeout = httpx.Timeout(self.timeout_s)
@@ -179,7 +185,7 @@ class HttpExecutor:
                 size += len(chunk)
                 if size >= MAX_OUTPUT:
                     break
-            return resp.status_code, b"".join(chunks)[:MAX_OUTPUT]
+            return resp.status_code, b"".join(chunks)[:MAX_OUTPUT], resp.headers.get("Location")
 
 
 class DrainFirst:

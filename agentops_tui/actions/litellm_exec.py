@@ -20,6 +20,7 @@ from agentops_tui.actions.executors import DETAIL_LEN, MAX_OUTPUT, REDACTED, _hi
 from agentops_tui.actions.model import ActionRequest, Operation, Outcome
 from probes.config import LiteLLMConfig
 from probes.http import classify
+from probes.redirects import REDIRECTS, not_followed
 from probes.sanitize import clean
 
 MIN_TIMEOUT_S = 60.0  # every model answers a real request: allow far more than a control call
@@ -75,6 +76,8 @@ class LiteLLMHealthExecutor:
         except (httpx.HTTPError, OSError) as exc:
             err = classify(exc)
             return Outcome(False, err.message, "refused" if err.kind == "refused" else "error")
+        if resp.status_code in REDIRECTS:
+            return Outcome(False, not_followed(resp.status_code, self._url(), resp.headers.get("Location")), "http")
         raw = resp.content[:MAX_OUTPUT]
         if resp.status_code in (401, 403):
             hint = f" ({self.cfg.key_env} is not set)" if self.cfg.key_env and not key else ""

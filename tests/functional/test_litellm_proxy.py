@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import LiteLLMConfig
 from probes.configload import parse_config
 from probes.http import make_client
-from probes.litellm import LiteLLMProbe, LiteLLMResult
+from probes.http_fast import Redirect
+from probes.litellm import LITELLM_METRICS, LiteLLMProbe, LiteLLMResult
+from probes.metrics import MetricsProbe
 from probes.model import Status
 from probes.prices import PriceBook
 from tests.functional.helpers import row_status, row_text, wait_until
@@ -125,6 +128,23 @@ async def test_failing_upstream_turns_the_deployment_breaker_on_the_proxy_row(
             assert row_status(table, "model-proxy") in (Status.WARN, Status.CRIT)  # 5xx error rate
     finally:
         proxy.upstream.failing = False
+
+
+async def test_a_metrics_url_without_the_slash_follows_the_proxys_own_redirect(
+    proxy: LiteLLMProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`metrics: {url: .../metrics}` on the proxy: it answers with a redirect to /metrics/ on its own origin, which
+    the poll follows with its headers (a redirect to another origin would not be)."""
+    monkeypatch.setenv("AOTEST_LITELLM_KEY", MASTER_KEY)
+    cfg = replace(LITELLM_METRICS, url=f"{proxy.url}/metrics", token_env="AOTEST_LITELLM_KEY")
+    async with make_client(4) as client:
+        with pytest.raises(Redirect) as hop:
+            await client.fast.get(cfg.url, {}, 20.0, 4 << 20)
+        assert hop.value.status in (301, 302, 307, 308) and hop.value.location.endswith("/metrics/")
+        probe = MetricsProbe("model-proxy", cfg, client, 4.0, 20.0, 4 << 20)
+        result = await probe.collect()
+    assert result.ok, result.error
+    assert result.series > 0  # the proxy's own metrics were read at /metrics/
 
 
 async def test_proxy_down_is_crit_with_the_reason(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from probes.http import fetch, make_client
-from probes.http_fast import FastHTTP, FetchError
+from probes.http_fast import FastHTTP, FetchError, Redirect
 from tests.functional.helpers import Script, raw, serve_handler
 
 JSON = b'{"status": "healthy"}'
@@ -287,12 +287,16 @@ async def test_per_host_cap_queues_requests(http_port: int) -> None:
         fast.close()
 
 
-async def test_redirect_goes_to_aiohttp_and_is_remembered(http_port: int) -> None:
+async def test_a_redirect_is_raised_on_a_kept_connection_and_fetch_follows_it(http_port: int) -> None:
     url = f"http://127.0.0.1:{http_port}/redirect"
     async with make_client(4) as client:
+        with pytest.raises(Redirect) as info:
+            await client.fast.get(url, {}, 2.0, 1000)
+        assert (info.value.status, info.value.location) == (302, "/health")
+        assert client.fast.checkout(url, {}) is None  # a round leaves it to fetch, which follows it
         assert await fetch(client, url, {}, 2.0, 1000) == (200, JSON, "application/json")
-        assert await client.fast.get(url, {}, 2.0, 1000) is None  # straight to aiohttp from now on
         assert await fetch(client, url, {}, 2.0, 1000) == (200, JSON, "application/json")
+        assert client.fast.connections_opened == 1  # every hop on the one keep-alive connection
 
 
 async def test_fetch_uses_the_fast_client_for_http_only(http_port: int) -> None:
