@@ -11,6 +11,7 @@ from typing import Any
 from probes.config import HealthConfig
 from probes.http import Client, FetchError, auth_headers, fetch
 from probes.model import HealthResult, ProbeError
+from probes.parse_thread import parse
 from probes.sanitize import clean, clean_json
 
 _KNOWN = {"status", "checks", "uptime_s", "breakers", "active_tasks", "draining"}
@@ -50,9 +51,9 @@ class HealthProbe:
             code, body, _ = await fetch(self.client, self.url, self.headers, self.timeout, self.max_bytes)
         except FetchError as exc:
             return self.failed(exc.error, at, time.monotonic() - start)
-        return self.answer(code, body, at, time.monotonic() - start)
+        return await parse(len(body), self.answer, code, body, at, time.monotonic() - start)
 
-    def answer(self, code: int, body: bytes, at: float, elapsed_s: float) -> HealthResult:
+    def answer(self, code: int, body: bytes, at: float, elapsed_s: float, ctype: str = "") -> HealthResult:
         """The result of one response (also called by probes.rounds, which does the GET itself)."""
         return parse_health(code, body, at, elapsed_s)
 

@@ -26,7 +26,8 @@ from probes.http import Client, FetchError, auth_headers, fetch
 from probes.litellm_model import Deployment, KeySpend, LiteLLMResult
 from probes.metrics import MetricsProbe
 from probes.model import HealthResult, MetricsResult, ProbeError
-from probes.promtext import BREAKER_NAMES, parse_exposition, samples
+from probes.parse_thread import parse
+from probes.promtext import BREAKER_NAMES, not_text_format, parse_exposition, samples
 from probes.promtext import _label as label_value  # one label of a checked label body (cached, escapes undone)
 from probes.sanitize import clean
 from probes.spend import SpendBook, SpendSummary
@@ -196,12 +197,11 @@ class LiteLLMProbe:
         self.clock = clock
         self._seen: dict[tuple[str, str], list[float]] = {}
 
-    async def _get(self, url: str) -> tuple[int, bytes] | ProbeError:
+    async def _get(self, url: str) -> tuple[int, bytes, str] | ProbeError:
         try:
-            code, body, _ = await fetch(self.client, url, self.headers, self.timeout, self.max_bytes)
+            return await fetch(self.client, url, self.headers, self.timeout, self.max_bytes)
         except FetchError as exc:
             return exc.error
-        return code, body
 
     async def collect(self) -> LiteLLMResult:
         start = time.monotonic()
@@ -209,7 +209,8 @@ class LiteLLMProbe:
         live, ready, scraped = await asyncio.gather(*(self._get(u) for u in self.urls))
         elapsed = time.monotonic() - start
         health = self._health(live, ready, at, elapsed)
-        metrics, own = self._metrics(scraped, at, elapsed)
+        size = len(scraped[1]) if isinstance(scraped, tuple) else 0
+        metrics, own = await parse(size, self._metrics, scraped, at, elapsed)
         deployments = deployments_of(own) if own is not None else ()
         if deployments:
             metrics = replace(metrics, breakers={d.name: d.state for d in deployments})
@@ -227,12 +228,16 @@ class LiteLLMProbe:
         )
 
     def _health(
-        self, live: tuple[int, bytes] | ProbeError, ready: tuple[int, bytes] | ProbeError, at: float, elapsed: float
+        self,
+        live: tuple[int, bytes, str] | ProbeError,
+        ready: tuple[int, bytes, str] | ProbeError,
+        at: float,
+        elapsed: float,
     ) -> HealthResult:
         """Alive and ready is healthy; a proxy that is alive but not ready is unhealthy (CRIT), with the reason."""
         if isinstance(live, ProbeError):
             return HealthResult(at, elapsed, error=ProbeError(live.kind, f"liveliness: {live.message}"))
-        code, body = live
+        code, body, _ = live
         if code >= 400:
             snippet = clean(body[:80].decode("utf-8", "replace"), 80)
             return HealthResult(at, elapsed, code, error=ProbeError("http", f"liveliness: HTTP {code} {snippet}"))
@@ -240,7 +245,7 @@ class LiteLLMProbe:
         if isinstance(ready, ProbeError):
             checks["ready"] = False
             return HealthResult(at, elapsed, code, "unhealthy", checks, extra={"readiness": ready.message})
-        rcode, rbody = ready
+        rcode, rbody, _ = ready
         status, fields = _readiness(rcode, rbody)
         ok = rcode < 400 and status == "healthy"
         checks["ready"] = ok
@@ -250,13 +255,17 @@ class LiteLLMProbe:
         return HealthResult(at, elapsed, code, "healthy" if ok else "unhealthy", checks, extra=extra)
 
     def _metrics(
-        self, scraped: tuple[int, bytes] | ProbeError, at: float, elapsed: float
+        self, scraped: tuple[int, bytes, str] | ProbeError, at: float, elapsed: float
     ) -> tuple[MetricsResult, _Own | None]:
+        """The scrape read (on the parse thread when large: probes.parse_thread)."""
         if isinstance(scraped, ProbeError):
             return MetricsResult(at, elapsed, error=scraped), None
-        code, body = scraped
+        code, body, ctype = scraped
         if code >= 400:
             return MetricsResult(at, elapsed, error=ProbeError("http", f"metrics: HTTP {code}")), None
+        wrong = not_text_format(body, ctype)
+        if wrong is not None:
+            return MetricsResult(at, elapsed, error=ProbeError("garbage", wrong)), None
         text = body.decode("utf-8", "replace")
         try:
             sample = parse_exposition(text, LITELLM_METRICS, time.monotonic())

@@ -10,7 +10,8 @@ from dataclasses import replace
 from probes.config import MetricsConfig
 from probes.http import Client, FetchError, auth_headers, fetch
 from probes.model import MetricsResult, ProbeError
-from probes.promtext import CumulativeSample, breaker_names, derive, parse_exposition
+from probes.parse_thread import parse
+from probes.promtext import CumulativeSample, breaker_names, derive, not_text_format, parse_exposition, skipped_note
 from probes.sanitize import clean
 
 
@@ -39,15 +40,18 @@ class MetricsProbe:
         start = time.monotonic()
         at = time.time()
         try:
-            code, body, _ = await fetch(self.client, self.url, self.headers, self.timeout, self.max_bytes)
+            code, body, ctype = await fetch(self.client, self.url, self.headers, self.timeout, self.max_bytes)
         except FetchError as exc:
             return self.failed(exc.error, at, time.monotonic() - start)
-        return self.answer(code, body, at, time.monotonic() - start)
+        return await parse(len(body), self.answer, code, body, at, time.monotonic() - start, ctype)
 
-    def answer(self, code: int, body: bytes, at: float, elapsed: float) -> MetricsResult:
+    def answer(self, code: int, body: bytes, at: float, elapsed: float, ctype: str = "") -> MetricsResult:
         """The result of one response (also called by probes.rounds, which does the GET itself)."""
         if code >= 400:
             return self.failed(ProbeError("http", f"HTTP {code}"), at, elapsed)
+        wrong = not_text_format(body, ctype)
+        if wrong is not None:  # a JSON or HTML page would parse as no series at all: OK without a word
+            return self.failed(ProbeError("garbage", wrong), at, elapsed)
         try:
             sample = parse_exposition(body.decode("utf-8", "replace"), self.cfg, time.monotonic())
         except (ValueError, TypeError, IndexError) as exc:
@@ -72,6 +76,7 @@ class MetricsProbe:
             cost_hourly_usd=sample.cost_hourly,
             breakers=breaker_names(sample.breakers),
             series=sample.series,
+            note=skipped_note(sample),
         )
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> MetricsResult:

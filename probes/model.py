@@ -89,6 +89,8 @@ class MetricsResult:
     breakers: dict[str, str] = field(default_factory=dict)
     series: int = 0
     error: ProbeError | None = None
+    note: str | None = None
+    """What the parser's caps left out of a scrape that is otherwise used (a WARN on the row)."""
 
     @property
     def ok(self) -> bool:

@@ -17,19 +17,23 @@ import math
 import os
 import time
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from probes.alerts import Alert, sort_alerts
 from probes.config import PrometheusConfig
 from probes.http import Client, FetchError, auth_headers, fetch
 from probes.model import MetricsDerived, MetricsResult, ProbeError
+from probes.parse_thread import parse
 from probes.sanitize import clean
 
 RANGE_POINTS = 60  # the sparklines' length; query_range is capped at 120 points by the design
 RANGE_EVERY = 15  # polls between two query_range refreshes
 MAX_ALERTS = 500
 BREAKER_STATES = {0: "closed", 1: "half_open", 2: "open"}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -175,18 +179,11 @@ class PromQLProbe:
         self.queries = build_queries(cfg)
         self.polls = 0
 
-    async def _get(self, path: str, params: dict[str, str]) -> Any:
+    async def _get(self, path: str, params: dict[str, str], read: Callable[[Any], T]) -> T:
+        """GET path, its JSON read by `read` (both on the parse thread for a large answer)."""
         url = f"{self.base}{path}?{urllib.parse.urlencode(params)}"
         code, body, _ = await fetch(self.client, url, self.headers, self.timeout, self.max_bytes)
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise FetchError(
-                ProbeError("http" if code >= 400 else "garbage", f"HTTP {code} with invalid JSON")
-            ) from None
-        if code >= 400 and not (isinstance(payload, dict) and payload.get("error")):
-            raise FetchError(ProbeError("http", f"HTTP {code}"))
-        return payload
+        return await parse(len(body), _read_answer, code, body, read)
 
     async def collect(self) -> PromResult:
         start = time.monotonic()
@@ -194,30 +191,33 @@ class PromQLProbe:
         # Prometheus stops evaluating at `timeout=`; ours cuts the HTTP call a little later.
         server_timeout = f"{max(0.05, self.timeout * 0.8):.3f}"
         names = list(self.queries)
-        calls = [self._get("/api/v1/query", {"query": q, "timeout": server_timeout}) for q in self.queries.values()]
+        calls: list[Awaitable[Any]] = [
+            self._get("/api/v1/query", {"query": q, "timeout": server_timeout}, parse_vector)
+            for q in self.queries.values()
+        ]
         if self.cfg.alerts:
-            calls.append(self._get("/api/v1/alerts", {}))
+            read_alerts = partial(parse_alerts, label=self.cfg.label, services=self.services)
+            calls.append(self._get("/api/v1/alerts", {}, read_alerts))
         with_range = self.polls % RANGE_EVERY == 0
         self.polls += 1
         step = max(1.0, self.cfg.sparkline_s / RANGE_POINTS)
         if with_range:
             end = time.time()
+            read_matrix = partial(parse_matrix, label=self.cfg.label, points=RANGE_POINTS)
             for q in (self.queries["p95"], self.queries["error_rate"]):
                 params = {"query": q, "start": f"{end - self.cfg.sparkline_s:.3f}", "end": f"{end:.3f}",
                           "step": f"{step:g}", "timeout": server_timeout}  # fmt: skip
-                calls.append(self._get("/api/v1/query_range", params))
+                calls.append(self._get("/api/v1/query_range", params, read_matrix))
         try:
             answers = await asyncio.gather(*calls)
-            vectors = {name: parse_vector(answers[i]) for i, name in enumerate(names)}
+            vectors = {name: answers[i] for i, name in enumerate(names)}
             rest = answers[len(names) :]
-            alerts = parse_alerts(rest.pop(0), self.cfg.label, self.services) if self.cfg.alerts else ()
+            alerts = rest.pop(0) if self.cfg.alerts else ()
             history: dict[str, dict[str, tuple[float, ...]]] = {}
-            if with_range:
-                label = self.cfg.label
-                for key, payload in zip(("latency", "errors"), rest, strict=True):
-                    for value, series in parse_matrix(payload, label, RANGE_POINTS).items():
-                        if value in self.services:
-                            history.setdefault(self.services[value], {})[key] = series
+            for key, matrix in zip(("latency", "errors"), rest, strict=True) if with_range else ():
+                for value, series in matrix.items():
+                    if value in self.services:
+                        history.setdefault(self.services[value], {})[key] = series
         except FetchError as exc:
             return self.failed(exc.error, at, time.monotonic() - start)
         except ValueError as exc:
@@ -266,6 +266,17 @@ class PromQLProbe:
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> PromResult:
         err = MetricsResult(at=at, elapsed_s=elapsed_s, error=error)
         return PromResult(at, elapsed_s, dict.fromkeys(self.services.values(), err), error=error)
+
+
+def _read_answer(code: int, body: bytes, read: Callable[[Any], T]) -> T:
+    """An API answer decoded and read; FetchError for what is not JSON, or an HTTP error without an error field."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise FetchError(ProbeError("http" if code >= 400 else "garbage", f"HTTP {code} with invalid JSON")) from None
+    if code >= 400 and not (isinstance(payload, dict) and payload.get("error")):
+        raise FetchError(ProbeError("http", f"HTTP {code}"))
+    return read(payload)
 
 
 def prometheus_headers(cfg: PrometheusConfig, environ: dict[str, str]) -> dict[str, str]:

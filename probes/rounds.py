@@ -3,9 +3,10 @@
 Polled one by one, each request cost a task step, a sleep, two timeout scopes, a semaphore turn and a chain of
 awaits: more Python than the request and its parse together, at 400 requests every 2 s. A round sends each request
 on an idle keep-alive connection, handles each answer in the callback that completes it, and keeps one timer for
-every deadline. What needs more than an idle connection (the first connect, https, a redirect, a connection the
-server closed while idle) is polled the ordinary way (probes.http.fetch, which judges redirects), inside the same
-round.
+every deadline; an answer too large to parse within a few ms is parsed on the parse thread (probes.parse_thread)
+and recorded when done. What needs more than an idle connection (the first connect, https, a redirect, a
+connection the server closed while idle) is polled the ordinary way (probes.http.fetch, which judges redirects),
+inside the same round.
 
 The fleet's concurrency semaphore counts every request in flight, however it is sent.
 """
@@ -21,6 +22,7 @@ from probes.http import classify
 from probes.http_fast import FastHTTP, Prepared
 from probes.http_wire import Conn, Fallback, FetchError, Redirect, Stale
 from probes.model import ProbeError
+from probes.parse_thread import INLINE_MAX, parse
 
 
 class RoundProbe(Protocol):
@@ -32,7 +34,7 @@ class RoundProbe(Protocol):
     timeout: float
     max_bytes: int
 
-    def answer(self, code: int, body: bytes, at: float, elapsed: float, /) -> Any: ...
+    def answer(self, code: int, body: bytes, at: float, elapsed: float, ctype: str, /) -> Any: ...
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float, /) -> Any: ...
 
@@ -120,14 +122,19 @@ class HttpRound:
             return  # abandoned: the round was cancelled
         self._flights.discard(flight)
         self.sem.release()
-        probe, elapsed = flight.probe, asyncio.get_running_loop().time() - flight.start
+        loop = asyncio.get_running_loop()
+        probe, elapsed = flight.probe, loop.time() - flight.start
         exc = None if fut.cancelled() else fut.exception()
         ok = not fut.cancelled() and exc is None
         self.fast.checkin(flight.req.host, flight.conn, reuse=ok or isinstance(exc, Redirect))
         try:
             if ok:
-                code, body, _ = fut.result()
-                result = probe.answer(code, body, flight.at, elapsed)
+                code, body, ctype = fut.result()
+                if len(body) > INLINE_MAX:  # parsed on the parse thread, recorded when done
+                    self._others.append(loop.create_task(self._parse(probe, code, body, flight.at, elapsed, ctype)))
+                    result = None
+                else:
+                    result = probe.answer(code, body, flight.at, elapsed, ctype)
             elif fut.cancelled():  # past its deadline (_expire)
                 result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), flight.at, elapsed)
             elif isinstance(exc, (Stale, Fallback, Redirect)):
@@ -135,7 +142,7 @@ class HttpRound:
                     flight.req.slow = True  # from now on the ordinary poll (aiohttp) does this URL
                 elif isinstance(exc, Redirect):
                     flight.req.redirects = True  # from now on the ordinary poll, which follows it or says why not
-                self._others.append(asyncio.get_running_loop().create_task(self.poll_one(probe)))
+                self._others.append(loop.create_task(self.poll_one(probe)))
                 result = None
             elif isinstance(exc, FetchError):
                 result = probe.failed(exc.error, flight.at, elapsed)
@@ -148,6 +155,14 @@ class HttpRound:
             self.record(probe, result)
         if not self._flights and self._idle is not None and not self._idle.done():
             self._idle.set_result(None)
+
+    async def _parse(self, probe: RoundProbe, code: int, body: bytes, at: float, elapsed: float, ctype: str) -> None:
+        """A large answer parsed off the loop (probes.parse_thread), then recorded like any other."""
+        try:
+            result = await parse(len(body), probe.answer, code, body, at, elapsed, ctype)
+        except Exception as err:  # a probe bug or odd data must not stop the round
+            result = probe.failed(classify(err), at, elapsed)
+        self.record(probe, result)
 
     def _abandon(self) -> None:
         """After the round, or when it is cancelled: no timer, no request or poll left running."""

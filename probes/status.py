@@ -124,6 +124,8 @@ def metrics_verdicts(m: MetricsResult, t: Thresholds, primary: bool) -> list[Ver
         )
         if v is not None
     ]
+    if m.note:
+        out.append(Verdict(Status.WARN, f"metrics: {m.note}"))
     return out or [Verdict(Status.OK, "metrics ok")]
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import base64
+import json
 import math
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from probes.config import PrometheusConfig
 from probes.configload import ConfigError, parse_config
+from probes.http import make_client
 from probes.model import ProbeError
+from probes.parse_thread import INLINE_MAX
 from probes.promql import PromQLProbe, build_queries, parse_alerts, parse_matrix, parse_vector, prometheus_headers
+from tests.functional.helpers import serve_handler
 
 
 def ok(result: object, kind: str = "vector") -> dict[str, object]:
@@ -102,3 +107,41 @@ def test_prometheus_config_errors_name_the_key() -> None:
     a, b = (cfg.prometheus_of(s) for s in cfg.services)
     assert a is not None and (a.url, a.label, a.value) == ("http://p", "service", "a-prod")
     assert b is not None and b.value is None
+
+
+class FakePrometheus(BaseHTTPRequestHandler):
+    """Canned API answers: every instant query a vector (padded past the inline parse size), ranges a matrix."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        path = self.path.partition("?")[0]
+        if path == "/api/v1/query_range":
+            payload = ok([{"metric": {"job": "a"}, "values": [[1, "0.5"], [2, "0.25"]]}], "matrix")
+        elif path == "/api/v1/alerts":
+            payload = {"status": "success", "data": {"alerts": []}}
+        else:
+            pad = [{"metric": {"job": f"other{i}"}, "value": [1, "1"]} for i in range(INLINE_MAX // 30)]
+            payload = ok([{"metric": {"job": "a", "dependency": "db"}, "value": [1, "0.25"]}, *pad])
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+async def test_polls_with_and_without_the_range_queries_read_large_answers() -> None:
+    with serve_handler(FakePrometheus) as port:
+        async with make_client(4) as client:
+            probe = PromQLProbe("0", PrometheusConfig(url=f"http://127.0.0.1:{port}"), {"a": "A"}, client, 2.0, 2.0,
+                                1 << 20)  # fmt: skip
+            first = await probe.collect()  # with query_range
+            second = await probe.collect()  # without
+    for r in (first, second):
+        assert r.ok, r.error
+        assert r.services["A"].derived.latency_p95_s == 0.25 and r.services["A"].breakers == {"db": "closed"}
+    assert first.history == {"A": {"latency": (0.5, 0.25), "errors": (0.5, 0.25)}} and second.history == {}

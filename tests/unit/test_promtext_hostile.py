@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import time
+import tracemalloc
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -12,7 +13,20 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from probes.config import MetricsConfig
 from probes.metrics import MetricsProbe
 from probes.model import ProbeError
-from probes.promtext import _BUCKET, _COUNT, _REQ, CumulativeSample, _Reader, derive, parse_exposition, samples
+from probes.promtext import (
+    _BUCKET,
+    _COUNT,
+    _REQ,
+    MAX_LABEL,
+    MAX_LINE,
+    CumulativeSample,
+    _Reader,
+    derive,
+    not_text_format,
+    parse_exposition,
+    samples,
+    skipped_note,
+)
 
 CFG = MetricsConfig(url="http://x/metrics")
 
@@ -137,3 +151,61 @@ def test_cached_roles_read_what_samples_reads(seed: int) -> None:
         assert (got.requests, got.errors, got.buckets, got.series, got.duration_count) == (
             want.requests, want.errors, want.buckets, want.series, want.duration_count
         ), text  # fmt: skip
+
+
+def _peak_mb(text: str) -> float:
+    """Peak memory (MB) that parsing `text` allocates, the text itself not counted."""
+    tracemalloc.start()
+    try:
+        parse_exposition(text, CFG, at=0.0)
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_line_over_the_cap_is_skipped_and_counted_without_memory() -> None:
+    huge = 'agent_requests_total{status="' + "a" * 1_040_000 + '"} 1\n'
+    sample = parse_exposition(huge + 'agent_requests_total{status="error"} 2\n', CFG, at=0.0)
+    assert (sample.requests, sample.errors, sample.series, sample.long_lines) == (2.0, 2.0, 1, 1)
+    assert skipped_note(sample) == "1 line over 65536 chars skipped"
+    assert _peak_mb(huge * 1) < 4  # the line parser took ~195 MB (and ~0.37 s) for this one line
+    just_under = 'agent_requests_total{status="' + "a" * (MAX_LINE - 40) + '"} 1'
+    assert len(just_under) <= MAX_LINE and parse_exposition(just_under, CFG, at=0.0).long_lines == 0
+
+
+def test_a_label_value_over_the_cap_skips_its_series() -> None:
+    text = (
+        f'agent_requests_total{{status="error",prompt="{"p" * (MAX_LABEL + 1)}"}} 7\n'
+        f'agent_requests_total{{status="ok",prompt="{"p" * MAX_LABEL}"}} 3\n'
+        'agent_requests_total{status="ok",a="x",b="y"} 4\n'
+    )
+    sample = parse_exposition(text, CFG, at=0.0)
+    assert (sample.requests, sample.errors, sample.long_labels) == (7.0, 0.0, 1)
+    assert skipped_note(sample) == "1 series with a label value over 4096 chars skipped"
+    long_line = 'agent_tokens_total{d="' + "t" * 70_000 + '"} 1\n'
+    both = parse_exposition(text + long_line * 2, CFG, at=0.0)
+    assert skipped_note(both) == "2 lines over 65536 chars and 1 series with a label value over 4096 chars skipped"
+    assert skipped_note(parse_exposition(real_text(), CFG, at=0.0)) is None
+
+
+def test_an_escaped_quote_inside_a_label_value_still_parses() -> None:
+    text = 'agent_requests_total{status="error",msg="say \\"hi\\"\\\\ \\n"} 2\nagent_requests_total{status="x"} 1\n'
+    assert parse_exposition(text, CFG, at=0.0).errors == 2.0
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype", "why"),
+    [
+        (b'{"a": 1}', "application/json", "not Prometheus text (application/json)"),
+        (b"<html></html>", "text/html; charset=utf-8", "not Prometheus text (text/html)"),
+        (b"x 1\n", "application/problem+json", "not Prometheus text (application/problem+json)"),
+        (b"  \n[1, 2]", "", "not Prometheus text (looks like JSON)"),
+        (b"<!doctype html>", "application/octet-stream", "not Prometheus text (looks like HTML)"),
+        (b"# HELP x y\nx 1\n", "", None),
+        (b"", "", None),  # an exporter with nothing to say yet
+        (b"# TYPE x counter\nx_total 1\n# EOF\n", "application/openmetrics-text; version=1.0.0", None),
+        (b'{"quoted.name"} 1\n', "text/plain; version=0.0.4", None),  # Prometheus 3's UTF-8 names: for the parser
+    ],
+)
+def test_what_is_not_the_text_format(body: bytes, ctype: str, why: str | None) -> None:
+    assert not_text_format(body, ctype) == why

@@ -4,6 +4,7 @@ reused connection, where a round does the request itself."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -15,6 +16,7 @@ from probes.config import HealthConfig
 from probes.health import HealthProbe
 from probes.http import Client, make_client
 from probes.model import HealthResult
+from probes.parse_thread import INLINE_MAX
 from probes.rounds import HttpRound, RoundProbe
 from tests.functional.helpers import raw
 
@@ -112,15 +114,16 @@ async def test_a_connection_closed_while_idle_is_polled_again_the_ordinary_way()
         assert poller.ordinary == 2 and client.fast.connections_opened == 2
 
 
-async def test_a_redirect_goes_to_aiohttp_from_then_on() -> None:
+async def test_a_redirect_goes_to_the_ordinary_poll_from_then_on() -> None:
     redirect = b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n"
     async with servers(plan(redirect, OK)) as (client, probes):
         poller = Poller(client)
         await poller.round.run(probes)
         await poller.round.run(probes)
-        assert poller.last(probes[0]).status == "healthy"  # aiohttp followed the redirect
+        assert poller.last(probes[0]).status == "healthy"  # fetch followed the redirect (the same origin)
         await poller.round.run(probes)
-        assert poller.ordinary == 3  # the URL is aiohttp's now
+        assert poller.ordinary == 3  # the URL is fetch's now, which judges each redirect
+        assert client.fast.connections_opened == 1  # on the one keep-alive connection all along
 
 
 @pytest.mark.parametrize(
@@ -176,3 +179,31 @@ async def test_a_cancelled_round_leaves_nothing_in_flight() -> None:
         assert all(not pool.busy and not pool.idle and not pool.conns for pool in client.fast._hosts.values())
         await asyncio.sleep(0.5)  # past the deadline: the cancelled round's timer is gone, nothing more recorded
         assert all(len(poller.results[p.key]) == 1 for p in probes)
+
+
+class Threads(HealthProbe):
+    """A health probe that notes the thread each answer is parsed on."""
+
+    threads: list[str] = []
+
+    def answer(self, code: int, body: bytes, at: float, elapsed_s: float, ctype: str = "") -> HealthResult:
+        Threads.threads.append(threading.current_thread().name)
+        return super().answer(code, body, at, elapsed_s, ctype)
+
+
+async def test_a_large_answer_is_parsed_off_the_loop_and_a_small_one_on_it() -> None:
+    big = b'{"status": "healthy", "pad": "%s"}' % (b"x" * INLINE_MAX)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    async with AsyncExitStack() as stack:
+        client = await stack.enter_async_context(make_client(10))
+        probes = []
+        for i, body in enumerate((big, OK.partition(b"\r\n\r\n")[2])):
+            base = await stack.enter_async_context(raw(plan(head % len(body) + body, first=head % len(body) + body)))
+            probes.append(Threads(f"svc{i}", HealthConfig(url=base + "/health"), client, 2.0, 0.5, 1 << 20))
+        poller = Poller(client)
+        Threads.threads.clear()
+        await poller.round.run(probes)  # the ordinary poll (collect)
+        await poller.round.run(probes)  # the round's own callbacks
+    loop_thread = threading.current_thread().name
+    assert sorted(Threads.threads) == sorted(["agentops-parse_0", loop_thread] * 2)
+    assert all(poller.last(p).status == "healthy" for p in probes)
