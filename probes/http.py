@@ -103,13 +103,14 @@ async def fetch(
     timeout, which is what stops a one-byte-a-second drip.
     """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    started, left = loop.time(), timeout
     try:
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                return await _get(client, url, headers, max(0.05, deadline - loop.time()), max_bytes)
+                return await _get(client, url, headers, left, max_bytes)
             except Redirect as hop:
                 url = follow(url, hop.location)
+                left = max(0.05, timeout - (loop.time() - started))
     except FetchError as exc:
         if exc.error.kind == "timeout":  # a later hop's own budget: say the poll's
             raise FetchError(ProbeError("timeout", f"no answer within {timeout:g}s")) from None
