@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -82,6 +83,19 @@ def test_fifteen_services_with_a_million_character_line_stay_fresh_and_say_what_
         assert status is Status.WARN, (view.name, status, reason)  # not STALE, no timeout: the poller kept up
         assert reason == "metrics: 1 line over 65536 chars skipped", reason
         assert view.active_tasks == 3  # the rest of the scrape was read
+
+
+def test_a_scrape_of_the_million_character_line_does_not_balloon_memory(port: int) -> None:
+    text = f"services:\n  - name: s\n    metrics: {{url: 'http://127.0.0.1:{port}/huge'}}\n"
+    sched = Scheduler(parse_config(text, "metrics.yaml")[0])
+    tracemalloc.start()
+    try:
+        snap = asyncio.run(sched.poll_once())
+        peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak_mb < 25, peak_mb  # the body and its text are a few MB; the old line parser took ~195 MB more
+    assert snap.services[0].reason == "metrics: 1 line over 65536 chars skipped"
 
 
 def test_a_label_value_over_the_cap_skips_its_series(port: int) -> None:
