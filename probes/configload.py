@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import functools
 import importlib.util
+import math
 import os
 import re
 import stat
@@ -23,6 +24,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from probes.config import FleetConfig, PrometheusConfig, ServiceConfig, timeout_for
+from probes.config_values import out_of_range, short_tag, shown, unknown_tags
 from probes.configtrust import check_commands
 
 CONFIG_ENV = "AGENTOPS_TUI_CONFIG"
@@ -99,10 +101,17 @@ class _Converter:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(path, node, f"expected a single value, got {_kind(node)}")
             return None
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+        try:
+            return _CONSTRUCTOR.construct_object(node, deep=True)
+        except Exception:  # `!!int abc`, `!!bool maybe`: each constructor fails its own way
+            self.fail(path, node, f"cannot read {short_tag(node.tag)} value {node.value!r}")
+            return None
 
     def primitive(self, tp: type, node: yaml.Node, path: str) -> Any:
+        known = len(self.problems)
         value = self.scalar(node, path)
+        if len(self.problems) > known:
+            return None
         if value is None and isinstance(node, yaml.ScalarNode):
             self.fail(path, node, f"expected {tp.__name__}, got nothing")
             return None
@@ -126,7 +135,14 @@ class _Converter:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.fail(path, node, f"expected a number, got {value!r}")
                 return 0.0
-            return float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer of 309+ digits
+                number = math.inf
+            if not math.isfinite(number):  # .nan would pass every `<= 0` check: "no answer within nans"
+                self.fail(path, node, f"must be a finite number, got {shown(node)}")
+                return 0.0
+            return number
         raise TypeError(f"unsupported config type {tp!r}")  # a bug in the models, not in the file
 
     def interpolate(self, value: str, node: yaml.Node, path: str) -> str:
@@ -189,6 +205,7 @@ def _kind(node: yaml.Node) -> str:
 def _check_semantics(conv: _Converter, cfg: FleetConfig, root: yaml.MappingNode) -> None:
     """Rules the types cannot say: unique names, timeouts below intervals, URLs that are URLs."""
     lines = _LineIndex(root)
+    conv.problems += [ConfigProblem(path, lines.of(path), message) for path, message in out_of_range(cfg)]
     if cfg.refresh_interval <= 0:
         conv.problems.append(ConfigProblem("refresh_interval", lines.of("refresh_interval"), "must be > 0"))
     if cfg.max_read_bytes < 1024:
@@ -235,7 +252,7 @@ def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base:
                 ConfigProblem(f"{base}.{part}.interval", lines.of(f"{base}.{part}.interval"), "must be > 0")
             )
         timeout = timeout_for(src.timeout, interval)
-        if timeout <= 0 or timeout >= interval:
+        if interval > 0 and (timeout <= 0 or timeout >= interval):  # else the interval's line says it all
             conv.problems.append(
                 ConfigProblem(
                     f"{base}.{part}.timeout",
@@ -395,6 +412,9 @@ def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -
         raise ConfigError(source, [ConfigProblem("", 1, f"not valid YAML: {exc}")]) from None
     if root is None:
         raise ConfigError(source, [ConfigProblem("", 1, "the file is empty; at least `services:` is needed")])
+    tags = [ConfigProblem(path, line, message) for path, line, message in unknown_tags(root)]
+    if tags:
+        raise ConfigError(source, tags)
     conv = _Converter(env)
     cfg = conv.convert(FleetConfig, root, "")
     if cfg is not None and not conv.problems:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from agentops_tui.check import run_check
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import FleetConfig
-from tests.functional.helpers import free_port, serve, silent_server
+from tests.functional.helpers import free_port, serve, serve_handler, silent_server
 
 CLI = [sys.executable, "-m", "agentops_tui.cli"]
 
@@ -143,6 +144,51 @@ def test_bad_config_exits_2_naming_file_key_and_line(tmp_path: Path) -> None:
         assert out.returncode == 2
         assert f"{bad}:5: services[0].health.timeout: expected a number, got 'soon'" in out.stderr
         assert out.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("service", "line", "problem"),
+    [
+        ("kind: !!python/name:os.system echo", 6,
+         "services[0].kind: YAML tag !!python/name:os.system is not supported here"),
+        ("kind: !foo bar", 6, "services[0].kind: YAML tag !foo is not supported here"),
+        ("health: {url: 'URL', timeout: .nan}", 6, "services[0].health.timeout: must be a finite number, got .nan"),
+        ("health: {url: 'URL', interval: .inf}", 6, "services[0].health.interval: must be a finite number, got .inf"),
+        ("health: {url: 'URL', interval: -2}", 6, "services[0].health.interval: must be > 0"),
+        ("command: {restart: [touch, MARK], timeout: -.inf}", 6,
+         "services[0].command.timeout: must be a finite number, got -.inf"),
+    ],
+)  # fmt: skip
+def test_tags_and_senseless_numbers_stop_the_cli_before_anything_runs(
+    tmp_path: Path, service: str, line: int, problem: str
+) -> None:
+    """Both entries (check and the dashboard) exit 2 with one FILE:LINE: key: problem line and poll nothing."""
+    hits: list[str] = []
+
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+    with serve_handler(Counting) as port:
+        url = f"http://127.0.0.1:{port}/health"
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(
+            "refresh_interval: 2\n# a comment line\nservices:\n  - name: x\n"
+            f"    metrics: {{url: '{url}'}}\n    {service.replace('URL', url)}\n"
+        )
+        for args in (
+            ["check", "--config", str(bad)],
+            ["--config", str(bad)],
+            ["check", "--config", str(bad), "--json"],
+        ):
+            out = run_cli(*args)
+            assert out.returncode == 2, out.stdout + out.stderr
+            assert out.stderr == f"agentops-tui: invalid config:\n  {bad}:{line}: {problem}\n", out.stderr
+            assert out.stdout == ""
+    assert hits == []
+    assert not (tmp_path / "MARK").exists()
 
 
 def test_hangup_after_the_terminal_is_gone_still_exits(tmp_path: Path) -> None:

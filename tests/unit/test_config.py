@@ -177,3 +177,104 @@ def test_every_invalid_shape_names_file_key_and_line(text: str, path: str, line:
         parse_config(text, "shapes.yaml", {})
     rendered = str(info.value)
     assert f"shapes.yaml:{line}: {path}: " in rendered, rendered
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path", "tag"),
+    [
+        ("services:\n  - name: !!python/name:os.system a\n", 2, "services[0].name", "!!python/name:os.system"),
+        ("services:\n  - name: a\n    kind: !foo bar\n", 3, "services[0].kind", "!foo"),
+        ("refresh_interval: !!python/object/apply:os.system [id]\nservices:\n  - name: a\n", 1, "refresh_interval",
+         "!!python/object/apply:os.system"),
+        ("services:\n  - name: a\n    health: !thing {url: 'http://x'}\n", 3, "services[0].health", "!thing"),
+        ("services:\n  - !svc {name: a}\n", 2, "services[0]", "!svc"),
+        ("services:\n  - name: a\n    !k kind: agent\n", 3, "services[0].kind", "!k"),
+        ("keymap: {!x a: b}\nservices:\n  - name: a\n", 1, "keymap.a", "!x"),
+    ],
+)  # fmt: skip
+def test_yaml_tags_are_config_errors_with_file_and_line(text: str, line: int, path: str, tag: str) -> None:
+    """The safe loader constructs no Python objects, but a tag must be a config error, not a ConstructorError."""
+    assert problems(text) == [f"{line}:{path}:YAML tag {tag} is not supported here"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("!!int abc", "cannot read !!int value 'abc'"),
+        ("!!bool maybe", "cannot read !!bool value 'maybe'"),
+        ("!!float x", "cannot read !!float value 'x'"),
+        ("!!timestamp soon", "cannot read !!timestamp value 'soon'"),
+    ],
+)
+def test_a_standard_tag_with_a_bad_value_is_a_config_error(value: str, expected: str) -> None:
+    assert problems(f"refresh_interval: {value}\nservices:\n  - name: a\n") == [f"1:refresh_interval:{expected}"]
+
+
+@pytest.mark.parametrize("value", [".nan", ".NaN", ".inf", "-.inf", "+.inf", "1.0e+400", "-1.0e+400"])
+def test_non_finite_numbers_are_refused_everywhere(value: str) -> None:
+    text = (
+        f"refresh_interval: {value}\nservices:\n  - name: a\n    health: {{url: 'http://x/h', timeout: {value}}}\n"
+        f"    thresholds: {{latency_p95_warn_s: {value}}}\n"
+    )
+    assert problems(text) == [
+        f"1:refresh_interval:must be a finite number, got {value}",
+        f"4:services[0].health.timeout:must be a finite number, got {value}",
+        f"5:services[0].thresholds.latency_p95_warn_s:must be a finite number, got {value}",
+    ]
+
+
+def test_an_integer_too_large_for_a_float_is_refused() -> None:
+    big = "1" + "0" * 400
+    assert problems(f"refresh_interval: {big}\nservices:\n  - name: a\n") == [
+        f"1:refresh_interval:must be a finite number, got {big[:20]}…"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "path", "rule"),
+    [
+        ("daily_budget_usd: 0", "daily_budget_usd", "must be > 0"),
+        ("budgets: {daily_usd: -5}", "budgets.daily_usd", "must be > 0"),
+        ("budgets: {monthly_usd: 0}", "budgets.monthly_usd", "must be > 0"),
+        ("budgets: {warn_at: 0}", "budgets.warn_at", "must be > 0"),
+        ("budgets: {crit_at: -1}", "budgets.crit_at", "must be > 0"),
+        ("actions: {timeout_s: 0}", "actions.timeout_s", "must be > 0"),
+        ("actions: {drain_timeout_s: -1}", "actions.drain_timeout_s", "must be > 0"),
+        ("actions: {healthy_timeout_s: 0}", "actions.healthy_timeout_s", "must be > 0"),
+        ("actions: {restart_window_s: 0}", "actions.restart_window_s", "must be > 0"),
+        ("actions: {max_bulk: 0}", "actions.max_bulk", "must be >= 1"),
+        ("actions: {restart_limit: -1}", "actions.restart_limit", "must be >= 0"),
+        ("thresholds: {error_rate_warn: -0.1}", "thresholds.error_rate_warn", "must be >= 0"),
+        ("thresholds: {latency_p95_crit_s: -3}", "thresholds.latency_p95_crit_s", "must be >= 0"),
+        ("alerts: {latency_p95: {for_s: -1}}", "alerts.latency_p95.for_s", "must be >= 0"),
+        ("alerts: {error_rate: {window_s: -60}}", "alerts.error_rate.window_s", "must be >= 0"),
+        ("alerts: {cost_hourly: {threshold: -2}}", "alerts.cost_hourly.threshold", "must be >= 0"),
+        ("prometheus: {url: 'http://p', sparkline_s: 0}", "prometheus.sparkline_s", "must be > 0"),
+    ],
+)
+def test_numbers_that_make_no_sense_below_a_bound_are_refused(yaml_text: str, path: str, rule: str) -> None:
+    assert problems(f"{yaml_text}\nservices:\n  - name: a\n") == [f"1:{path}:{rule}"]
+
+
+@pytest.mark.parametrize(
+    ("block", "path", "rule"),
+    [
+        ("command: {restart: [/bin/true], timeout: 0}", "command.timeout", "must be > 0"),
+        ("process: {pid: 0}", "process.pid", "must be >= 1"),
+        ("systemd: {unit: a.service, throttle_cpu_percent: 0}", "systemd.throttle_cpu_percent", "must be > 0"),
+        ("systemd: {unit: a.service, throttle_memory_high: -1}", "systemd.throttle_memory_high", "must be >= 1"),
+        ("ledger: {path: l, prices: {m: {input_per_mtok: -1}}}", "ledger.prices.m.input_per_mtok", "must be >= 0"),
+        ("queue: {redis_url: 'redis://h', keys: [q], window_s: 0}", "queue.window_s", "must be > 0"),
+        ("queue: {redis_url: 'redis://h', keys: [q], depth_limit: 0}", "queue.depth_limit", "must be >= 1"),
+        ("queue: {redis_url: 'redis://h', keys: [q], depth_crit: -4}", "queue.depth_crit", "must be >= 1"),
+        ("health: {url: 'http://x', interval: -2}", "health.interval", "must be > 0"),
+        ("metrics: {url: 'http://x', interval: 0}", "metrics.interval", "must be > 0"),
+    ],
+)  # fmt: skip
+def test_service_numbers_that_make_no_sense_are_refused(block: str, path: str, rule: str) -> None:
+    assert f"3:services[0].{path}:{rule}" in problems(f"services:\n  - name: a\n    {block}\n")
+
+
+def test_the_nan_timeout_of_the_review_is_refused_with_its_line() -> None:
+    text = "services:\n  - name: a\n    health:\n      url: http://x/h\n      interval: 5\n      timeout: .nan\n"
+    assert problems(text) == ["6:services[0].health.timeout:must be a finite number, got .nan"]
