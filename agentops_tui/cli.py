@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,22 +85,22 @@ def _demo(args: argparse.Namespace, read_only: bool) -> int:
     if args.fleet_only:
         out = Path(args.write_config) if args.write_config else None
         return run_fleet_only(None, out, args.services, args.cycle, args.base_port, args.refresh)
-    with tempfile.TemporaryDirectory(prefix="agentops-demo-") as tmp:
-        fleet = DemoFleet(Path(tmp), services=args.services, cycle_s=args.cycle, base_port=args.base_port,
-                          refresh_interval=args.refresh)  # fmt: skip
-        print("starting the demo fleet…", file=sys.stderr)
+    # Its own temporary directory: removed on every way out, by a janitor process when this one is killed.
+    fleet = DemoFleet(None, services=args.services, cycle_s=args.cycle, base_port=args.base_port,
+                      refresh_interval=args.refresh)  # fmt: skip
+    print("starting the demo fleet…", file=sys.stderr)
+    try:
         fleet.start()
-        try:
-            path = Path(args.write_config) if args.write_config else Path(tmp) / "demo.yaml"
-            fleet.write_config(path)
-            cfg = _load(path)
-            if read_only:
-                from dataclasses import replace
+        path = Path(args.write_config) if args.write_config else fleet.workdir / "demo.yaml"
+        fleet.write_config(path)
+        cfg = _load(path)
+        if read_only:
+            from dataclasses import replace
 
-                cfg = replace(cfg, read_only=True)
-            return _run_dashboard(cfg, badges=("DEMO",))
-        finally:
-            fleet.stop()
+            cfg = replace(cfg, read_only=True)
+        return _run_dashboard(cfg, badges=("DEMO",))
+    finally:
+        fleet.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

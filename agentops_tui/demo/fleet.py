@@ -8,20 +8,23 @@ imports Textual: the fleet also runs headless (``run_fleet_only``) and in tests.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import yaml
 
 from agentops_tui.demo import schedule
+from agentops_tui.demo.janitor import PREFIX as JANITOR_PREFIX
 from agentops_tui.demo.ledger import seed_ledger
 from agentops_tui.demo.roster import (
     PROXY_NAME,
@@ -35,6 +38,7 @@ from agentops_tui.demo.roster import (
     plan_processes,
     queue_rate,
 )
+from agentops_tui.demo.runtime import STOP_SIGNALS, stop_on_signals
 from agentops_tui.demo.supervisor import Child, Supervisor
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so children import this very copy of the package
@@ -50,7 +54,7 @@ class DemoFleet:
 
     def __init__(
         self,
-        workdir: Path,
+        workdir: Path | None = None,
         services: int = 5,
         cycle_s: float = 120.0,
         base_port: int = 0,
@@ -60,7 +64,8 @@ class DemoFleet:
             raise ValueError("a demo fleet needs at least one agent")
         if cycle_s <= 0:
             raise ValueError("cycle_s must be > 0")
-        self.workdir = Path(workdir).resolve()
+        self.owns_workdir = workdir is None  # a temporary directory of its own, removed however the fleet ends
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix=JANITOR_PREFIX)).resolve()
         self.services = services
         self.cycle_s = float(cycle_s)
         self.base_port = base_port
@@ -77,6 +82,8 @@ class DemoFleet:
         self._supervisor: Supervisor | None = None
         self._proxy_url = ""
         self._stopped = False
+        self._janitor: subprocess.Popen[bytes] | None = None
+        self._janitor_pipe = -1
 
     # --- lifecycle --------------------------------------------------------------------------------------------
     def start(self, timeout: float = 20.0) -> None:
@@ -90,8 +97,10 @@ class DemoFleet:
         children = {spec.key: Child(spec, self.log_dir / f"{spec.key}.log") for spec in self._specs}
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
-        self._supervisor = Supervisor(children, self._argv, env, self.log_dir / "supervisor.log")
         atexit.register(self.stop)
+        if self.owns_workdir:
+            self._start_janitor(env)
+        self._supervisor = Supervisor(children, self._argv, env, self.log_dir / "supervisor.log")
         deadline = time.monotonic() + timeout
         try:
             self._supervisor.launch([PROXY_NAME, QUEUE_NAME])
@@ -105,13 +114,31 @@ class DemoFleet:
             raise
 
     def stop(self) -> None:
-        """Stop every child (SIGTERM, SIGKILL after 3 s). Idempotent."""
+        """Stop every child (SIGTERM, SIGKILL after 3 s) and remove an own work directory. Idempotent."""
         if self._stopped:
             return
         self._stopped = True
         atexit.unregister(self.stop)
         if self._supervisor is not None:
             self._supervisor.stop()
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._janitor is not None:
+            os.close(self._janitor_pipe)  # the janitor finds nothing left, and exits
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._janitor.wait(timeout=10)
+
+    def _start_janitor(self, env: dict[str, str]) -> None:
+        """The process that cleans up after this one if it dies without stop() (see demo.janitor)."""
+        read_end, self._janitor_pipe = os.pipe()  # not inheritable: only the janitor holds the read end
+        try:
+            self._janitor = subprocess.Popen(
+                [sys.executable, "-m", "agentops_tui.demo.janitor", str(self.workdir)],
+                stdin=read_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                start_new_session=True,
+            )  # fmt: skip
+        finally:
+            os.close(read_end)
 
     def _argv(self, spec: ProcSpec) -> list[str]:
         parent = ["--parent-pid", str(os.getpid())]
@@ -248,15 +275,12 @@ def run_fleet_only(
     base_port: int,
     refresh_interval: float,
 ) -> int:
-    """Run the fleet headless until SIGTERM/SIGINT (call from the main thread); returns the exit code."""
-    workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="agentops-demo-"))
+    """Run the fleet headless until SIGTERM, SIGINT or SIGHUP (call from the main thread); returns the exit code.
+    Without a workdir the fleet makes a temporary one, removed on every way out."""
     fleet = DemoFleet(workdir, services, cycle_s, base_port, refresh_interval)
     done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    stop_on_signals(done)
     try:
         try:
             fleet.start()
@@ -272,8 +296,7 @@ def run_fleet_only(
         print("fault schedule:", *fault_summary(fleet.cycle_s), sep="\n")
         print(f"config {config_path.resolve()}")
         print("running; Ctrl-C or SIGTERM stops the fleet", flush=True)
-        while not done.wait(1.0):
-            pass
+        done.wait()
         return 0
     finally:
         fleet.stop()

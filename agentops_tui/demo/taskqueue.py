@@ -16,17 +16,15 @@ import argparse
 import json
 import os
 import random
-import signal
 import socket
 import socketserver
 import sys
 import threading
 import time
 from collections import deque
-from types import FrameType
 from typing import Any, BinaryIO
 
-from agentops_tui.demo.runtime import remove_pidfile, set_parent_death_signal, write_pidfile
+from agentops_tui.demo.runtime import remove_pidfile, set_parent_death_signal, stop_on_signals, write_pidfile
 
 NAME = "task-queue"
 TASKS = "demo:tasks"
@@ -168,6 +166,7 @@ def encode(reply: Reply) -> bytes:
 
 class QueueServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
+    block_on_close = False  # server_close() must not wait for clients (agents, the dashboard) that stay connected
     allow_reuse_address = True
 
     def __init__(self, port: int, store: Store) -> None:
@@ -278,12 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     set_parent_death_signal()
     stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals(stop)
     store = Store()
     try:
         server = QueueServer(args.port, store)
