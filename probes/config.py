@@ -350,6 +350,8 @@ class ControlConfig:
     """Base URL the paths are joined to."""
     token_env: str | None = None
     """Environment variable holding a bearer token for the control endpoints."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra request headers of the control calls (${ENV_VAR} allowed), e.g. another auth scheme's header."""
     drain: ControlEndpoint | None = None
     """Stop taking new work and finish what is running."""
     resume: ControlEndpoint | None = None

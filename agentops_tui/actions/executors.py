@@ -125,8 +125,9 @@ class HttpExecutor:
             raise
         except Exception as exc:  # never let one endpoint's oddity escape into the UI
             outcome = Outcome(False, clean(f"{type(exc).__name__}: {exc}", DETAIL_LEN), "error")
-        if token and token in outcome.detail:  # e.g. a server that echoes the Authorization header
-            outcome = Outcome(outcome.ok, outcome.detail.replace(token, REDACTED), outcome.error_kind)
+        for secret in (token, *self.control.headers.values()):  # e.g. a server that echoes its request headers
+            if secret and len(secret) >= 8 and secret in outcome.detail:
+                outcome = Outcome(outcome.ok, outcome.detail.replace(secret, REDACTED), outcome.error_kind)
         return outcome
 
     async def _run(self, request: ActionRequest, token: str | None) -> Outcome:
@@ -134,7 +135,7 @@ class HttpExecutor:
             endpoint = self._endpoint(request.kind)
         except LookupError as exc:
             return Outcome(False, str(exc), "error")
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {**self.control.headers, "Content-Type": "application/json", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         content = json.dumps(throttle_body(request)).encode()

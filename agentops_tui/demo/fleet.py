@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import importlib.util
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -38,13 +39,13 @@ from agentops_tui.demo.roster import (
     plan_processes,
     queue_rate,
 )
-from agentops_tui.demo.runtime import STOP_SIGNALS, stop_on_signals
+from agentops_tui.demo.runtime import STOP_SIGNALS, TOKEN_ENV, stop_on_signals
 from agentops_tui.demo.supervisor import Child, Supervisor
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so children import this very copy of the package
 CONFIG_HEADER = (
     "# agentops-tui demo fleet, written by DemoFleet.write_config.\n"
-    "# Ports and paths are only valid while that fleet runs.\n"
+    "# Ports, paths and the admin token are only valid while that fleet runs.\n"
 )
 CONTROL_ACTIONS = ("drain", "resume", "throttle", "restart")
 
@@ -83,6 +84,7 @@ class DemoFleet:
         self._proxy_url = ""
         self._stopped = False
         self._janitor: subprocess.Popen[bytes] | None = None
+        self._admin_token = secrets.token_urlsafe(32)  # /admin/* needs it; it is written into the config
         self._janitor_pipe = -1
 
     # --- lifecycle --------------------------------------------------------------------------------------------
@@ -97,6 +99,7 @@ class DemoFleet:
         children = {spec.key: Child(spec, self.log_dir / f"{spec.key}.log") for spec in self._specs}
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
+        env[TOKEN_ENV] = self._admin_token
         atexit.register(self.stop)
         if self.owns_workdir:
             self._start_janitor(env)
@@ -180,6 +183,10 @@ class DemoFleet:
         self._spec(name)
         return None if self._supervisor is None else self._supervisor.pid(self._proc_of[name])
 
+    def admin_headers(self) -> dict[str, str]:
+        """The header every /admin/* call needs (the config written for the dashboard has it)."""
+        return {"Authorization": f"Bearer {self._admin_token}"}
+
     def pidfile(self, name: str) -> Path:
         return self.pid_dir / f"{name}.pid"
 
@@ -247,6 +254,7 @@ class DemoFleet:
             entry["ledger"] = {"path": str(self.ledger_path)}
         entry["control"] = {
             "base_url": base,
+            "headers": self.admin_headers(),
             **{action: {"method": "POST", "path": f"/admin/{action}"} for action in CONTROL_ACTIONS},
         }
         return entry
@@ -254,7 +262,11 @@ class DemoFleet:
     def write_config(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(CONFIG_HEADER + yaml.safe_dump(self.config_dict(), sort_keys=False))
+        text = CONFIG_HEADER + yaml.safe_dump(self.config_dict(), sort_keys=False)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the fleet's admin token
+        with os.fdopen(fd, "w") as fh:
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+            fh.write(text)
 
 
 def fault_summary(cycle_s: float) -> list[str]:

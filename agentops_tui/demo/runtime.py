@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import hmac
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ from agentops_tui.demo.metrics import CONTENT_TYPE
 from agentops_tui.demo.service import SimService
 
 MAX_BODY = 64 * 1024
+TOKEN_ENV = "AGENTOPS_DEMO_TOKEN"  # the fleet's admin token reaches its children here, never on a command line
 RESTART_DELAY_S = 0.3  # lets the 202 reach the caller before the process exits
 
 
@@ -53,11 +55,13 @@ class DemoHTTPServer(ThreadingHTTPServer):
     def __init__(self, port: int, service: SimService, control: ProcessControl) -> None:
         self.service = service
         self.control = control
+        self.admin_auth = f"Bearer {os.environ[TOKEN_ENV]}".encode() if os.environ.get(TOKEN_ENV) else None
         super().__init__(("127.0.0.1", port), Handler)
 
 
 class Handler(BaseHTTPRequestHandler):
-    """GET /health, GET /metrics, POST /admin/{drain,resume,throttle,restart} and service POSTs."""
+    """GET /health, GET /metrics, POST /admin/{drain,resume,throttle,restart} (with the fleet's token) and service
+    POSTs."""
 
     protocol_version = "HTTP/1.1"  # keep-alive: the dashboard polls every couple of seconds
     timeout = 60
@@ -66,16 +70,20 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging; the log files are for lifecycle events."""
 
-    def _send(self, code: int, body: bytes, content_type: str = "application/json") -> None:
+    def _send(
+        self, code: int, body: bytes, content_type: str = "application/json", extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(code)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
 
-    def _json(self, code: int, data: dict[str, Any]) -> None:
-        self._send(code, json.dumps(data).encode())
+    def _json(self, code: int, data: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+        self._send(code, json.dumps(data).encode(), extra=extra)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -98,7 +106,10 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         service = self.server.service
-        if path == "/admin/drain":
+        if path.startswith("/admin/") and not self._admin_allowed():
+            refusal = {"ok": False, "error": "a bearer token is needed (see the demo's config)"}
+            self._json(401, refusal, {"WWW-Authenticate": "Bearer"})
+        elif path == "/admin/drain":
             self._json(200, service.drain())
         elif path == "/admin/resume":
             self._json(200, service.resume())
@@ -113,6 +124,12 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(404, {"ok": False, "error": f"no such endpoint: POST {path}"})
             else:
                 self._json(*answer)
+
+    def _admin_allowed(self) -> bool:
+        """Loopback is every local user's (and every page a browser opens): /admin/* needs the fleet's token."""
+        expected = self.server.admin_auth
+        given = (self.headers.get("Authorization") or "").encode()
+        return expected is not None and hmac.compare_digest(given, expected)
 
     def _read_body(self) -> dict[str, Any] | None:
         """The JSON object body ({} when empty); answers 400/413 itself and returns None on a bad one."""

@@ -17,6 +17,7 @@ from typing import Any
 from agentops_tui.demo.metrics import ServiceMetrics
 
 VERSION = "demo-0.1"
+MAX_RPM = 1_000_000  # the dashboard's own bound on a throttle (agentops_tui.actions.layer)
 ERROR_WINDOW_S = 10.0  # health judges the error rate of calls finished in the last 10 s
 MIN_CALLS_FOR_RATE = 10
 MIN_ERRORS = 3  # fewer failures than this never change health (1 % background errors must not flicker it)
@@ -139,8 +140,8 @@ class SimService:
         if "max_requests_per_minute" not in body:
             return 400, {"ok": False, "error": "body needs max_requests_per_minute (integer >= 0 or null)"}
         new = body["max_requests_per_minute"]
-        if new is not None and (isinstance(new, bool) or not isinstance(new, (int, float)) or new < 0):
-            return 400, {"ok": False, "error": "max_requests_per_minute must be an integer >= 0 or null"}
+        if new is not None and (isinstance(new, bool) or not isinstance(new, (int, float)) or not 0 <= new <= MAX_RPM):
+            return 400, {"ok": False, "error": f"max_requests_per_minute must be an integer 0..{MAX_RPM} or null"}
         old = self.max_rpm
         self.max_rpm = None if new is None else int(new)
         return 200, {"ok": True, "old": old, "new": self.max_rpm, "max_requests_per_minute": self.max_rpm}

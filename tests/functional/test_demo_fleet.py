@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -123,11 +124,11 @@ def test_ledger_is_seeded_and_grows_with_valid_lines(fleet: DemoFleet) -> None:
 
 
 def test_drain_then_resume(fleet: DemoFleet, client: httpx.Client) -> None:
-    resp = client.post(url(fleet, "planner", "/admin/drain"), json={})
+    resp = client.post(url(fleet, "planner", "/admin/drain"), json={}, headers=fleet.admin_headers())
     assert resp.status_code == 200 and resp.json()["draining"] is True
     body = wait_for(lambda: (h := health(client, fleet, "planner"))["active_tasks"] == 0 and h, what="planner drained")
     assert body["draining"] is True and body["status"] != "healthy"
-    resp = client.post(url(fleet, "planner", "/admin/resume"))
+    resp = client.post(url(fleet, "planner", "/admin/resume"), headers=fleet.admin_headers())
     assert resp.status_code == 200 and resp.json()["draining"] is False
     assert health(client, fleet, "planner")["draining"] is False
     wait_for(lambda: health(client, fleet, "planner")["active_tasks"] > 0, what="planner working again")
@@ -135,19 +136,55 @@ def test_drain_then_resume(fleet: DemoFleet, client: httpx.Client) -> None:
 
 def test_throttle_reports_old_and_new_limit(fleet: DemoFleet, client: httpx.Client) -> None:
     target = url(fleet, "summarizer", "/admin/throttle")
-    resp = client.post(target, json={"max_requests_per_minute": 30})
+    auth = fleet.admin_headers()
+    resp = client.post(target, json={"max_requests_per_minute": 30}, headers=auth)
     assert resp.status_code == 200
     assert resp.json()["old"] is None and resp.json()["new"] == 30
     assert health(client, fleet, "summarizer")["max_requests_per_minute"] == 30
-    resp = client.post(target, json={"max_requests_per_minute": None})
+    resp = client.post(target, json={"max_requests_per_minute": None}, headers=auth)
     assert resp.json()["old"] == 30 and resp.json()["max_requests_per_minute"] is None
-    assert client.post(target, json={"max_requests_per_minute": "fast"}).status_code == 400
+    assert client.post(target, json={"max_requests_per_minute": "fast"}, headers=auth).status_code == 400
+    assert client.post(target, json={"max_requests_per_minute": 10**23}, headers=auth).status_code == 400
+    assert health(client, fleet, "summarizer")["max_requests_per_minute"] is None
+
+
+@pytest.mark.parametrize("action", ["drain", "resume", "throttle", "restart"])
+@pytest.mark.parametrize("auth", [None, "Bearer wrong", "Basic x", "bearer"])
+def test_admin_endpoints_refuse_whoever_lacks_the_fleets_token(
+    fleet: DemoFleet, client: httpx.Client, action: str, auth: str | None
+) -> None:
+    """Loopback is shared by every local user and every page a browser opens: the token is the fleet's own."""
+    pid = fleet.pid_of("researcher")
+    headers = {} if auth is None else {"Authorization": auth}
+    resp = client.post(
+        url(fleet, "researcher", f"/admin/{action}"), json={"max_requests_per_minute": 1}, headers=headers
+    )
+    assert resp.status_code == 401, resp.text
+    assert resp.headers["WWW-Authenticate"] == "Bearer"
+    assert resp.json() == {"ok": False, "error": "a bearer token is needed (see the demo's config)"}
+    body = health(client, fleet, "researcher")
+    assert body["draining"] is False and body["max_requests_per_minute"] is None
+    assert fleet.pid_of("researcher") == pid
+
+
+def test_the_token_is_in_the_config_and_not_on_any_command_line(fleet: DemoFleet, tmp_path: Path) -> None:
+    path = tmp_path / "demo.yaml"
+    fleet.write_config(path)
+    assert path.stat().st_mode & 0o077 == 0  # the token is a secret: only its owner reads the file
+    token = fleet.admin_headers()["Authorization"].removeprefix("Bearer ")
+    assert len(token) >= 32
+    for svc in yaml.safe_load(path.read_text())["services"]:
+        if "control" in svc:
+            assert svc["control"]["headers"] == {"Authorization": f"Bearer {token}"}
+    for pid in fleet.child_pids():
+        with contextlib.suppress(psutil.Error):
+            assert token not in " ".join(psutil.Process(pid).cmdline())
 
 
 def test_restart_endpoint_gives_a_new_pid(fleet: DemoFleet, client: httpx.Client) -> None:
     old = fleet.pid_of("summarizer")
     assert old is not None
-    resp = client.post(url(fleet, "summarizer", "/admin/restart"))
+    resp = client.post(url(fleet, "summarizer", "/admin/restart"), headers=fleet.admin_headers())
     assert resp.status_code == 202
     new = wait_for(lambda: (p := fleet.pid_of("summarizer")) not in (None, old) and p, what="new pid")
     wait_for(lambda: health(client, fleet, "summarizer")["uptime_s"] < 10, what="summarizer back")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -142,6 +143,17 @@ async def test_http_403_is_permission_and_never_shows_the_token(server: tuple[st
     outcome = await HttpExecutor(control(base), 2.0, environ={}).run(ActionRequest("planner", "drain"))
     assert (outcome.ok, outcome.error_kind) == (False, "permission")
     assert outcome.detail == "HTTP 401 (ADMIN_TOKEN is not set)"
+
+
+async def test_http_sends_the_configured_headers_and_never_shows_them(server: tuple[str, Recorder]) -> None:
+    """The demo's control block carries its admin token as a header (the dashboard may run in another shell)."""
+    base, rec = server
+    rec.reply = Reply(401, b'{"error": "no"}', echo_auth=True)
+    ex = HttpExecutor(dataclasses.replace(control(base, None), headers={"Authorization": f"Bearer {TOKEN}"}), 2.0)
+    outcome = await ex.run(ActionRequest("planner", "restart"))
+    assert rec.seen == [Seen("POST", "/admin/restart", {}, f"Bearer {TOKEN}")]
+    assert (outcome.ok, outcome.error_kind) == (False, "permission")
+    assert TOKEN not in outcome.detail and "you sent" in outcome.detail
 
 
 async def test_http_other_errors_are_http_and_cleaned(server: tuple[str, Recorder]) -> None:
