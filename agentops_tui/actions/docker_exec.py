@@ -9,6 +9,7 @@ blocks, so the calls run on a worker thread, bounded by the stop timeout plus ac
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from agentops_tui.actions.executors import DrainFirst
 
 MIN_MEMORY = 6 * 1024 * 1024  # the engine refuses a memory limit below 6 MiB
+MAX_MEMORY = 1 << 50  # 1 PiB: a sane ceiling far above any host (the engine takes int64)
+MIN_CPUS = 0.01  # the engine's own floor
+MAX_CPUS = 1024  # a remote host's CPUs are unknown here; its engine refuses more than it has
 KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
 
 
@@ -47,18 +51,23 @@ def parse_memory(text: str) -> int | None:
         value = float(digits)
     except ValueError:
         return None
-    return int(value * mult) if value > 0 else None
+    return int(value * mult) if 0 < value <= MAX_MEMORY else None  # `inf` or `1e30g` is no size
 
 
-def throttle_params_problem(params: Mapping[str, Any]) -> str | None:
-    """Why docker throttle parameters are unusable: at least one of cpus (> 0) and memory_bytes (>= 6 MiB)."""
+def throttle_params_problem(params: Mapping[str, Any], max_cpus: int = MAX_CPUS) -> str | None:
+    """Why docker throttle parameters are unusable: at least one of cpus (MIN_CPUS..max_cpus, the host's CPUs
+    when known) and memory_bytes (6 MiB..MAX_MEMORY)."""
     cpus, mem = params.get("cpus"), params.get("memory_bytes")
     if cpus is None and mem is None:
         return "docker throttle needs cpus or memory_bytes"
-    if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not 0 < cpus <= 1024):
+    if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not cpus > 0):
         return f"cpus must be a number of cores above 0 (got {clean(repr(cpus), 40)})"
+    if cpus is not None and not MIN_CPUS <= cpus <= max_cpus:  # inf too
+        return f"cpus must be from {MIN_CPUS:g} to {max_cpus} (got {clean(repr(cpus), 40)})"
     if mem is not None and (isinstance(mem, bool) or not isinstance(mem, int) or mem < MIN_MEMORY):
         return f"memory_bytes must be a whole number >= {MIN_MEMORY} (got {clean(repr(mem), 40)})"
+    if mem is not None and mem > MAX_MEMORY:
+        return f"memory_bytes must be at most {MAX_MEMORY} (1 PiB) (got {clean(repr(mem), 40)})"
     return None
 
 
@@ -73,6 +82,8 @@ class DockerExecutor:
         self.docker: DockerConfig = service.docker
         self.host = resolve_host(self.docker.host)
         self.timeout_s = timeout_s
+        local = self.host.startswith(("unix://", "npipe://"))
+        self.max_cpus = (os.cpu_count() or MAX_CPUS) if local else MAX_CPUS  # what `cpus` may be on this host
 
     def _target(self) -> str:
         d = self.docker

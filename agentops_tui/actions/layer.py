@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from agentops_tui.actions.docker_exec import throttle_params_problem
+from agentops_tui.actions.docker_exec import DockerExecutor, throttle_params_problem
 from agentops_tui.actions.executors import DETAIL_LEN, CommandExecutor, Executor, executor_for
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError, JournalTail
@@ -35,6 +35,7 @@ ViewLookup = Callable[[str], ServiceView | None]
 Settle = Callable[[str], Awaitable[ServiceView | None]]
 
 READ_ONLY_REASON = "read-only mode: actions are disabled"
+MAX_REQUESTS_PER_MINUTE = 1_000_000  # ~16,700 a second: above any agent's real limit, far below nonsense
 SEED_RECORDS = 100_000  # journal records read to seed the storm guard (tail() still reads at most 1 MiB)
 
 
@@ -68,12 +69,15 @@ def current_user(environ: Mapping[str, str]) -> str:
 
 
 def throttle_problem(params: Mapping[str, Any]) -> str | None:
-    """Why throttle parameters are unusable, or None: the limit must be a whole number >= 1."""
+    """Why throttle parameters are unusable, or None: the limit must be a whole number from 1 to
+    MAX_REQUESTS_PER_MINUTE (10^23 once reached a service, and widened the journal until DETAIL fell off)."""
     value = params.get("max_requests_per_minute")
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return None
     shown = clean(repr(value), 40)
-    return f"throttle needs max_requests_per_minute as a whole number >= 1 (got {shown})"
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        return f"throttle needs max_requests_per_minute as a whole number >= 1 (got {shown})"
+    if value > MAX_REQUESTS_PER_MINUTE:
+        return f"throttle needs max_requests_per_minute of at most {MAX_REQUESTS_PER_MINUTE:,} (got {shown})"
+    return None
 
 
 class ActionLayer:
@@ -234,7 +238,9 @@ class ActionLayer:
             return ex
         if request.kind == "throttle":
             problem = (
-                throttle_params_problem(request.params) if ex.name == "docker" else throttle_problem(request.params)
+                throttle_params_problem(request.params, ex.max_cpus)
+                if isinstance(ex, DockerExecutor)
+                else throttle_problem(request.params)
             )
             if problem is not None:
                 return problem

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
 
 PHASE_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "started": "bold"}
+PARAM_NAMES = {"max_requests_per_minute": "rpm", "memory_bytes": "memory"}
+ACTION_WIDTH = 32  # a huge value (or a hand-edited line) must not push DETAIL off the screen
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -41,13 +43,13 @@ def journal_row(rec: dict[str, Any]) -> tuple[Text, ...]:
         change = f"{before.get('status', '–')} → {after.get('status', '…')}" if after else str(before.get("status", ""))
     params = _mapping(rec.get("params"))
     action = str(rec.get("action", ""))
-    if params:
-        action += " " + " ".join(f"{k}={v}" for k, v in params.items())
+    if isinstance(params, dict) and params:
+        action += " " + " ".join(f"{PARAM_NAMES.get(k, k)}={clean(v, 12)}" for k, v in params.items())
     return (
         Text(clean(str(rec.get("time", ""))[:19].replace("T", " "), 20)),
         Text(clean(rec.get("user", ""), 20)),
         Text(clean(rec.get("service", ""), 40), style="bold"),
-        Text(clean(action, 60)),
+        Text(clean(action, ACTION_WIDTH)),
         Text(clean(phase, 12), style=PHASE_STYLE.get(phase, "")),
         Text(clean(change, 30), style="dim"),
         Text(clean(rec.get("error") or rec.get("operation") or "", 200), style="red" if rec.get("error") else "dim"),

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from agentops_tui.actions.layer import MAX_REQUESTS_PER_MINUTE
 from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
@@ -43,7 +44,7 @@ class ThrottleScreen(Dialog[int | None]):
 
     def _value(self) -> int | None:
         raw = self.query_one("#limit", Input).value.strip()
-        return int(raw) if raw.isdigit() and int(raw) >= 1 else None
+        return int(raw) if raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= MAX_REQUESTS_PER_MINUTE else None
 
     @on(Input.Changed, "#limit")
     def _changed(self) -> None:
@@ -51,7 +52,9 @@ class ThrottleScreen(Dialog[int | None]):
         self.query_one("#confirm", Button).disabled = value is None
         op = self.query_one("#operation", Static)
         if value is None:
-            op.update(Text("a whole number of requests per minute, at least 1", style="dim"))
+            op.update(
+                Text(f"a whole number of requests per minute, from 1 to {MAX_REQUESTS_PER_MINUTE:,}", style="dim")
+            )
         else:
             op.update(Text.assemble(("operation ", "dim"), clean(self.describe(value), 300)))
 

@@ -201,6 +201,18 @@ async def test_bad_throttle_limits_are_refused(cfg: FleetConfig, latest: Latest,
     assert [r["phase"] for r in journal.tail()] == ["requested", "failed"] * 6
 
 
+async def test_throttle_limits_are_bounded(cfg: FleetConfig, latest: Latest, tmp_path: Path) -> None:
+    """10^23 requests per minute reached the service and widened the journal until DETAIL fell off."""
+    layer, journal = make_layer(cfg, tmp_path, latest)
+    for bad in (1_000_001, 10**23):
+        refusal = layer.plan(ActionRequest("summarizer", "throttle", {"max_requests_per_minute": bad}))
+        assert isinstance(refusal, Refusal)
+        assert refusal.reason == f"throttle needs max_requests_per_minute of at most 1,000,000 (got {bad})"
+    assert [r["phase"] for r in journal.tail()] == ["requested", "failed"] * 2
+    plan = layer.plan(ActionRequest("summarizer", "throttle", {"max_requests_per_minute": 1_000_000}))
+    assert isinstance(plan, Plan)
+
+
 async def test_drain_empties_the_agent_then_resume(
     fleet: DemoFleet, cfg: FleetConfig, latest: Latest, client: httpx.Client, tmp_path: Path
 ) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
+from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import Button, DataTable, Input, Static
 
 from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.demo.fleet import DemoFleet
@@ -103,6 +105,45 @@ async def test_throttle_dialog_shows_current_limit_and_sets_the_new_one(
         assert await wait_until(pilot, lambda: phases(app, "summarizer", "throttle")[-1:] == ["succeeded"], 10)
         rec = app.actions.tail()[-1]
         assert rec["params"] == {"max_requests_per_minute": 90}
+
+
+async def test_throttle_dialog_bounds_the_limit_and_says_so(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
+    app = make_app(demo_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app, "summarizer")
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ThrottleScreen)
+        await pilot.press(*"100000000000000000000000")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        assert dialog.query_one("#confirm", Button).disabled
+        assert "from 1 to 1,000,000" in str(dialog.query_one("#operation", Static).render())
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen is dialog  # nothing ran
+        assert phases(app, "summarizer", "throttle") == []
+
+
+async def test_journal_columns_are_not_widened_by_a_huge_value(demo_config: FleetConfig, tmp_path: Path) -> None:
+    """A journal written before the bound (or edited by hand) still shows DETAIL within the screen."""
+    path = tmp_path / "audit.jsonl"
+    cfg = dataclasses.replace(demo_config, actions=dataclasses.replace(demo_config.actions, journal=str(path)))
+    record = {
+        "time": "2025-01-01T00:00:00+00:00", "id": "x" * 32, "user": "operator", "service": "summarizer",
+        "action": "throttle", "phase": "failed", "params": {"max_requests_per_minute": 10**23, "x" * 300: "y" * 300},
+        "operation": "POST http://127.0.0.1:1/admin/throttle", "error": "the detail stays on screen",
+    }  # fmt: skip
+    path.write_text(json.dumps(record) + "\n")
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause(0.3)
+        table = app.screen.query_one("#journal", DataTable)
+        widths = [column.get_render_width(table) for column in table.columns.values()]
+        assert sum(widths[:-1]) < SIZE[0] - 20, widths  # DETAIL starts well inside the screen
+        action = table.get_row_at(0)[3].plain
+        assert action.startswith("throttle rpm=1000") and len(action) <= 32
 
 
 async def test_bulk_resume_needs_the_typed_word(demo_config: FleetConfig) -> None:

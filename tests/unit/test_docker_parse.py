@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,45 @@ def test_state_key_ignores_time_phrases() -> None:
     assert key("running", "Up 5 seconds (healthy)") != key("running", "Up 5 seconds (unhealthy)")
     assert key("exited", "Exited (3) 1 second ago") != key("exited", "Exited (0) 1 second ago")
     assert key("restarting", "Restarting (1) 2 seconds ago") != key("restarting", "Restarting (2) 2 seconds ago")
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"cpus": 1e23}, "cpus must be from 0.01 to 1024 (got 1e+23)"),
+        ({"cpus": float("inf")}, "cpus must be from 0.01 to 1024 (got inf)"),
+        ({"cpus": float("nan")}, "cpus must be a number of cores above 0 (got nan)"),
+        ({"cpus": 0.001}, "cpus must be from 0.01 to 1024 (got 0.001)"),
+        ({"memory_bytes": 1 << 70}, f"memory_bytes must be at most {1 << 50} (1 PiB) (got {1 << 70})"),
+    ],
+)
+def test_docker_throttle_values_are_bounded(params: dict[str, float], problem: str) -> None:
+    assert throttle_params_problem(params) == problem
+
+
+def test_docker_throttle_dialog_values_are_bounded() -> None:
+    assert parse_memory("inf") is None and parse_memory("1e30g") is None  # `inf` raised OverflowError
+    assert parse_limits("1e23", "") == "cpus must be from 0.01 to 1024 (got 1e+23)"
+    assert parse_limits("", "1e30g") == "memory: a size such as 256m or 1g"
+
+
+def test_a_local_docker_host_bounds_cpus_by_this_machine(tmp_path: Path) -> None:
+    """The engine refuses more CPUs than its host has; for the local engine the layer says so before asking."""
+    from agentops_tui.actions.journal import Journal
+    from agentops_tui.actions.layer import ActionLayer
+    from agentops_tui.actions.model import ActionRequest, Plan, Refusal
+
+    cfg, _ = parse_config(
+        "services:\n  - name: local\n    docker: {container: c, host: 'unix:///var/run/docker.sock'}\n"
+        "  - name: remote\n    docker: {container: c, host: 'tcp://10.0.0.9:2376'}\n",
+        "d.yaml",
+        {},
+    )
+    layer = ActionLayer(cfg, Journal(tmp_path / "audit.jsonl"), lambda name: None)
+    cores = os.cpu_count() or 1
+    refusal = layer.plan(ActionRequest("local", "throttle", {"cpus": cores + 1}))
+    assert isinstance(refusal, Refusal) and refusal.reason == f"cpus must be from 0.01 to {cores} (got {cores + 1})"
+    assert isinstance(layer.plan(ActionRequest("local", "throttle", {"cpus": cores})), Plan)
+    assert isinstance(layer.plan(ActionRequest("remote", "throttle", {"cpus": cores + 1})), Plan)
+    refusal = layer.plan(ActionRequest("remote", "throttle", {"cpus": 1e23}))
+    assert isinstance(refusal, Refusal) and refusal.reason == "cpus must be from 0.01 to 1024 (got 1e+23)"
