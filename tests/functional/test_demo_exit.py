@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -181,14 +183,14 @@ def _quit(tmux: Tmux, how: str) -> None:
         os.kill(tmux.pane_pid(), signal.Signals[how])
 
 
-@pytest.mark.skipif(not (sys.platform.startswith("linux") and os.path.exists("/usr/bin/tmux")), reason="tmux")
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("tmux")), reason="needs Linux and tmux")
 @pytest.mark.parametrize("how", ["q", "ctrl+q", "SIGINT", "SIGTERM", "SIGHUP", "kill-session", "SIGKILL"])
 def test_the_demo_in_a_terminal_leaves_nothing_behind(tmp_path: Path, how: str) -> None:
     """`agentops-tui demo` in tmux, closed each way: no process of the demo and no temporary directory remain.
     (Ctrl+C is a key in the dashboard, which says how to quit; SIGINT is what `kill -INT` sends.)"""
     tmux = Tmux(tmp_path)
-    command = " ".join([*CLI, "demo", "--services", "1"])
-    tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "30", f"cd {ROOT} && exec {command}")
+    command = shlex.join([*CLI, "demo", "--services", "1"])
+    tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "30", f"cd {shlex.quote(str(ROOT))} && exec {command}")
     try:
         wait_for(lambda: "planner" in tmux("capture-pane", "-p", "-t", "demo"), 60, "the dashboard")
         (workdir,) = demo_dirs(tmp_path)
