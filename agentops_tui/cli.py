@@ -7,6 +7,7 @@ where no terminal exists.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,37 @@ from pathlib import Path
 from probes.config import FleetConfig
 from probes.configload import ConfigError, find_config, load_config, xdg_config_path
 from probes.configtrust import ALLOW_FLAG
+
+MAX_DEMO_AGENTS = 1000
+MAX_SETTLE_S = 600.0
+
+
+def _positive(text: str) -> float:
+    """A finite number above 0 (`nan` passes every `<= 0` check and would run a fleet on a schedule of nans)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
+    return value
+
+
+def _settle(text: str) -> float:
+    """Seconds check waits between its two scrapes: `inf` waited forever."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_SETTLE_S:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to {MAX_SETTLE_S:g}, got {text!r}")
+    return value
+
+
+def _agents(text: str) -> int:
+    if not (text.isdigit() and 1 <= int(text) <= MAX_DEMO_AGENTS):
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_DEMO_AGENTS}, got {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,15 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="start the built-in demo fleet on loopback and open the dashboard on it")
     d.add_argument("--fleet-only", action="store_true", help="run only the fleet, until SIGTERM or Ctrl+C")
     d.add_argument("--write-config", metavar="PATH", help="write the fleet's config file here")
-    d.add_argument("--services", type=int, default=5, help="number of agents (default 5, plus a model proxy)")
-    d.add_argument("--cycle", type=float, default=120.0, help="seconds in one cycle of scheduled faults")
+    d.add_argument("--services", type=_agents, default=5, help="number of agents (default 5, plus a model proxy)")
+    d.add_argument("--cycle", type=_positive, default=120.0, help="seconds in one cycle of scheduled faults")
     d.add_argument("--base-port", type=int, default=0, help="first port (default: free ephemeral ports)")
-    d.add_argument("--refresh", type=float, default=2.0, help="refresh interval written into the config")
+    d.add_argument("--refresh", type=_positive, default=2.0, help="refresh interval written into the config")
     d.add_argument("--read-only", action="store_true", dest="demo_read_only", help="disable actions")
     c = sub.add_parser("check", help="poll everything once; print a table or JSON; exit 0/1/2/3 (Nagios)")
     c.add_argument("--config", dest="check_config", help="config file")
     c.add_argument("--json", action="store_true", help="print JSON")
-    c.add_argument("--settle", type=float, default=2.0, help="seconds between the two scrapes rates come from")
+    c.add_argument("--settle", type=_settle, default=2.0, help="seconds between the two scrapes rates come from")
     c.add_argument("--ledger-time", type=_seconds, metavar="SECONDS",
                    help="most time to read each ledger (default 8); spend not read to the end is flagged")  # fmt: skip
     return p

@@ -191,6 +191,17 @@ def test_tags_and_senseless_numbers_stop_the_cli_before_anything_runs(
     assert not (tmp_path / "MARK").exists()
 
 
+@pytest.mark.parametrize("settle", ["inf", "nan", "-1", "soon"])
+def test_check_refuses_a_settle_time_that_makes_no_sense(tmp_path: Path, settle: str) -> None:
+    """`--settle inf` waited forever between the two scrapes."""
+    out = run_cli("check", "--config", str(one_service(tmp_path, "http://127.0.0.1:1/h")), "--settle", settle)
+    assert out.returncode == 2 and out.stdout == ""
+    expected = (
+        f"agentops-tui check: error: argument --settle: must be a number of seconds from 0 to 600, got {settle!r}"
+    )
+    assert out.stderr.splitlines()[-1] == expected
+
+
 def test_hangup_after_the_terminal_is_gone_still_exits(tmp_path: Path) -> None:
     """A killed tmux pane or dropped SSH session: the pty is closed, then SIGHUP. The dashboard must not live on."""
     with serve(b'{"status": "healthy"}') as port:

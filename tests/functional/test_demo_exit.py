@@ -207,3 +207,22 @@ def test_the_demo_in_a_terminal_leaves_nothing_behind(tmp_path: Path, how: str) 
         for d in demo_dirs(tmp_path):
             kill_all(str(d))
     assert demo_dirs(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--cycle", "nan"], "argument --cycle: must be a finite number above 0, got 'nan'"),
+        (["--refresh", "inf"], "argument --refresh: must be a finite number above 0, got 'inf'"),
+        (["--refresh", "-2"], "argument --refresh: must be a finite number above 0, got '-2'"),
+        (["--services", "0"], "argument --services: must be a whole number from 1 to 1000, got '0'"),
+    ],
+)
+def test_senseless_demo_numbers_stop_it_before_anything_starts(tmp_path: Path, args: list[str], error: str) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run(
+        [*CLI, "demo", "--fleet-only", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.splitlines()[-1] == f"agentops-tui demo: error: {error}"
+    assert demo_dirs(tmp_path) == []
