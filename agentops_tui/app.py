@@ -22,9 +22,11 @@ from agentops_tui.actions.journal import Journal, default_journal_path
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.commands import ServiceCommands, ServiceFinder
 from agentops_tui.controller import ActionController
+from agentops_tui.keyorder import KeyOrder
 from agentops_tui.messages import FleetUpdated
 from agentops_tui.presentation import Palette, palette_for
 from agentops_tui.screens.detail import DetailScreen
+from agentops_tui.screens.dialog import Dialog
 from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
@@ -75,6 +77,7 @@ class AgentOpsApp(App[int]):
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
         self.redact = self.actions.redact  # for text shown that did not come through a fleet view
         self.controller = ActionController(self, self.actions)
+        self.keys = KeyOrder(self, super().on_event, self._keys_blocked)
 
     def view_of(self, name: str) -> ServiceView | None:
         """The latest view of a service (None before the first snapshot or for an unknown name)."""
@@ -120,12 +123,22 @@ class AgentOpsApp(App[int]):
         watchdog.start()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
+        if isinstance(event, events.Key) and not event.is_forwarded:
             gate: threading.Event | None = getattr(self.source, "ui_idle", None)
             if gate is not None:  # the poller pauses until this key's answer is on screen
                 gate.clear()
                 self.call_after_refresh(gate.set)
+            await self.keys.arrive(event)
+            return
         await super().on_event(event)
+
+    def _keys_blocked(self) -> bool:
+        """Keys typed before a dialog was drawn answer nothing: while an action is on its way to its dialog, and
+        until the dialog has been on screen, they are dropped (never handed to the screen below)."""
+        screen = self.screen
+        if isinstance(screen, Dialog):
+            return not screen.shown
+        return self.controller.asking
 
     def _publish(self, snap: FleetSnapshot) -> None:
         """Called on the poller thread; post_message is thread-safe."""

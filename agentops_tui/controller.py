@@ -9,7 +9,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from agentops_tui.actions.docker_exec import fmt_cpus, fmt_memory
 from agentops_tui.actions.layer import ActionLayer
@@ -40,9 +40,21 @@ class ActionController:
     def __init__(self, app: AgentOpsApp, layer: ActionLayer) -> None:
         self.app = app
         self.layer = layer
+        self._asking: set[Worker[None]] = set()
+
+    @property
+    def asking(self) -> bool:
+        """An action is between its key and its last question (keys typed meanwhile are dropped, see the app)."""
+        self._asking = {w for w in self._asking if not w.is_finished}  # one cancelled before it ran, too
+        return bool(self._asking)
 
     def request(self, names: list[str], kind: ActionKind) -> None:
-        self.app.run_worker(self._guarded(names, kind), group="actions", exit_on_error=False)
+        worker = self.app.run_worker(self._guarded(names, kind), group="actions", exit_on_error=False)
+        self._asking.add(worker)
+
+    def _asked(self) -> None:
+        """The current flow has asked its last question; keys go to the screen again."""
+        self._asking.discard(get_current_worker())
 
     async def _guarded(self, names: list[str], kind: ActionKind) -> None:
         """A bug in an action flow becomes a notification, never a traceback on the operator's screen."""
@@ -54,6 +66,8 @@ class ActionController:
             self.app.notify(
                 f"{kind} failed: {type(exc).__name__}: {exc}", title="Action error", severity="error", markup=False
             )
+        finally:
+            self._asked()
 
     async def settle(self, name: str) -> ServiceView | None:
         """The service's view after the next poll that follows the action (bounded wait)."""
@@ -130,6 +144,7 @@ class ActionController:
         confirmed = kind == "throttle" and len(plans) == 1  # the throttle dialog already showed the operation
         if not confirmed:
             confirmed = await self._confirm(plans)
+        self._asked()
         if not confirmed:
             for p in plans:
                 layer.cancel(p)
@@ -206,6 +221,7 @@ class ActionController:
         worker = get_current_worker()
         screen = WorkflowScreen(name, on_cancel=worker.cancel)
         await self.app.push_screen(screen)
+        self._asked()
         workflow = DrainWorkflow(self.layer, name, then, views)  # type: ignore[arg-type]
 
         def progress(steps: list[Step]) -> None:

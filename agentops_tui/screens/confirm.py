@@ -49,9 +49,9 @@ class ConfirmScreen(Dialog[bool]):
 
     def on_mount(self) -> None:
         if self.typed_word:
-            self.query_one("#typed", Input).focus()
+            self.set_focus(self.query_one("#typed", Input))
         else:
-            self.query_one("#cancel", Button).focus()  # Enter alone cancels; `y` or the button confirms
+            self.set_focus(self.query_one("#cancel", Button))  # Enter alone cancels; `y` or the button confirms
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:

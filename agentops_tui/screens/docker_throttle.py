@@ -58,7 +58,7 @@ class DockerThrottleScreen(Dialog[dict[str, Any] | None]):
                 yield Button("Throttle", id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
-        self.query_one("#cpus", Input).focus()
+        self.set_focus(self.query_one("#cpus", Input))
 
     def _value(self) -> dict[str, Any] | str:
         return parse_limits(self.query_one("#cpus", Input).value, self.query_one("#memory", Input).value)

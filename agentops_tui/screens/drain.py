@@ -66,7 +66,7 @@ class DrainScreen(Dialog[str | None]):
 
     def on_mount(self) -> None:
         self._show_steps()
-        self.query_one("#then", RadioSet).focus()
+        self.set_focus(self.query_one("#then", RadioSet))
 
     def _show_steps(self) -> None:
         lines = Text()

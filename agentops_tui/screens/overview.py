@@ -113,7 +113,7 @@ class OverviewScreen(Screen[None]):
         box = self.query_one("#filter", Input)
         box.display = True
         self._fit_table()
-        box.focus()
+        self.set_focus(box)  # now, not after the queued keys: what is typed next goes into the box
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -121,7 +121,7 @@ class OverviewScreen(Screen[None]):
         box.display = False
         self._fit_table()
         self.table.set_filter("")
-        self.table.focus()
+        self.set_focus(self.table)
 
     def targets(self) -> list[str]:
         """The marked services, else the selected one."""
@@ -165,4 +165,4 @@ class OverviewScreen(Screen[None]):
         if not event.value:
             event.input.display = False
             self._fit_table()
-        self.table.focus()
+        self.set_focus(self.table)

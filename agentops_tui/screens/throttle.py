@@ -40,7 +40,7 @@ class ThrottleScreen(Dialog[int | None]):
                 yield Button("Throttle", id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
-        self.query_one("#limit", Input).focus()
+        self.set_focus(self.query_one("#limit", Input))
 
     def _value(self) -> int | None:
         raw = self.query_one("#limit", Input).value.strip()
