@@ -77,6 +77,7 @@ class AgentOpsApp(App[int]):
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
         self.redact = self.actions.redact  # for text shown that did not come through a fleet view
         self.controller = ActionController(self, self.actions)
+        self._quit_asked = False
         self.keys = KeyOrder(self, super().on_event, self._keys_blocked)
 
     def view_of(self, name: str) -> ServiceView | None:
@@ -116,6 +117,7 @@ class AgentOpsApp(App[int]):
         """SIGTERM or SIGHUP: stop polling and quit. When the terminal is gone (a dropped SSH session, a killed tmux
         pane), Textual's shutdown can block writing to it; the process must not live on polling, so it ends anyway
         after SHUTDOWN_GRACE_S."""
+        self.controller.abandon_workflows(f"the dashboard got {signal.Signals(code - 128).name}")
         self.source.stop()
         self.exit(code)
         watchdog = threading.Timer(SHUTDOWN_GRACE_S, os._exit, (code,))
@@ -144,7 +146,27 @@ class AgentOpsApp(App[int]):
         """Called on the poller thread; post_message is thread-safe."""
         self.post_message(FleetUpdated(snap))
 
+    async def action_quit(self) -> None:
+        """`q`, Ctrl+Q, and Ctrl+C on the workflow panel: during a drain workflow, ask first (quitting leaves the
+        service drained with nothing to resume it); quitting anyway journals the workflow `abandoned`."""
+        if self._quit_asked:
+            return
+        question = self.controller.quit_question()
+        if question is None:
+            self.exit()
+            return
+        self._quit_asked = True
+
+        def answer(quit_anyway: bool | None) -> None:
+            self._quit_asked = False
+            if quit_anyway:
+                self.controller.abandon_workflows("the operator quit the dashboard")
+                self.exit()
+
+        self.push_screen(question, answer)
+
     def on_unmount(self) -> None:
+        self.controller.abandon_workflows("the dashboard exited")
         self.source.stop()
         gc.unfreeze()  # an app made and ended in a longer-lived process (tests) must not pin what it froze
         gc.set_threshold(*GC_DEFAULT_THRESHOLD)

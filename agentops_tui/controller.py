@@ -18,7 +18,7 @@ from agentops_tui.actions.workflow import DrainWorkflow, Step
 from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
-from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
+from agentops_tui.screens.drain import STEP_LABELS, DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from probes.fleet import ServiceView
 
@@ -41,6 +41,7 @@ class ActionController:
         self.app = app
         self.layer = layer
         self._asking: set[Worker[None]] = set()
+        self.workflows: list[DrainWorkflow] = []  # running now; quitting asks first, and journals them abandoned
 
     @property
     def asking(self) -> bool:
@@ -227,11 +228,35 @@ class ActionController:
         def progress(steps: list[Step]) -> None:
             screen.show_steps(steps)
 
+        self.workflows.append(workflow)
         try:
             outcome = await workflow.run(progress)
         except asyncio.CancelledError:
             screen.show_steps(workflow.steps)
             screen.show_result(False, "cancelled by the operator")
             raise
+        finally:
+            self.workflows.remove(workflow)
         screen.show_steps(workflow.steps)
         screen.show_result(outcome.ok, outcome.detail)
+
+    def quit_question(self) -> ConfirmScreen | None:
+        """Quitting now would stop a running workflow halfway: the question to ask first (None when none runs)."""
+        if not self.workflows:
+            return None
+        wf = self.workflows[0]
+        index, step = wf.reached()
+        plan = ", ".join(STEP_LABELS.get(s.name, s.name) for s in wf.steps)
+        lines = [
+            ("workflow", f"{plan} ({wf.service})"),
+            ("step", f"{index} of {len(wf.steps)}: {STEP_LABELS.get(step.name, step.name)}"),
+            ("if you quit", (wf.left_state() or f"{wf.service} is not changed") + "; nothing finishes the rest"),
+        ]
+        if len(self.workflows) > 1:
+            lines.append(("also", ", ".join(w.service for w in self.workflows[1:])))
+        return ConfirmScreen(f"Quit while draining {wf.service}?", lines, "Quit")  # fmt: skip
+
+    def abandon_workflows(self, why: str) -> None:
+        """The dashboard goes away: every running workflow is journaled `abandoned` with the step it reached."""
+        for workflow in list(self.workflows):
+            workflow.abandon(why)

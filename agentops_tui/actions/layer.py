@@ -272,6 +272,11 @@ class ActionLayer:
         with contextlib.suppress(JournalError):  # nothing runs, so there is nothing unjournaled to prevent
             self._write(plan.id, plan.request, "cancelled", plan.operation, error=reason)
 
+    def abandoned(self, request: ActionRequest, detail: str) -> None:
+        """A workflow stops halfway because the dashboard goes away; the journal says where it stopped."""
+        with contextlib.suppress(JournalError):  # the dashboard is leaving: nothing left to refuse
+            self._write(uuid.uuid4().hex, request, "abandoned", None, error=detail)
+
     # --- running ----------------------------------------------------------------------------------------------
     def _recheck(self, plan: Plan) -> str | None:
         """What may have changed since plan(): a used plan, read-only, the storm guard, a lost journal line."""

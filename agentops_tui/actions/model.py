@@ -9,7 +9,8 @@ ActionKind = Literal["restart", "throttle", "drain", "resume", "start", "check_m
 ACTION_KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start", "check_models")
 """check_models: a LiteLLM proxy's /health, which calls every model (it costs money, so only on demand)."""
 ALL_KINDS = ACTION_KINDS  # every kind some executor may do (start: Docker, systemd, launchd)
-Phase = Literal["requested", "confirmed", "started", "succeeded", "failed", "cancelled"]
+Phase = Literal["requested", "confirmed", "started", "succeeded", "failed", "cancelled", "abandoned"]
+"""abandoned: the dashboard went away (quit, SIGTERM, SIGHUP) in the middle of a drain workflow."""
 ErrorKind = Literal["refused", "timeout", "permission", "http", "not_found", "error"]
 
 

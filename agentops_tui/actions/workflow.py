@@ -88,6 +88,7 @@ class DrainWorkflow:
         self._restart_at: float | None = None  # monotonic time the restart step began
         self._uptime_before: float | None = None
         self._draining_before = False  # the view already said draining before our drain (an earlier one)
+        self.abandoned = False
 
     def preview(self) -> list[Operation | None]:
         """Per step, the operation it will run (None for the waits), for the one confirmation dialog."""
@@ -141,12 +142,36 @@ class DrainWorkflow:
         return f"{self.service} drained, restarted, healthy again and resumed"
 
     def _left_note(self) -> str:
+        left = self.left_state()
+        return f"; {left}" if left else ""
+
+    def left_state(self) -> str:
+        """What stopping now leaves behind ("" when nothing was changed yet)."""
         done = {step.name for step in self.steps if step.state == "done"}
         if "restart" in done:
-            return f"; {self.service} was restarted but not resumed"
+            return f"{self.service} was restarted but not resumed"
         if "drain" in done:
-            return f"; {self.service} is left draining"
+            return f"{self.service} is left draining"
+        if self.steps[0].state == "running":
+            return f"the drain request may already have reached {self.service}"
         return ""
+
+    def reached(self) -> tuple[int, Step]:
+        """The step the workflow is at (1-based): the first one not done."""
+        for index, step in enumerate(self.steps, start=1):
+            if step.state != "done":
+                return index, step
+        return len(self.steps), self.steps[-1]
+
+    def abandon(self, why: str) -> None:
+        """The dashboard goes away mid-workflow: journal the step reached and what that leaves (once)."""
+        if self.abandoned:
+            return
+        self.abandoned = True
+        index, step = self.reached()
+        left = self.left_state() or f"{self.service} was not changed"
+        detail = f"{why} at step {index} of {len(self.steps)} ({step.name}, {step.state}); {left}"
+        self.layer.abandoned(ActionRequest(self.service, "drain", {"then": self.then}), detail)
 
     async def _do(self, step: Step) -> str:
         if step.name == "wait_idle":

@@ -95,7 +95,10 @@ class DrainScreen(Dialog[str | None]):
 class WorkflowScreen(Dialog[None]):
     """Live progress of a drain workflow. Esc cancels while it runs and closes once it is over."""
 
-    BINDINGS = [Binding("escape", "close", "Cancel / close", id="workflow.close")]
+    BINDINGS = [
+        Binding("escape", "close", "Cancel / close", id="workflow.close"),
+        Binding("q,ctrl+c", "app.quit", "Quit", id="workflow.quit"),  # asks first while the workflow runs
+    ]
 
     def __init__(self, service: str, on_cancel: Callable[[], None]) -> None:
         super().__init__()

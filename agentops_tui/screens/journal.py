@@ -22,7 +22,9 @@ from probes.sanitize import clean
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
 
-PHASE_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "started": "bold"}
+PHASE_STYLE = {
+    "succeeded": "green", "failed": "bold red", "cancelled": "yellow", "started": "bold", "abandoned": "bold yellow",
+}  # fmt: skip
 PARAM_NAMES = {"max_requests_per_minute": "rpm", "memory_bytes": "memory"}
 ACTION_WIDTH = 32  # a huge value (or a hand-edited line) must not push DETAIL off the screen
 
