@@ -42,7 +42,8 @@ class ConfirmScreen(Dialog[bool]):
             yield Static(body, id="dialog-body")
             if self.typed_word:
                 yield Static(Text.assemble("Type ", (self.typed_word, "bold reverse"), " to confirm:"))
-                yield Input(placeholder=self.typed_word, id="typed")
+                yield Input(placeholder=f"type {self.typed_word} to confirm", id="typed")
+                yield Static("", id="error")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.verb, id="confirm", variant="error", disabled=bool(self.typed_word))
@@ -53,14 +54,30 @@ class ConfirmScreen(Dialog[bool]):
         else:
             self.set_focus(self.query_one("#cancel", Button))  # Enter alone cancels; `y` or the button confirms
 
+    def word_problem(self, typed: str) -> str | None:
+        """Why what was typed does not confirm, in the operator's words (None when it does)."""
+        word = self.typed_word or ""
+        typed = typed.strip()
+        if typed == word:
+            return None
+        if not typed:
+            return f"type {word} first (Esc cancels)"
+        if typed.upper() == word:
+            return f"type {word} in capital letters (Esc cancels)"
+        return f"{clean(typed, 40)} is not {word}: type {word} (Esc cancels)"
+
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self.typed_word
+        self.query_one("#error", Static).update("")  # said on Enter; typing on takes it back
 
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.typed_word:
+        problem = self.word_problem(event.value)
+        if problem is None:
             self.dismiss(True)
+        else:
+            self.query_one("#error", Static).update(Text(problem))
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:

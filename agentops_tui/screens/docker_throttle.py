@@ -53,6 +53,7 @@ class DockerThrottleScreen(Dialog[dict[str, Any] | None]):
             yield Input(placeholder="CPUs, e.g. 0.5 (empty: unchanged)", id="cpus")
             yield Input(placeholder="memory, e.g. 256m (empty: unchanged)", id="memory")
             yield Static("", id="operation")
+            yield Static("", id="error")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Throttle", id="confirm", variant="error", disabled=True)
@@ -68,6 +69,7 @@ class DockerThrottleScreen(Dialog[dict[str, Any] | None]):
         value = self._value()
         self.query_one("#confirm", Button).disabled = isinstance(value, str)
         op = self.query_one("#operation", Static)
+        self.query_one("#error", Static).update("")  # said on Enter; typing on takes it back
         if isinstance(value, str):
             op.update(Text(value, style="dim"))
         else:
@@ -79,6 +81,8 @@ class DockerThrottleScreen(Dialog[dict[str, Any] | None]):
         value = self._value()
         if isinstance(value, dict):
             self.dismiss(value)
+        else:
+            self.query_one("#error", Static).update(Text(value))
 
     @on(Button.Pressed, "#cancel")
     def _cancel_button(self) -> None:

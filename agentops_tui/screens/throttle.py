@@ -16,6 +16,19 @@ from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
 
+def limit_problem(raw: str) -> str | None:
+    """Why the typed limit is not usable, or None."""
+    if not raw:
+        return f"type the new limit: a whole number of requests per minute, from 1 to {MAX_REQUESTS_PER_MINUTE:,}"
+    if not (raw.isascii() and raw.isdigit()):
+        return f"{clean(raw, 20)} is not a whole number of requests per minute"
+    if len(raw) > 7 or int(raw) > MAX_REQUESTS_PER_MINUTE:  # the length first: int() of 5,000 digits raises
+        return f"the limit is at most {MAX_REQUESTS_PER_MINUTE:,} requests per minute"
+    if int(raw) < 1:
+        return "the limit is at least 1 request per minute"
+    return None
+
+
 class ThrottleScreen(Dialog[int | None]):
     """Returns the new limit (requests per minute), or None when cancelled."""
 
@@ -33,8 +46,9 @@ class ThrottleScreen(Dialog[int | None]):
             yield Static(Text(f"Throttle {clean(self.service, 80)}", style="bold"), id="dialog-title")
             yield Static(Text.assemble(("current   ", "dim"), clean(self.current, 80)))
             yield Static(Text.assemble(("executor  ", "dim"), self.executor))
-            yield Input(placeholder="new limit, requests per minute", id="limit", type="integer")
+            yield Input(placeholder="new limit, requests per minute", id="limit")  # any text: a wrong one is said
             yield Static("", id="operation")
+            yield Static("", id="error")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Throttle", id="confirm", variant="error", disabled=True)
@@ -42,9 +56,12 @@ class ThrottleScreen(Dialog[int | None]):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#limit", Input))
 
+    def _raw(self) -> str:
+        return self.query_one("#limit", Input).value.strip()
+
     def _value(self) -> int | None:
-        raw = self.query_one("#limit", Input).value.strip()
-        return int(raw) if raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= MAX_REQUESTS_PER_MINUTE else None
+        raw = self._raw()
+        return int(raw) if limit_problem(raw) is None else None
 
     @on(Input.Changed, "#limit")
     def _changed(self) -> None:
@@ -57,6 +74,8 @@ class ThrottleScreen(Dialog[int | None]):
             )
         else:
             op.update(Text.assemble(("operation ", "dim"), clean(self.describe(value), 300)))
+        raw = self._raw()
+        self.query_one("#error", Static).update(Text(limit_problem(raw) or "") if raw else "")
 
     @on(Input.Submitted, "#limit")
     @on(Button.Pressed, "#confirm")
@@ -64,6 +83,8 @@ class ThrottleScreen(Dialog[int | None]):
         value = self._value()
         if value is not None:
             self.dismiss(value)
+        else:
+            self.query_one("#error", Static).update(Text(limit_problem(self._raw()) or ""))
 
     @on(Button.Pressed, "#cancel")
     def _cancel_button(self) -> None:
