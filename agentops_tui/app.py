@@ -202,6 +202,13 @@ class AgentOpsApp(App[int]):
         names = ", ".join(f"{clean(a.service, 40) or 'fleet'}: {clean(a.name, 40)}" for a in new[:3])
         self.notify(f"alert firing: {names}", severity="error", timeout=6, markup=False)
 
+    def unmark(self, names: list[str]) -> None:
+        """An action ran on these services: their marks are used up."""
+        for screen in self.screen_stack:
+            unmark = getattr(screen, "unmark", None)
+            if unmark is not None:
+                unmark(names)
+
     def open_detail(self, name: str) -> None:
         self.push_screen(DetailScreen(name))
 

@@ -38,7 +38,7 @@ class ServiceCommands(Provider):
         if names:
             label = clean(names[0], 80) if len(names) == 1 else f"{len(names)} marked services"
             for kind in ACTION_KINDS:
-                if all(app.actions.supported(n, kind) is None for n in names):
+                if app.controller.why_not(names, kind) is None:  # the footer's rule: only what can run
                     op = app.actions.operation(names[0], kind, {"max_requests_per_minute": 1, "cpus": 1.0})
                     help_text = op.description if op and kind != "throttle" else "asks for the new limits"
                     out.append((f"{VERBS[kind]} {label}", partial(self._act, names, kind), help_text))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.worker import Worker, get_current_worker
 
 from agentops_tui.actions.docker_exec import fmt_cpus, fmt_memory
-from agentops_tui.actions.layer import ActionLayer
+from agentops_tui.actions.layer import READ_ONLY_REASON, ActionLayer
 from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
 from agentops_tui.actions.workflow import DrainWorkflow, Step
 from agentops_tui.presentation import answer_summary
@@ -21,6 +21,7 @@ from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.drain import STEP_LABELS, DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from probes.fleet import ServiceView
+from probes.sanitize import clean
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
@@ -97,6 +98,34 @@ class ActionController:
                 f"{VERBS[req.kind]} {req.service} failed{kind}: {said}", title="Action failed",
                 severity="error", timeout=10, markup=False)  # fmt: skip
 
+    def why_not(self, names: list[str], kind: ActionKind) -> str | None:
+        """The one rule for what is offered (footer, palette) and allowed: None when `kind` can run on every name."""
+        if not names:
+            return "no service selected"
+        if self.layer.read_only:
+            return READ_ONLY_REASON
+        for name in names:
+            reason = self.layer.supported(name, kind) or self._state_problem(name, kind)
+            if reason is not None:
+                return reason
+        return None
+
+    def _state_problem(self, name: str, kind: ActionKind) -> str | None:
+        """Resume undoes a drain: only a service seen draining (or, where drain stops it, stopped) is resumed."""
+        if kind != "resume":
+            return None
+        view = self.app.view_of(name)
+        shown = clean(name, 80)
+        if view is None:
+            return f"no data on {shown} yet: resume is offered once it is seen draining"
+        executor = self._executor_name(name, kind)
+        if view.draining or executor in ("systemd", "launchd"):  # resume starts the unit; a running one stays
+            return None
+        if executor == "docker":
+            stopped = view.containers and not any(c.state == "running" for c in view.containers)
+            return None if stopped else f"{shown} is running: nothing to resume"
+        return f"{shown} is not draining: nothing to resume"
+
     async def flow(self, names: list[str], kind: ActionKind) -> None:
         layer = self.layer
         if not names:
@@ -107,11 +136,10 @@ class ActionController:
                 if isinstance(refusal, Refusal):
                     self._refused(refusal)
             return
-        for name in names:
-            reason = layer.supported(name, kind)
-            if reason is not None:
-                self.app.notify(reason, title=f"No {kind}", severity="warning", timeout=8, markup=False)
-                return
+        reason = self.why_not(names, kind)
+        if reason is not None:
+            self.app.notify(reason, title=f"No {kind}", severity="warning", timeout=8, markup=False)
+            return
         executor = self._executor_name(names[0], kind)
         if kind == "drain" and len(names) == 1 and executor not in STOPPING_DRAINS:
             await self.drain_workflow(names[0])
@@ -146,6 +174,8 @@ class ActionController:
         if not confirmed:
             confirmed = await self._confirm(plans)
         self._asked()
+        if confirmed:
+            self.app.unmark(names)  # used up: the next key acts on the selected row again
         if not confirmed:
             for p in plans:
                 layer.cancel(p)
@@ -219,6 +249,7 @@ class ActionController:
         if then is None:
             self.app.notify("Drain cancelled", timeout=3, markup=False)
             return
+        self.app.unmark([name])
         worker = get_current_worker()
         screen = WorkflowScreen(name, on_cancel=worker.cancel)
         await self.app.push_screen(screen)

@@ -23,7 +23,10 @@ KEYS = (
     ("R", "resume after a drain"),
     ("S", "start a stopped container"),
     ("l", "logs of the selected service (f: follow on/off)"),
-    ("Space", "mark a service for a bulk action"),
+    (
+        "Space",
+        "mark or unmark for a bulk action, and the cursor moves down; the header counts marks, an action uses them",
+    ),
     ("r t d R S l", "also on a service's detail screen, for that service"),
     ("a", "audit journal of every action (r reloads it)"),
     ("$", "spend: runaway tasks, burn rate, projection, by service, model and task type"),

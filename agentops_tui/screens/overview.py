@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
+from agentops_tui.actions.model import ActionKind
 from agentops_tui.widgets.fleet_summary import FleetSummary
 from agentops_tui.widgets.key_footer import PALETTE, KeyFooter
 from agentops_tui.widgets.service_table import ServiceTable
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 SPARKS_MIN = 5  # rows of the trend panel when the fleet needs all the others
 
 
+OFFERED: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
+
+
 class OverviewScreen(Screen[None]):
     """The screen an operator leaves open all day."""
 
@@ -29,13 +33,20 @@ class OverviewScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="overview.filter"),
         Binding("s", "sort", "Sort", id="overview.sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="overview.clear_filter"),
+        # An action key is shown only when it can run on the selection (check_action). Pressed anyway, its hidden
+        # twin (same key and id, so a keymap moves both) says why, and in read-only mode journals the refusal.
         Binding("r", "act('restart')", "Restart", id="overview.restart"),
+        Binding("r", "explain('restart')", "Restart", show=False, id="overview.restart"),
         Binding("t", "act('throttle')", "Throttle", id="overview.throttle"),
+        Binding("t", "explain('throttle')", "Throttle", show=False, id="overview.throttle"),
         Binding("d", "act('drain')", "Drain", id="overview.drain"),
+        Binding("d", "explain('drain')", "Drain", show=False, id="overview.drain"),
         Binding("R", "act('resume')", "Resume", show=False, id="overview.resume"),
+        Binding("R", "explain('resume')", "Resume", show=False, id="overview.resume"),
         Binding("S", "act('start')", "Start", show=False, id="overview.start"),
+        Binding("S", "explain('start')", "Start", show=False, id="overview.start"),
         Binding("l", "logs", "Logs", show=False, id="overview.logs"),  # in the help; the footer keeps "? Help"
-        Binding("space", "mark", "Mark", show=False, id="overview.mark"),
+        Binding("space", "mark", "Mark and move down", show=False, id="overview.mark"),
         Binding("a", "journal", "Journal", id="overview.journal"),
         Binding("dollar_sign", "app.spend", "Spend", show=False, id="overview.spend"),
         Binding("exclamation_mark", "alerts", "Alerts", show=False, id="overview.alerts"),
@@ -52,6 +63,7 @@ class OverviewScreen(Screen[None]):
 
     ready = False
     """Set once the widgets exist; snapshots that arrive earlier are picked up from app.snapshot."""
+    _offered: tuple[str, ...] = ()
 
     def on_mount(self) -> None:
         self.ready = True
@@ -90,7 +102,7 @@ class OverviewScreen(Screen[None]):
     def _refresh_side(self, snap: FleetSnapshot) -> None:
         table = self.table
         statuses = [table.effective(v)[0] for v in snap.services]
-        self.query_one(FleetSummary).show_fleet(snap, statuses)
+        self.query_one(FleetSummary).show_fleet(snap, statuses, len(table.marked))
         self._refresh_trend()
 
     def _refresh_trend(self) -> None:
@@ -98,6 +110,20 @@ class OverviewScreen(Screen[None]):
         name = table.selected_name()
         view = table.views.get(name) if name else None
         self.query_one(SparkPanel).show(view, table.effective(view) if view else None)
+        self._refresh_offers()
+
+    def _refresh_offers(self) -> None:
+        """The footer again when what can run on the selection changed (another row, marks, a drain seen)."""
+        targets = self.targets()
+        offered = tuple(k for k in OFFERED if self.app.controller.why_not(targets, k) is None)
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act" and parameters:
+            return parameters[0] in self._offered
+        return True
 
     def _tick(self) -> None:
         """Once a second: STALE rows (a stuck poller sends nothing, so time alone must change them)."""
@@ -134,6 +160,10 @@ class OverviewScreen(Screen[None]):
     def action_act(self, kind: str) -> None:
         self.app.controller.request(self.targets(), kind)  # type: ignore[arg-type]
 
+    def action_explain(self, kind: str) -> None:
+        """The key of an action that cannot run here: the controller says why (and journals a read-only refusal)."""
+        self.app.controller.request(self.targets(), kind)  # type: ignore[arg-type]
+
     def action_logs(self) -> None:
         name = self.table.selected_name()
         if name:
@@ -141,6 +171,16 @@ class OverviewScreen(Screen[None]):
 
     def action_mark(self) -> None:
         self.table.toggle_mark()
+        self._marks_changed()
+
+    def unmark(self, names: list[str]) -> None:
+        self.table.unmark(names)
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        if self.app.snapshot is not None:
+            self._refresh_side(self.app.snapshot)
+        self._refresh_offers()
 
     def action_journal(self) -> None:
         from agentops_tui.screens.journal import JournalScreen

@@ -171,6 +171,12 @@ class ServiceTable(ScrollView, can_focus=True):
         self._write_row(self.views[name])
         self.action_cursor_down()
 
+    def unmark(self, names: list[str]) -> None:
+        for name in self.marked.intersection(names):
+            self.marked.discard(name)
+            if name in self.views:
+                self._write_row(self.views[name])
+
     @property
     def row_count(self) -> int:
         return len(self.rows)

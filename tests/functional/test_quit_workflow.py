@@ -3,6 +3,7 @@ goes anyway (the operator insists, SIGTERM, SIGHUP) the journal says the workflo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,14 +18,19 @@ from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.drain import WorkflowScreen
 from probes.config import FleetConfig
 from tests.functional.helpers import wait_until
-from tests.functional.test_actions_ui import SIZE
+from tests.functional.test_actions_ui import SIZE, admin
 from tests.functional.test_actions_ui import select as select_service
 from tests.functional.test_key_race import Terminal, dashboard_argv
 
 
-def resume(fleet: DemoFleet, name: str) -> None:
-    """Leave the shared fleet as it was: the abandoned workflow left the service draining."""
-    httpx.post(f"http://127.0.0.1:{fleet.port_of(name)}/admin/resume", timeout=5.0, trust_env=False)
+async def resume_when_back(fleet: DemoFleet, name: str) -> None:
+    """Leave the shared fleet as it was: the abandoned workflow left the service draining, perhaps mid-restart."""
+    for _ in range(40):
+        try:
+            await admin(fleet, name, "resume")
+            return
+        except httpx.TransportError:  # restarting: its port is back in a moment
+            await asyncio.sleep(0.5)
 
 
 def abandoned(records: list[dict[str, object]], service: str) -> list[dict[str, object]]:
@@ -63,7 +69,7 @@ async def test_quit_during_a_workflow_asks_first(demo_fleet: DemoFleet, demo_con
         assert len(gone) == 1, records[-6:]
         assert "step" in str(gone[0]["error"]) and "researcher" in str(gone[0]["error"]), gone
     finally:
-        resume(demo_fleet, "researcher")
+        await resume_when_back(demo_fleet, "researcher")
 
 
 def test_sigterm_during_a_workflow_journals_abandoned(
@@ -87,7 +93,7 @@ def test_sigterm_during_a_workflow_journals_abandoned(
         assert os.WIFEXITED(status) or os.WIFSIGNALED(status)
     finally:
         term.close()
-        resume(demo_fleet, "planner")
+        asyncio.run(resume_when_back(demo_fleet, "planner"))
     lines = (state / "agentops-tui" / "audit.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     gone = abandoned(records, "planner")
