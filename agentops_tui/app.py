@@ -185,10 +185,12 @@ class AgentOpsApp(App[int]):
             self.set_timer(GC_FREEZE_AFTER_S, _settle_gc)
         self.snapshot = message.snapshot
         self._ring_for_new_alerts(message.snapshot)
-        screen = self.screen
-        show = getattr(screen, "show_fleet", None)
-        if show is not None:
-            show(message.snapshot)
+        for screen in reversed(self.screen_stack):  # the top screen, and every one seen under a dialog
+            show = getattr(screen, "show_fleet", None)
+            if show is not None:
+                show(message.snapshot)
+            if not screen.is_modal:
+                break
 
     def _ring_for_new_alerts(self, snap: FleetSnapshot) -> None:
         """The terminal bell (and a toast naming it) once per alert that starts firing."""
