@@ -134,12 +134,13 @@ class AgentOpsApp(App[int]):
             return
         await super().on_event(event)
 
-    def _keys_blocked(self) -> bool:
+    def _keys_blocked(self, key: events.Key) -> bool:
         """Keys typed before a dialog was drawn answer nothing: while an action is on its way to its dialog, and
-        until the dialog has been on screen, they are dropped (never handed to the screen below)."""
+        until the dialog has been on screen, they are dropped (never handed to the screen below). Escape still
+        reaches a dialog: it only ever cancels."""
         screen = self.screen
         if isinstance(screen, Dialog):
-            return not screen.shown
+            return not screen.shown and key.key != "escape"
         return self.controller.asking
 
     def _publish(self, snap: FleetSnapshot) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.message_pump import MessagePump
 
 STUCK_S = 1.0
@@ -30,7 +30,7 @@ class KeyOrder:
         self,
         app: App[Any],
         deliver: Callable[[events.Key], Awaitable[None]],
-        blocked: Callable[[], bool],
+        blocked: Callable[[events.Key], bool],
     ) -> None:
         self.app = app
         self.deliver = deliver  # Textual's own handling of a raw key: priority bindings, then forward
@@ -47,12 +47,16 @@ class KeyOrder:
     async def _release(self) -> None:
         app = self.app
         while self.held and self.in_flight is None:
-            screen = app.screen
+            try:
+                screen = app.screen
+            except ScreenStackError:  # shutting down: nothing left to type into
+                self.held.clear()
+                return
             if not screen.is_mounted:  # just pushed: its widgets (and what takes focus) are not there yet
                 self._follow(screen, self._start())
                 return
             key = self.held.popleft()
-            if self.blocked():
+            if self.blocked(key):
                 continue
             target = app.focused or screen
             await self.deliver(key)

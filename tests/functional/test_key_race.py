@@ -80,6 +80,10 @@ async def test_a_confirmation_takes_no_key_before_it_is_drawn(demo_config: Fleet
         assert isinstance(app.screen, ConfirmScreen) and answers == []
         await pilot.press("y")  # once it is on screen, `y` answers
         assert answers == [True]
+        app.push_screen(ConfirmScreen("Restart planner?", [("service", "planner")], "Restart"), answers.append)
+        type_at_once(app, ["escape"])  # Escape only ever cancels: it is not held back
+        await pilot.pause(0.5)
+        assert answers == [True, False] and not isinstance(app.screen, ConfirmScreen)
 
 
 async def test_keys_after_an_action_key_never_reach_the_overview(demo_config: FleetConfig) -> None:
