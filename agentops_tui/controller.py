@@ -155,36 +155,38 @@ class ActionController:
             if limit is None:
                 return
             params = {"max_requests_per_minute": limit}
-        requests = [ActionRequest(n, kind, dict(params)) for n in names]
-        if len(requests) == 1:
-            results: list[Plan | Refusal] = [layer.plan(requests[0])]
-        else:
-            bulk = layer.plan_bulk(requests)
-            if isinstance(bulk, Refusal):
-                self._refused(bulk)
-                return
-            results = bulk
-        for r in results:
-            if isinstance(r, Refusal):
-                self._refused(r)
-        plans = [r for r in results if isinstance(r, Plan)]
+        plans = self._plans([ActionRequest(n, kind, dict(params)) for n in names])
         if not plans:
             return
         confirmed = kind == "throttle" and len(plans) == 1  # the throttle dialog already showed the operation
         if not confirmed:
             confirmed = await self._confirm(plans)
         self._asked()
-        if confirmed:
-            self.app.unmark(names)  # used up: the next key acts on the selected row again
         if not confirmed:
             for p in plans:
                 layer.cancel(p)
             self.app.notify(f"{VERBS[kind]} cancelled", timeout=3, markup=False)
             return
+        self.app.unmark(names)  # used up: the next key acts on the selected row again
         for p in plans:
             layer.confirm(p)
         for p in plans:  # one at a time: a bulk restart never takes every service down at once
             self._report(p, await layer.run(p, settle=self.settle))
+
+    def _plans(self, requests: list[ActionRequest]) -> list[Plan]:
+        """The requests that passed the layer's checks; each refusal is said (and journaled by the layer)."""
+        if len(requests) == 1:
+            results: list[Plan | Refusal] = [self.layer.plan(requests[0])]
+        else:
+            bulk = self.layer.plan_bulk(requests)
+            if isinstance(bulk, Refusal):
+                self._refused(bulk)
+                return []
+            results = bulk
+        for r in results:
+            if isinstance(r, Refusal):
+                self._refused(r)
+        return [r for r in results if isinstance(r, Plan)]
 
     async def _confirm(self, plans: list[Plan]) -> bool:
         kind = plans[0].request.kind
