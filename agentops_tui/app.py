@@ -117,7 +117,8 @@ class AgentOpsApp(App[int]):
         """SIGTERM or SIGHUP: stop polling and quit. When the terminal is gone (a dropped SSH session, a killed tmux
         pane), Textual's shutdown can block writing to it; the process must not live on polling, so it ends anyway
         after SHUTDOWN_GRACE_S."""
-        self.controller.abandon_workflows(f"the dashboard got {signal.Signals(code - 128).name}")
+        with contextlib.suppress(Exception):  # journaling what is left halfway must never keep the process alive
+            self.controller.abandon_workflows(f"the dashboard got {signal.Signals(code - 128).name}")
         self.source.stop()
         self.exit(code)
         watchdog = threading.Timer(SHUTDOWN_GRACE_S, os._exit, (code,))

@@ -178,9 +178,9 @@ class OverviewScreen(Screen[None]):
         self._marks_changed()
 
     def _marks_changed(self) -> None:
+        """The header counts the marks; the footer follows the targets they make."""
         if self.app.snapshot is not None:
             self._refresh_side(self.app.snapshot)
-        self._refresh_offers()
 
     def action_journal(self) -> None:
         from agentops_tui.screens.journal import JournalScreen
