@@ -52,9 +52,6 @@ class ServiceTable(ScrollView, can_focus=True):
             super().__init__()
             self.name = name
 
-    class Highlighted(Message):
-        """The cursor moved to another service (or the one under it changed place)."""
-
     def __init__(self, palette: Palette, clock: Callable[[], float], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.palette = palette
@@ -199,11 +196,10 @@ class ServiceTable(ScrollView, can_focus=True):
         return self._row_of[name]
 
     def _highlighted(self) -> None:
-        """Tell the owner at once (its panels then change in the same frame as the cursor; a message would
-        arrive after this frame and repaint a frame later, 25-60 ms after the key) and by message."""
+        """Tell the owner at once: its panels then change in the same frame as the cursor (a message would
+        arrive after this frame and repaint a frame later, 25-60 ms after the key)."""
         if self.on_highlight is not None:
             self.on_highlight()
-        self.post_message(self.Highlighted())
 
     def move_cursor(self, row: int, animate: bool = False, scroll: bool = True) -> None:
         """Put the cursor on `row` (clamped), repaint the two lines involved and keep it in view."""

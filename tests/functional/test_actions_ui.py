@@ -33,7 +33,8 @@ def phases(app: AgentOpsApp, service: str, action: str) -> list[str]:
 async def admin(fleet: DemoFleet, name: str, action: str) -> None:
     """Drain or resume a demo service directly (set-up, and leaving the shared fleet as it was)."""
     async with httpx.AsyncClient(trust_env=False, timeout=5.0) as client:
-        (await client.post(f"http://127.0.0.1:{fleet.port_of(name)}/admin/{action}")).raise_for_status()
+        url = f"http://127.0.0.1:{fleet.port_of(name)}/admin/{action}"
+        (await client.post(url, headers=fleet.admin_headers())).raise_for_status()
 
 
 async def select(pilot: Any, app: AgentOpsApp, name: str) -> ServiceTable:
@@ -151,6 +152,7 @@ async def test_journal_columns_are_not_widened_by_a_huge_value(demo_config: Flee
         assert sum(widths[:-1]) < SIZE[0] - 20, widths  # DETAIL starts well inside the screen
         action = table.get_row_at(0)[3].plain
         assert action.startswith("throttle rpm=1000") and len(action) <= 32
+
 
 async def test_bulk_resume_needs_the_typed_word(demo_fleet: DemoFleet, demo_config: FleetConfig) -> None:
     app = make_app(demo_config)

@@ -100,7 +100,7 @@ def test_restart_confirmation_dialog(snap_compare: SnapCompare) -> None:
 def test_bulk_confirmation_asks_for_the_word(snap_compare: SnapCompare) -> None:
     async def mark_two(pilot: Pilot[Any]) -> None:
         await pilot.pause(0.2)
-        await pilot.press("space", "space", "R")
+        await pilot.press("space", "space", "r")
         await pilot.pause(0.3)
 
     assert snap_compare(static_app(), terminal_size=(100, 30), run_before=mark_two)
