@@ -49,7 +49,9 @@ async def test_keys_typed_after_slash_all_land_in_the_filter(demo_config: FleetC
         await select_service(pilot, app, "planner")
         for word in ("writer", "warn", "agent-007"):
             type_at_once(app, "/" + word)
-            await pilot.pause(0.5)
+            # each key waits for the one before it; a busy machine takes longer than a frame for the six
+            assert await wait_until(pilot, lambda w=word: filter_box(app).value == w, 10), filter_box(app).value
+            await pilot.pause(0.3)
             assert not isinstance(app.screen, (ConfirmScreen, ThrottleScreen, DrainScreen)), app.screen
             assert app.actions.tail() == []
             assert filter_box(app).value == word

@@ -100,15 +100,14 @@ async def test_marks_are_counted_and_used_up_by_the_action(demo_fleet: DemoFleet
     try:
         async with app.run_test(size=SIZE) as pilot:
             table: ServiceTable = await select_service(pilot, app, "planner")
-            await pilot.press("space", "space")
+            await mark(pilot, table, names)
             assert table.marked == set(names) and "2 marked" in header(app)
             await bulk(pilot, app, "d", "DRAIN")
             assert table.marked == set() and "marked" not in header(app)  # used up as soon as it was confirmed
             for name in names:
                 assert await wait_until(pilot, lambda n=name: phases(app, n, "drain")[-1:] == ["succeeded"], 15)
                 assert await wait_until(pilot, lambda n=name: bool(getattr(app.view_of(n), "draining", 0)), 15)
-            table.move_cursor(row=table.get_row_index("planner"))
-            await pilot.press("space", "space")
+            await mark(pilot, table, names)
             await bulk(pilot, app, "R", "RESUME")
             assert table.marked == set()
             for name in names:
@@ -116,6 +115,13 @@ async def test_marks_are_counted_and_used_up_by_the_action(demo_fleet: DemoFleet
     finally:
         for name in names:
             await admin(demo_fleet, name, "resume")
+
+
+async def mark(pilot: Any, table: ServiceTable, names: list[str]) -> None:
+    """Space on each service: rows are sorted worst first, so live statuses may part two neighbours."""
+    for name in names:
+        table.move_cursor(row=table.get_row_index(name))
+        await pilot.press("space")
 
 
 async def bulk(pilot: Any, app: AgentOpsApp, key: str, word: str) -> None:
