@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from agentops_tui.actions.workflow import Step
+from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
@@ -120,7 +121,7 @@ class WorkflowScreen(Dialog[None]):
             glyph, style = STATE_STYLE.get(step.state, ("?", ""))
             table.add_row(
                 Text(glyph, style=style), Text(STEP_LABELS.get(step.name, step.name), style=style),
-                Text(clean(step.detail, 200), style="dim"),
+                Text(clean(answer_summary(step.detail), 200), style="dim"),
             )  # fmt: skip
         self.query_one("#progress", Static).update(table)
 
@@ -129,7 +130,10 @@ class WorkflowScreen(Dialog[None]):
         if self.is_mounted:
             style = "bold green" if ok else "bold red"
             self.query_one("#result", Static).update(
-                Text.assemble((("done: " if ok else "stopped: ") + clean(detail, 200), style), ("  Esc closes", "dim"))
+                Text.assemble(
+                    (("done: " if ok else "stopped: ") + clean(answer_summary(detail), 200), style),
+                    ("  Esc closes", "dim"),
+                )
             )
 
     def action_close(self) -> None:

@@ -17,9 +17,11 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
+from agentops_tui.actions.workflow import Step
 from agentops_tui.app import make_app
 from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.detail import DetailScreen
+from agentops_tui.screens.drain import WorkflowScreen
 from agentops_tui.source import StaticSource
 from agentops_tui.widgets.service_table import ServiceTable
 from agentops_tui.widgets.spark import Spark, levels
@@ -242,3 +244,19 @@ async def test_restart_toast_says_done_with_the_pid(tmp_path: Path) -> None:
             toasts = lambda: [n.message for n in app._notifications]  # noqa: E731
             assert await wait_until(pilot, lambda: any("Restart planner" in m for m in toasts()), 10), toasts()
             assert "Restart planner: done (pid 11809)" in toasts()
+
+
+async def test_the_workflow_panel_says_each_answer_in_words() -> None:
+    """The drain panel showed `{"ok": true, "draining": true, "active_tasks": 2}` beside its first step."""
+    cfg, _ = parse_config("services:\n  - name: planner\n", "inline.yaml", {})
+    app = make_app(cfg, source=StaticSource(FleetSnapshot(services=(), daily_budget_usd=None, spend_today_usd=None)))
+    async with app.run_test(size=SIZE) as pilot:
+        panel = WorkflowScreen("planner", lambda: None)
+        app.push_screen(panel)
+        await pilot.pause(0.2)
+        panel.show_steps([Step("drain", "done", '{"ok": true, "draining": true, "active_tasks": 2}')])
+        panel.show_result(False, '{"ok": false, "error": "already draining"}')
+        await pilot.pause(0.2)
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "done (active tasks 2)" in shown and "stopped: already draining" in shown, shown
+        assert '"ok"' not in shown
