@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, get_current_worker
 
-from agentops_tui.actions.docker_exec import fmt_cpus, fmt_memory
+from agentops_tui.actions.docker_exec import fmt_memory
 from agentops_tui.actions.layer import READ_ONLY_REASON, ActionLayer
 from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
 from agentops_tui.actions.workflow import DrainWorkflow, Step
-from agentops_tui.presentation import answer_summary
+from agentops_tui.presentation import fmt_cpus
+from agentops_tui.presentation.answers import answer_summary
+from agentops_tui.presentation.workflow import step_label
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
-from agentops_tui.screens.drain import STEP_LABELS, DrainScreen, WorkflowScreen
+from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from probes.fleet import ServiceView
 from probes.sanitize import clean
@@ -279,10 +281,10 @@ class ActionController:
             return None
         wf = self.workflows[0]
         index, step = wf.reached()
-        plan = ", ".join(STEP_LABELS.get(s.name, s.name) for s in wf.steps)
+        plan = ", ".join(step_label(s.name) for s in wf.steps)
         lines = [
             ("workflow", f"{plan} ({wf.service})"),
-            ("step", f"{index} of {len(wf.steps)}: {STEP_LABELS.get(step.name, step.name)}"),
+            ("step", f"{index} of {len(wf.steps)}: {step_label(step.name)}"),
             ("if you quit", (wf.left_state() or f"{wf.service} is not changed") + "; nothing finishes the rest"),
         ]
         if len(self.workflows) > 1:

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from agentops_tui.presentation import Palette, fmt_duration
+from agentops_tui.presentation.alerts import ALERT_COLUMNS, alert_row, alerts_title
 from agentops_tui.widgets.list_table import ListTable
-from probes.alerts import Alert, alert_value
+from probes.alerts import Alert
 from probes.fleet import FleetSnapshot
 from probes.sanitize import clean
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp
-
-COLUMNS = ("STATE", "SERVICE", "ALERT", "VALUE", "SINCE", "FOR", "SOURCE", "SUMMARY")
-
-
-def alert_row(a: Alert, now: float, p: Palette) -> tuple[Text, ...]:
-    """One alert as table cells (pure; names and summaries from Prometheus are data, never markup)."""
-    colour = p.crit if a.severity == "critical" else p.warn
-    state = Text(a.state.upper(), style=f"bold {colour}" if a.state == "firing" else colour)
-    return (
-        state,
-        Text(clean(a.service, 40) or "(fleet)", style="bold"),
-        Text(clean(a.name, 40)),
-        Text(alert_value(a)),
-        Text(dt.datetime.fromtimestamp(a.since).strftime("%H:%M:%S")),
-        Text(fmt_duration(max(0.0, now - a.since))),
-        Text(a.source, style=p.dim),
-        Text(clean(a.summary, 200)),
-    )
 
 
 class AlertsScreen(Screen[None]):
@@ -55,7 +35,7 @@ class AlertsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#alerts", DataTable)
-        for label in COLUMNS:
+        for label in ALERT_COLUMNS:
             table.add_column(label)
         if self.app.snapshot is not None:
             self.show_fleet(self.app.snapshot)
@@ -74,13 +54,7 @@ class AlertsScreen(Screen[None]):
         keys = [a.key for a in snap.alerts]
         if selected in keys:  # the cursor stays on its alert while others come and go
             table.move_cursor(row=keys.index(selected), animate=False)
-        firing = len(snap.firing())
-        title = Text.assemble(
-            (" Alerts ", "bold reverse"),
-            f"  {firing} firing, {len(snap.alerts) - firing} pending  ",
-            ("built-in rules and Prometheus; Enter opens the service, Esc goes back", "dim"),
-        )
-        self.query_one("#alerts-title", Static).update(title)
+        self.query_one("#alerts-title", Static).update(alerts_title(snap.alerts))
 
     @on(DataTable.RowSelected, "#alerts")
     def _open(self, event: DataTable.RowSelected) -> None:

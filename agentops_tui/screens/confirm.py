@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from agentops_tui.presentation.workflow import confirm_body
 from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
@@ -34,12 +35,7 @@ class ConfirmScreen(Dialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(clean(self.title_text, 200), style="bold"), id="dialog-title")
-            body = Text()
-            width = max((len(label) for label, _ in self.lines), default=8) + 2
-            for label, value in self.lines:
-                body.append(clean(label, 40).ljust(width), style="dim")
-                body.append(clean(value, 300) + "\n")
-            yield Static(body, id="dialog-body")
+            yield Static(confirm_body(self.lines), id="dialog-body")
             if self.typed_word:
                 yield Static(Text.assemble("Type ", (self.typed_word, "bold reverse"), " to confirm:"))
                 yield Input(placeholder=f"type {self.typed_word} to confirm", id="typed")

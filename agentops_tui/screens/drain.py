@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from agentops_tui.actions.workflow import Step
-from agentops_tui.presentation import answer_summary
+from agentops_tui.presentation.workflow import plan_text, result_text, steps_table
 from agentops_tui.screens.dialog import Dialog
 from probes.sanitize import clean
 
@@ -22,21 +21,6 @@ THEN_CHOICES: tuple[tuple[str, str], ...] = (
     ("resume", "resume when idle"),
     ("restart", "restart when idle, wait until healthy, resume"),
 )
-STEP_LABELS = {
-    "drain": "drain",
-    "wait_idle": "wait for active tasks to reach 0",
-    "restart": "restart",
-    "wait_healthy": "wait until healthy",
-    "resume": "resume",
-}
-STATE_STYLE = {
-    "pending": ("·", "dim"),
-    "running": ("▶", "bold"),
-    "done": ("✓", "green"),
-    "failed": ("✖", "bold red"),
-    "skipped": ("–", "dim"),
-    "cancelled": ("⊘", "yellow"),
-}
 
 
 class DrainScreen(Dialog[str | None]):
@@ -70,14 +54,7 @@ class DrainScreen(Dialog[str | None]):
         self.set_focus(self.query_one("#then", RadioSet))
 
     def _show_steps(self) -> None:
-        lines = Text()
-        for i, (step, operation) in enumerate(self.preview(self.then), start=1):
-            lines.append(f"{i}. ", style="dim")
-            lines.append(STEP_LABELS.get(step, step))
-            if operation:
-                lines.append(f"\n   {clean(operation, 200)}", style="dim")
-            lines.append("\n")
-        self.query_one("#steps", Static).update(lines)
+        self.query_one("#steps", Static).update(plan_text(self.preview(self.then)))
 
     @on(RadioSet.Changed, "#then")
     def _changed(self, event: RadioSet.Changed) -> None:
@@ -116,25 +93,12 @@ class WorkflowScreen(Dialog[None]):
     def show_steps(self, steps: Sequence[Step]) -> None:
         if not self.is_mounted:
             return
-        table = Table.grid(padding=(0, 1))
-        for step in steps:
-            glyph, style = STATE_STYLE.get(step.state, ("?", ""))
-            table.add_row(
-                Text(glyph, style=style), Text(STEP_LABELS.get(step.name, step.name), style=style),
-                Text(clean(answer_summary(step.detail), 200), style="dim"),
-            )  # fmt: skip
-        self.query_one("#progress", Static).update(table)
+        self.query_one("#progress", Static).update(steps_table(steps))
 
     def show_result(self, ok: bool, detail: str) -> None:
         self.finished = True
         if self.is_mounted:
-            style = "bold green" if ok else "bold red"
-            self.query_one("#result", Static).update(
-                Text.assemble(
-                    (("done: " if ok else "stopped: ") + clean(answer_summary(detail), 200), style),
-                    ("  Esc closes", "dim"),
-                )
-            )
+            self.query_one("#result", Static).update(result_text(ok, detail))
 
     def action_close(self) -> None:
         if self.finished:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from agentops_tui.presentation import Palette, summary_text
+from agentops_tui.presentation import Palette
+from agentops_tui.presentation.overview import summary_text
 from probes.fleet import FleetSnapshot
 from probes.model import Status
 

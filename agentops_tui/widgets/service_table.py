@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from agentops_tui.presentation import Palette, fit_columns, row_cells
+from agentops_tui.presentation import Palette
+from agentops_tui.presentation.overview import fit_columns, row_cells
 from agentops_tui.sorts import SORT_KEYS, SORT_MARK, SORTS
 from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status

@@ -10,20 +10,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from agentops_tui.presentation import (
-    Palette,
-    docker_summary,
-    fmt_duration,
-    fmt_money,
-    fmt_rate,
-    fmt_seconds,
-    status_cell,
-)
+from agentops_tui.presentation import Palette, fmt_duration, fmt_money, fmt_rate, fmt_seconds
+from agentops_tui.presentation.overview import trend_title
 from agentops_tui.widgets.spark import Spark
 from probes.config import Thresholds
 from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
-from probes.sanitize import clean
 
 
 @dataclass(frozen=True)
@@ -86,13 +78,7 @@ class SparkPanel(Vertical):
         if view is None or status is None:
             title.update(Text("no service selected", style=self.palette.dim), layout=False)
             return
-        st, reason = status
-        line = Text.assemble(status_cell(st, self.palette), "  ", (clean(view.name, 64), "bold"), "  ")
-        line.append(clean(reason, 200), style=self.palette.of(st) if st is not Status.OK else self.palette.dim)
-        docker = docker_summary(view)
-        if docker:
-            line.append(f"  [{docker}]", style=self.palette.dim)
-        title.update(line, layout=False)  # fixed one-line boxes: skip the screen re-layout
+        title.update(trend_title(view, *status, self.palette), layout=False)  # one-line boxes: no re-layout
         latest = {
             "latency": view.latency_p95_s,
             "errors": view.error_rate,

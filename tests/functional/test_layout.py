@@ -8,7 +8,7 @@ from rich.console import Console
 
 from agentops_tui.app import AgentOpsApp
 from agentops_tui.presentation import Palette
-from agentops_tui.screens.detail import detail_renderable
+from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.fleet import FleetSnapshot
 from probes.model import Status

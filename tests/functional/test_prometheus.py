@@ -22,8 +22,8 @@ from agentops_tui.check import run_check
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.presentation import Palette
+from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.screens.alerts import AlertsScreen
-from agentops_tui.screens.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig, PrometheusConfig
 from probes.configload import parse_config

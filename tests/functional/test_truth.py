@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from agentops_tui.actions.workflow import Step
 from agentops_tui.app import make_app
-from agentops_tui.presentation import answer_summary
+from agentops_tui.presentation.answers import answer_summary
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.drain import WorkflowScreen
 from agentops_tui.source import StaticSource

@@ -169,7 +169,7 @@ def test_one_burn_rate_for_the_spend_screen_and_the_cost_alerts() -> None:
     import datetime as dt
 
     from agentops_tui.presentation import Palette
-    from agentops_tui.screens.spend import headline
+    from agentops_tui.presentation.spend import headline
     from probes.model import LedgerResult, MetricsResult
     from probes.prices import PriceBook
     from probes.spend import BURN_WINDOW, SpendBook

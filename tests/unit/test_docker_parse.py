@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentops_tui.actions.docker_exec import fmt_memory, parse_memory, throttle_params_problem
-from agentops_tui.presentation import docker_summary
+from agentops_tui.presentation.overview import docker_summary
 from agentops_tui.screens.docker_throttle import parse_limits
 from probes.config import DockerConfig, FleetConfig, ServiceConfig
 from probes.configload import ConfigError, parse_config

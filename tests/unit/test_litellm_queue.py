@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from agentops_tui.presentation import Palette
-from agentops_tui.screens.detail import detail_renderable
+from agentops_tui.presentation.detail import detail_renderable
 from probes.alerts import AlertEngine
 from probes.config import LiteLLMConfig, QueueConfig
 from probes.configload import ConfigError, parse_config

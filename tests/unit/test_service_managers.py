@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from agentops_tui.presentation import Palette
-from agentops_tui.screens.detail import detail_renderable
+from agentops_tui.presentation.detail import detail_renderable
 from probes.config import FleetConfig, LaunchdConfig, ServiceConfig, SystemdConfig
 from probes.fleet import FleetState
 from probes.launchd import LaunchdResult

@@ -6,10 +6,11 @@ from __future__ import annotations
 from rich.console import Console
 
 from agentops_tui.check import snapshot_table
-from agentops_tui.presentation import Palette, budget_text, row_cells
-from agentops_tui.screens.alerts import alert_row
-from agentops_tui.screens.detail import detail_renderable
-from agentops_tui.screens.spend import headline, service_cells
+from agentops_tui.presentation import Palette
+from agentops_tui.presentation.alerts import alert_row
+from agentops_tui.presentation.detail import detail_renderable
+from agentops_tui.presentation.overview import budget_text, row_cells
+from agentops_tui.presentation.spend import headline, service_cells
 from probes.alerts import Alert
 from probes.config import BudgetConfig, Thresholds
 from probes.fleet import FleetSnapshot

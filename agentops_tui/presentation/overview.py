@@ -1,4 +1,4 @@
-"""Pure presentation: service views in, Rich `Text` cells out. No widgets, so it is tested without an app.
+"""The overview's cells: one row per service, the columns that fit a width, the header line, the trend title.
 
 Every string that came from outside (names, reasons, check values) goes into `Text(...)` as plain text, never as
 markup, so `[@click=app.quit]` in a container name is shown, not run.
@@ -6,78 +6,17 @@ markup, so `[@click=app.quit]` in a container name is shown, not run.
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rich.color import Color, ColorParseError, ColorSystem
 from rich.text import Text
 
-from probes.fleet import FleetSnapshot, ServiceView
-from probes.health import MESSAGE_KEYS
+from agentops_tui.presentation.formats import fmt_bytes, fmt_cpu, fmt_money, fmt_number, fmt_rate, fmt_seconds
+from agentops_tui.presentation.palette import GLYPH, LABEL, Palette, reason_style, status_cell
 from probes.model import Status
 from probes.sanitize import clean
-from probes.units import fmt_count, fmt_limit, fmt_percent
-from probes.units import fmt_money as fmt_money  # the shared formats (probes.units), under the names screens use
-from probes.units import fmt_seconds as fmt_seconds
 
-fmt_rate = fmt_percent
-fmt_number = fmt_count
-
-
-@dataclass(frozen=True)
-class Palette:
-    """Colours for statuses, taken from the app theme at run time where they stay distinct (`palette_for`).
-
-    The defaults land on green, yellow, red, magenta and grey when a terminal has only 16 or 8 colours."""
-
-    ok: str = "#4EBF71"
-    warn: str = "#FFC107"
-    crit: str = "#E5534B"
-    unknown: str = "#C678DD"
-    stale: str = "#808080"
-    dim: str = "#808080"
-
-    def of(self, status: Status) -> str:
-        return {
-            Status.OK: self.ok,
-            Status.WARN: self.warn,
-            Status.CRIT: self.crit,
-            Status.UNKNOWN: self.unknown,
-            Status.STALE: self.stale,
-        }[status]
-
-
-def palette_for(ok: str | None, warn: str | None, crit: str | None, system: ColorSystem | None) -> Palette:
-    """The theme's colours for OK, WARN and CRIT if the terminal (`system`, None without colour) still tells them
-    apart from each other and from UNKNOWN and STALE, else the defaults. A 16-colour terminal turns the dark
-    theme's orange warning and red error both into bright red; an 8-colour one drops the bright half."""
-    base = Palette()
-    themed = Palette(ok=_rich(ok) or base.ok, warn=_rich(warn) or base.warn, crit=_rich(crit) or base.crit)
-    return themed if distinct(themed, system) else base
-
-
-def _rich(colour: str | None) -> str | None:
-    """A theme colour as Rich names it (Textual's ANSI themes say `ansi_red`, Rich `red`)."""
-    return colour.removeprefix("ansi_") if colour else None
-
-
-def distinct(p: Palette, system: ColorSystem | None) -> bool:
-    """Whether every status colour stays its own colour on a terminal with `system` (16 colours: also with 8)."""
-    if system is None:
-        return True  # nothing is drawn in colour: the glyph and the word tell statuses apart
-    shown = set()
-    for status in Status:
-        try:
-            colour = Color.parse(p.of(status)).downgrade(system)
-        except ColorParseError:
-            return False
-        shown.add((colour.number or 0) % 8 if system is ColorSystem.STANDARD else colour.get_truecolor())
-    return len(shown) == len(Status)
-
-
-GLYPH = {Status.OK: "●", Status.WARN: "▲", Status.CRIT: "✖", Status.UNKNOWN: "?", Status.STALE: "◌"}
-LABEL = {Status.OK: "OK", Status.WARN: "WARN", Status.CRIT: "CRIT", Status.UNKNOWN: "UNKN", Status.STALE: "STALE"}
+if TYPE_CHECKING:
+    from probes.fleet import FleetSnapshot, ServiceView
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("status", "STATUS", 7),
@@ -112,34 +51,6 @@ def fit_columns(width: int, longest_name: int, pad: int = 1) -> tuple[tuple[str,
             break
         cols = [c for c in cols if c[0] != key]
     return tuple((key, label, max(w, room(cols)) if key == "reason" else w) for key, label, w in cols)
-
-
-def status_cell(status: Status, p: Palette) -> Text:
-    return Text(f"{GLYPH[status]} {LABEL[status]}", style=f"bold {p.of(status)}")
-
-
-def fmt_bytes(value: int | None) -> str:
-    if value is None:
-        return "–"
-    size = float(value)
-    for unit in ("B", "K", "M", "G"):
-        if size < 1024 or unit == "G":
-            return f"{size:.0f}{unit}" if unit in ("B", "K") or size >= 10 else f"{size:.1f}{unit}"
-        size /= 1024
-    return f"{size:.0f}T"
-
-
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    s = int(seconds)
-    if s < 120:
-        return f"{s}s"
-    if s < 7200:
-        return f"{s // 60}m"
-    if s < 172800:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 86400}d"
 
 
 def breaker_cell(breakers: tuple[tuple[str, str], ...], p: Palette) -> Text:
@@ -193,11 +104,9 @@ def row_cells(
         "breaker": breaker_cell(v.breakers, p),
         "tasks": Text(fmt_number(v.active_tasks), style=num_style or ("" if v.active_tasks is not None else p.dim)),
         "spend": Text(fmt_money(v.spend_today_usd), style=num_style or ""),
-        "cpu": Text(f"{v.cpu_percent:.0f}%" if v.cpu_percent is not None else "–", style=num_style or ""),
+        "cpu": Text(fmt_cpu(v.cpu_percent), style=num_style or ""),
         "mem": Text(fmt_bytes(v.rss_bytes), style=num_style or ""),
-        "reason": Text(
-            clean(reason if reason is not None else v.reason, 200), style=p.of(st) if st is not Status.OK else p.dim
-        ),
+        "reason": Text(clean(reason if reason is not None else v.reason, 200), style=reason_style(st, p)),
     }
     return tuple(cells[key] for key in columns)
 
@@ -249,7 +158,7 @@ def budget_text(spend: float | None, budget: float | None, p: Palette, width: in
     out.append(f" / {fmt_money(budget)} ")
     out.append("█" * filled, style=style)
     out.append("░" * (width - filled), style=p.dim)
-    out.append(f" {fmt_percent(share)}", style=f"bold {style}")
+    out.append(f" {fmt_rate(share)}", style=f"bold {style}")
     return out
 
 
@@ -261,45 +170,16 @@ def docker_summary(v: ServiceView) -> str:
     shares = [c.mem_bytes / c.mem_limit for c in v.containers if c.mem_bytes is not None and c.mem_limit]
     parts = [f"{len(v.containers)} container{'s' if len(v.containers) > 1 else ''}"]
     if shares:
-        parts.append(f"memory {fmt_percent(max(shares))} of limit")
+        parts.append(f"memory {fmt_rate(max(shares))} of limit")
     parts.append(f"{v.restarts_recent} restarts in 5m")
     return " · ".join(parts)
 
 
-_HTTP_PREFIX = re.compile(r"^(HTTP \d{3}): ")
-
-
-def answer_summary(detail: str) -> str:
-    """A control endpoint's JSON answer in words for a toast: `done (pid 11809)`, `done (unlimited → 30)`,
-    `HTTP 409: already draining`. Flags that repeat the action (`"restarting": true`) are left out; text that is
-    not a JSON object is shown as it came (the journal keeps the answer as it came either way)."""
-    m = _HTTP_PREFIX.match(detail)
-    prefix, body = (m.group(1), detail[m.end() :]) if m else ("", detail)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return detail
-    if not isinstance(data, dict):
-        return detail
-    said = next((data[k] for k in MESSAGE_KEYS if isinstance(data.get(k), str) and data[k].strip()), None)
-    if said is not None:
-        return f"{prefix}: {clean(said, 120)}" if prefix else clean(said, 120)
-    facts = _answer_facts(data)
-    head = prefix or ("done" if data.get("ok") is not False else "failed")
-    return f"{head} ({', '.join(facts[:3])})" if facts else head
-
-
-def _answer_facts(data: dict[str, object]) -> list[str]:
-    """`old → new` of a changed setting, then each number or word the answer carries (not its flags)."""
-    facts: list[str] = []
-    shown: set[str] = {"ok"}
-    if "old" in data and "new" in data:
-        old, new = (fmt_limit(v) if v is None or isinstance(v, (int, float)) else clean(v, 30) for v in
-                    (data["old"], data["new"]))  # fmt: skip
-        facts.append(f"{old} → {new}")
-        shown |= {"old", "new", *(k for k, v in data.items() if v == data["new"])}
-    for key, value in data.items():
-        if key in shown or isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            continue
-        facts.append(f"{clean(key, 30).replace('_', ' ')} {clean(value, 40)}")
-    return facts
+def trend_title(v: ServiceView, status: Status, reason: str, p: Palette) -> Text:
+    """The trend panel's line: the selected service's status, name and reason, and its containers at a glance."""
+    line = Text.assemble(status_cell(status, p), "  ", (clean(v.name, 64), "bold"), "  ")
+    line.append(clean(reason, 200), style=reason_style(status, p))
+    docker = docker_summary(v)
+    if docker:
+        line.append(f"  [{docker}]", style=p.dim)
+    return line

@@ -1,0 +1,103 @@
+"""The spend screen's text: the headline (totals, burn, projection, budgets) and the rows of its tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from agentops_tui.presentation.formats import fmt_duration, fmt_money
+from agentops_tui.presentation.palette import Palette
+from probes.model import Status
+from probes.sanitize import clean
+from probes.spend import BURN_WINDOW
+from probes.units import fmt_count, fmt_percent, fmt_ratio
+
+if TYPE_CHECKING:
+    from probes.ledger_budget import BudgetState
+    from probes.spend import Runaway, SpendRow, SpendSummary
+
+RUNAWAY_COLUMNS = ("TASK", "SERVICE", "TYPE", "COST", "CALLS", "× MEDIAN", "THROTTLE")
+SERVICE_COLUMNS = ("SERVICE", "TODAY", "REPORTED", "COMPUTED", "CALLS", "BURN/H", "MONTH", "7D AVG", "BUDGET")
+GROUP_COLUMNS = ("NAME", "TODAY", "REPORTED", "COMPUTED", "CALLS", "TOKENS")
+
+
+def headline(s: SpendSummary, budget: BudgetState | None, p: Palette) -> Text:
+    """Totals, burn, projection, budgets, the 7-day average: two lines of plain Text."""
+    out = Text()
+    out.append(" spend today ", style="bold reverse")
+    out.append(f" {fmt_money(s.today.usd)}", style="bold")
+    out.append(f"  reported {fmt_money(s.today.reported_usd)}  computed {fmt_money(s.today.computed_usd)}")
+    if s.today.unpriced_calls:
+        out.append(f"  {s.today.unpriced_calls} calls without a price", style=p.warn)
+    out.append(
+        f"  burn ({BURN_WINDOW}) {fmt_money(s.burn_usd_per_h)}/h  projected {fmt_money(s.projected_usd)} by midnight"
+    )
+    out.append("\n")
+    if budget is not None and budget.daily_usd:
+        share = budget.today_usd / budget.daily_usd
+        out.append(
+            f" daily budget {fmt_money(budget.daily_usd)} ({fmt_percent(share)})", style=_style(budget, share, p)
+        )
+        if budget.exhausted_in_s == 0:
+            out.append("  reached", style=f"bold {p.crit}")
+        elif budget.exhausted_in_s is not None:
+            out.append(f"  reached in {fmt_duration(budget.exhausted_in_s)} at this rate", style=p.warn)
+    out.append(f"  month {fmt_money(s.month_usd)}")
+    if budget is not None and budget.monthly_usd:
+        share = s.month_usd / budget.monthly_usd
+        out.append(f" of {fmt_money(budget.monthly_usd)} ({fmt_percent(share)})", style=_style(budget, share, p))
+    out.append(f"  7-day average {fmt_money(s.avg7_usd)}/day")
+    if s.above_average:
+        out.append("  today is heading for 2x the average", style=f"bold {p.warn}")
+    return out
+
+
+def _style(budget: BudgetState, share: float, p: Palette) -> str:
+    return p.crit if share >= 1 else p.warn if share >= 0.8 else p.ok
+
+
+def runaway_cells(r: Runaway, throttle: str | None, p: Palette) -> tuple[Text, ...]:
+    factor = max(r.cost_factor, r.calls_factor)
+    return (
+        Text(clean(r.task_id, 40), style="bold"),
+        Text(clean(r.service, 40)),
+        Text(clean(r.task_type, 30)),
+        Text(fmt_money(r.usd), style=f"bold {p.crit}"),
+        Text(str(r.calls)),
+        Text(fmt_ratio(factor), style=p.warn),
+        Text(f"t: {clean(throttle, 40)}" if throttle else "not on the dashboard", style="" if throttle else p.dim),
+    )
+
+
+def service_cells(row: SpendRow, budget: BudgetState | None, p: Palette) -> tuple[Text, ...]:
+    state = Text("–", style=p.dim)
+    if budget is not None and (budget.daily_usd or budget.monthly_usd):
+        st = budget.status
+        state = Text(
+            clean(budget.reason, 60) if st is not Status.OK else "ok",
+            style=p.of(st) if st is not Status.OK else p.dim,
+        )
+    return (
+        Text(clean(row.name, 40), style="bold"),
+        Text(fmt_money(row.usd), style="bold"),
+        Text(fmt_money(row.reported_usd)),
+        Text(fmt_money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),
+        Text(str(row.calls)),
+        Text(fmt_money(row.burn_usd_per_h)),
+        Text(fmt_money(row.month_usd)),
+        Text(fmt_money(row.avg7_usd)),
+        state,
+    )
+
+
+def group_cells(row: SpendRow, p: Palette, tier: bool = False) -> tuple[Text, ...]:
+    name = clean(row.name, 40) + (f"  ({row.tier})" if tier and row.tier else "")
+    return (
+        Text(name, style="bold"),
+        Text(fmt_money(row.usd), style="bold"),
+        Text(fmt_money(row.reported_usd)),
+        Text(fmt_money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),
+        Text(str(row.calls)),
+        Text(fmt_count(row.input_tokens + row.output_tokens)),
+    )
