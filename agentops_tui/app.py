@@ -1,4 +1,4 @@
-"""The Textual app: receives fleet snapshots from a source and hands them to the active screen."""
+"""The Textual app: receives fleet snapshots from a source and hands them to the fleet screens shown."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from agentops_tui.controller import ActionController
 from agentops_tui.keyorder import KeyOrder
 from agentops_tui.messages import FleetUpdated
 from agentops_tui.presentation import Palette, palette_for
+from agentops_tui.screens.base import FleetScreen
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.dialog import Dialog
 from agentops_tui.screens.help import HelpScreen
@@ -76,7 +77,7 @@ class AgentOpsApp(App[int]):
         journal = Path(cfg.actions.journal) if cfg.actions.journal else default_journal_path()
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
         self.redact = self.actions.redact  # for text shown that did not come through a fleet view
-        self.controller = ActionController(self, self.actions)
+        self.controller = ActionController(self, self.actions, self.unmark)
         self._quit_asked = False
         self.keys = KeyOrder(self, super().on_event, self._keys_blocked)
 
@@ -101,7 +102,7 @@ class AgentOpsApp(App[int]):
         )
 
     def get_default_screen(self) -> OverviewScreen:
-        return OverviewScreen()
+        return OverviewScreen(self)
 
     def on_mount(self) -> None:
         self.palette = self._palette_from_theme()
@@ -127,7 +128,7 @@ class AgentOpsApp(App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            gate: threading.Event | None = getattr(self.source, "ui_idle", None)
+            gate = self.source.ui_idle
             if gate is not None:  # the poller pauses until this key's answer is on screen
                 gate.clear()
                 self.call_after_refresh(gate.set)
@@ -188,9 +189,8 @@ class AgentOpsApp(App[int]):
         self.snapshot = message.snapshot
         self._ring_for_new_alerts(message.snapshot)
         for screen in reversed(self.screen_stack):  # the top screen, and every one seen under a dialog
-            show = getattr(screen, "show_fleet", None)
-            if show is not None:
-                show(message.snapshot)
+            if isinstance(screen, FleetScreen):
+                screen.receive(message.snapshot)
             if not screen.is_modal:
                 break
 
@@ -209,23 +209,34 @@ class AgentOpsApp(App[int]):
     def unmark(self, names: list[str]) -> None:
         """An action ran on these services: their marks are used up."""
         for screen in self.screen_stack:
-            unmark = getattr(screen, "unmark", None)
-            if unmark is not None:
-                unmark(names)
+            if isinstance(screen, FleetScreen):
+                screen.unmark(names)
 
+    # Where a screen goes next (the `Dashboard` the screens are given). Screens not shown at start are imported
+    # when first opened: the first frame does not wait for them.
     def open_detail(self, name: str) -> None:
-        self.push_screen(DetailScreen(name))
+        self.push_screen(DetailScreen(self, name))
 
     def open_logs(self, name: str) -> None:
         from agentops_tui.screens.logs import LogsScreen
 
-        self.push_screen(LogsScreen(name))
+        self.push_screen(LogsScreen(self, name))
 
-    def action_spend(self) -> None:
+    def open_spend(self) -> None:
         from agentops_tui.screens.spend import SpendScreen
 
         if not isinstance(self.screen, SpendScreen):
-            self.push_screen(SpendScreen())
+            self.push_screen(SpendScreen(self))
+
+    def open_alerts(self) -> None:
+        from agentops_tui.screens.alerts import AlertsScreen
+
+        self.push_screen(AlertsScreen(self))
+
+    def open_journal(self) -> None:
+        from agentops_tui.screens.journal import JournalScreen
+
+        self.push_screen(JournalScreen(self))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -8,32 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
+from textual.screen import Screen
 
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind
 from agentops_tui.controller import VERBS
+from agentops_tui.screens.base import Dashboard, FleetScreen
 from probes.fleet import status_now
 from probes.sanitize import clean
 
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
+
+def targets_of(screens: list[Screen[object]]) -> list[str]:
+    """What the palette's actions apply to: the topmost fleet screen that names services (the palette itself,
+    the help or the alerts list name none; then it is the overview's selection or marks below them)."""
+    for screen in reversed(screens):
+        if isinstance(screen, FleetScreen):
+            names = screen.targets()
+            if names is not None:
+                return names
+    return []
 
 
 class ServiceCommands(Provider):
     """Restart/throttle/drain/resume the selected (or marked) services; only what their config supports."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app = cast("AgentOpsApp", self.app)
-        targets_of = getattr(app.screen_stack[-1] if app.screen_stack else None, "targets", None)
-        if targets_of is None:  # the palette runs over the overview; find it
-            for screen in reversed(app.screen_stack):
-                targets_of = getattr(screen, "targets", None)
-                if targets_of is not None:
-                    break
-        names: list[str] = targets_of() if targets_of else []
+        app = cast(Dashboard, self.app)
+        names = targets_of(self.app.screen_stack)
         out: list[tuple[str, Callable[[], object], str]] = []
         if names:
             label = clean(names[0], 80) if len(names) == 1 else f"{len(names)} marked services"
@@ -46,12 +50,10 @@ class ServiceCommands(Provider):
         return out
 
     def _act(self, names: list[str], kind: ActionKind) -> None:
-        cast("AgentOpsApp", self.app).controller.request(names, kind)
+        cast(Dashboard, self.app).controller.request(names, kind)
 
     def _journal(self) -> None:
-        from agentops_tui.screens.journal import JournalScreen
-
-        self.app.push_screen(JournalScreen())
+        cast(Dashboard, self.app).open_journal()
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
@@ -86,7 +88,7 @@ class ServiceFinder(Provider):
     Content from plain text and so is the help, so a name like `[@click=app.quit]x[/]` is shown, never run."""
 
     async def search(self, query: str) -> Hits:
-        app = cast("AgentOpsApp", self.app)
+        app = cast(Dashboard, self.app)
         snap = app.snapshot
         matcher = self.matcher(query)
         for view in snap.services if snap is not None else ():

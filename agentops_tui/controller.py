@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
+from textual.app import App
 from textual.worker import Worker, get_current_worker
 
 from agentops_tui.actions.docker_exec import fmt_memory
@@ -25,9 +27,6 @@ from agentops_tui.screens.throttle import ThrottleScreen
 from probes.fleet import ServiceView
 from probes.sanitize import clean
 
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
-
 VERBS: dict[str, str] = {
     "restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume", "start": "Start",
     "check_models": "Check models on",
@@ -40,9 +39,13 @@ STOPPING_DRAINS = ("docker", "systemd", "launchd")  # their drain ends in a stop
 class ActionController:
     """One per app. `request()` is what keys, the palette and tests call."""
 
-    def __init__(self, app: AgentOpsApp, layer: ActionLayer) -> None:
+    def __init__(self, app: App[Any], layer: ActionLayer, unmark: Callable[[list[str]], None]) -> None:
+        """`app` runs the flows and shows their dialogs and toasts; `unmark` uses up the marks of services acted
+        on (the next key acts on the selected row again)."""
         self.app = app
         self.layer = layer
+        self.view_of = layer.views
+        self.unmark = unmark
         self._asking: set[Worker[None]] = set()
         self.workflows: list[DrainWorkflow] = []  # running now; quitting asks first, and journals them abandoned
 
@@ -76,14 +79,14 @@ class ActionController:
     async def settle(self, name: str) -> ServiceView | None:
         """The service's view after the next poll that follows the action (bounded wait)."""
         start = time.monotonic()
-        view = self.app.view_of(name)
-        deadline = start + 2.5 * (view.interval if view else self.app.cfg.refresh_interval)
+        view = self.view_of(name)
+        deadline = start + 2.5 * (view.interval if view else self.layer.cfg.refresh_interval)
         while time.monotonic() < deadline:
-            view = self.app.view_of(name)
+            view = self.view_of(name)
             if view is not None and view.updated > start:
                 return view
             await asyncio.sleep(0.1)
-        return self.app.view_of(name)
+        return self.view_of(name)
 
     def _refused(self, refusal: Refusal) -> None:
         who = f"{refusal.request.service}: " if refusal.request else ""
@@ -116,7 +119,7 @@ class ActionController:
         """Resume undoes a drain: only a service seen draining (or, where drain stops it, stopped) is resumed."""
         if kind != "resume":
             return None
-        view = self.app.view_of(name)
+        view = self.view_of(name)
         shown = clean(name, 80)
         if view is None:
             return f"no data on {shown} yet: resume is offered once it is seen draining"
@@ -129,14 +132,11 @@ class ActionController:
         return f"{shown} is not draining: nothing to resume"
 
     async def flow(self, names: list[str], kind: ActionKind) -> None:
-        layer = self.layer
+        """A key's whole way: refused, or asked for its parameters, confirmed, run one service at a time."""
         if not names:
             return
-        if layer.read_only:  # journaled as requested + failed, so even refused attempts are on record
-            for name in names:
-                refusal = layer.plan(ActionRequest(name, kind))
-                if isinstance(refusal, Refusal):
-                    self._refused(refusal)
+        if self.layer.read_only:
+            self._refuse_read_only(names, kind)
             return
         reason = self.why_not(names, kind)
         if reason is not None:
@@ -146,34 +146,45 @@ class ActionController:
         if kind == "drain" and len(names) == 1 and executor not in STOPPING_DRAINS:
             await self.drain_workflow(names[0])
             return
-        params: dict[str, Any] = {}
-        if kind == "throttle" and executor == "docker":
-            limits = await self._ask_docker_limits(names)
-            if limits is None:
-                return
-            params = limits
-        elif kind == "throttle":
-            limit = await self._ask_limit(names)
-            if limit is None:
-                return
-            params = {"max_requests_per_minute": limit}
-        plans = self._plans([ActionRequest(n, kind, dict(params)) for n in names])
-        if not plans:
+        params = await self._ask_params(names, kind, executor)
+        if params is None:
             return
+        plans = self._plans([ActionRequest(n, kind, dict(params)) for n in names])
+        if plans:
+            await self._confirm_and_run(names, plans)
+
+    def _refuse_read_only(self, names: list[str], kind: ActionKind) -> None:
+        """Journaled as requested + failed, so even refused attempts are on record."""
+        for name in names:
+            refusal = self.layer.plan(ActionRequest(name, kind))
+            if isinstance(refusal, Refusal):
+                self._refused(refusal)
+
+    async def _ask_params(self, names: list[str], kind: ActionKind, executor: str | None) -> dict[str, Any] | None:
+        """What the action needs besides the service (a throttle's new limits); None when the operator cancelled."""
+        if kind != "throttle":
+            return {}
+        if executor == "docker":
+            return await self._ask_docker_limits(names)
+        limit = await self._ask_limit(names)
+        return None if limit is None else {"max_requests_per_minute": limit}
+
+    async def _confirm_and_run(self, names: list[str], plans: list[Plan]) -> None:
+        kind = plans[0].request.kind
         confirmed = kind == "throttle" and len(plans) == 1  # the throttle dialog already showed the operation
         if not confirmed:
             confirmed = await self._confirm(plans)
         self._asked()
         if not confirmed:
             for p in plans:
-                layer.cancel(p)
+                self.layer.cancel(p)
             self.app.notify(f"{VERBS[kind]} cancelled", timeout=3, markup=False)
             return
-        self.app.unmark(names)  # used up: the next key acts on the selected row again
+        self.unmark(names)  # used up: the next key acts on the selected row again
         for p in plans:
-            layer.confirm(p)
+            self.layer.confirm(p)
         for p in plans:  # one at a time: a bulk restart never takes every service down at once
-            self._report(p, await layer.run(p, settle=self.settle))
+            self._report(p, await self.layer.run(p, settle=self.settle))
 
     def _plans(self, requests: list[ActionRequest]) -> list[Plan]:
         """The requests that passed the layer's checks; each refusal is said (and journaled by the layer)."""
@@ -212,7 +223,7 @@ class ActionController:
 
     async def _ask_docker_limits(self, names: list[str]) -> dict[str, Any] | None:
         """The Docker throttle dialog: shows the containers' current CPU and memory limits, asks the new ones."""
-        view = self.app.view_of(names[0])
+        view = self.view_of(names[0])
         containers = view.containers if view else ()
         current = "; ".join(f"{c.name}: {fmt_cpus(c.cpus_limit)}, memory {fmt_memory(c.mem_limit)}"
                             for c in containers[:3]) or "no container seen yet"  # fmt: skip
@@ -227,7 +238,7 @@ class ActionController:
 
     async def _ask_limit(self, names: list[str]) -> int | None:
         name = names[0]
-        view = self.app.view_of(name)
+        view = self.view_of(name)
         current = dict(view.extra).get("max_requests_per_minute") if view else None
         current_text = f"{current} requests/min" if current not in (None, "") else "no limit reported"
         op = self.layer.operation(name, "throttle", {"max_requests_per_minute": 1})
@@ -242,7 +253,7 @@ class ActionController:
         return result if isinstance(result, int) else None
 
     async def drain_workflow(self, name: str) -> None:
-        views = self.app.view_of
+        views = self.view_of
         op = self.layer.operation(name, "drain")
 
         def preview(then: str) -> list[tuple[str, str]]:
@@ -253,7 +264,7 @@ class ActionController:
         if then is None:
             self.app.notify("Drain cancelled", timeout=3, markup=False)
             return
-        self.app.unmark([name])
+        self.unmark([name])
         worker = get_current_worker()
         screen = WorkflowScreen(name, on_cancel=worker.cancel)
         await self.app.push_screen(screen)

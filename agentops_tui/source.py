@@ -15,6 +15,11 @@ FIRST_FRAME_S = 0.25
 
 
 class FleetSource(Protocol):
+    @property
+    def ui_idle(self) -> threading.Event | None:
+        """Set while the UI has nothing to answer; a poller that has one waits for it (None: no waiting)."""
+        ...
+
     def start(self, publish: Callable[[FleetSnapshot], None]) -> None: ...
 
     def stop(self) -> None: ...
@@ -41,6 +46,8 @@ class LiveSource:
 
 class StaticSource:
     """Publishes one fixed snapshot: deterministic screens for snapshot tests."""
+
+    ui_idle = None
 
     def __init__(self, snapshot: FleetSnapshot) -> None:
         self.snapshot = snapshot

@@ -61,6 +61,8 @@ def fleet(names: list[str], rng: random.Random) -> FleetSnapshot:
 class Ticker:
     """Publishes a fresh snapshot every `every` seconds from its own thread (the poller's rhythm)."""
 
+    ui_idle = None  # presses do not hold the publisher back (the live poller waits for the UI)
+
     def __init__(self, names: list[str], every: float = 2.0) -> None:
         self.names = names
         self.every = every

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agentops_tui.presentation.alerts import ALERT_COLUMNS, alert_row, alerts_title
+from agentops_tui.screens.base import FleetScreen
 from agentops_tui.widgets.list_table import ListTable
 from probes.alerts import Alert
 from probes.fleet import FleetSnapshot
 from probes.sanitize import clean
 
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
 
-
-class AlertsScreen(Screen[None]):
+class AlertsScreen(FleetScreen):
     """Follows the fleet snapshots while shown; the order is the snapshot's (firing, critical, oldest first)."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="alerts.back")]
-
-    app: AgentOpsApp
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-title")
@@ -37,8 +29,6 @@ class AlertsScreen(Screen[None]):
         table = self.query_one("#alerts", DataTable)
         for label in ALERT_COLUMNS:
             table.add_column(label)
-        if self.app.snapshot is not None:
-            self.show_fleet(self.app.snapshot)
 
     shown: tuple[Alert, ...] = ()
     """The alerts in the table, in its order."""
@@ -47,10 +37,10 @@ class AlertsScreen(Screen[None]):
         table = self.query_one("#alerts", DataTable)
         selected = self.shown[table.cursor_row].key if 0 <= table.cursor_row < len(self.shown) else None
         table.clear()
-        now = time.time()
+        now = snap.at  # how long each alert has held, as of this snapshot
         self.shown = snap.alerts
         for a in snap.alerts:
-            table.add_row(*alert_row(a, now, self.app.palette))
+            table.add_row(*alert_row(a, now, self.dashboard.palette))
         keys = [a.key for a in snap.alerts]
         if selected in keys:  # the cursor stays on its alert while others come and go
             table.move_cursor(row=keys.index(selected), animate=False)
@@ -62,9 +52,9 @@ class AlertsScreen(Screen[None]):
         if not 0 <= event.cursor_row < len(self.shown):
             return
         alert = self.shown[event.cursor_row]
-        if alert.service and self.app.view_of(alert.service) is not None:
-            self.app.open_detail(alert.service)
+        if alert.service and self.dashboard.view_of(alert.service) is not None:
+            self.dashboard.open_detail(alert.service)
         elif not alert.service and alert.name.startswith("cost"):
-            self.app.action_spend()
+            self.dashboard.open_spend()
         else:
             self.notify(f"{clean(alert.name, 40)} is not about one service", timeout=3, markup=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -14,11 +14,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from agentops_tui.actions.journal import JournalError, JournalTail
 from agentops_tui.presentation.journal import JOURNAL_COLUMNS, entry_table, journal_row, journal_title
+from agentops_tui.screens.base import Dashboard
 from agentops_tui.screens.dialog import Dialog
 from agentops_tui.widgets.list_table import ListTable
-
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
 
 
 class JournalEntryScreen(Dialog[None]):
@@ -49,7 +47,9 @@ class JournalScreen(Screen[None]):
     records: list[dict[str, Any]] = []
     """The rows' records, newest first."""
 
-    app: AgentOpsApp
+    def __init__(self, dashboard: Dashboard) -> None:
+        super().__init__()
+        self.dashboard = dashboard
 
     def compose(self) -> ComposeResult:
         yield Static("", id="journal-title")
@@ -66,15 +66,15 @@ class JournalScreen(Screen[None]):
         table = self.query_one("#journal", DataTable)
         table.clear()
         try:
-            read = self.app.actions.read_tail(500)
+            read = self.dashboard.actions.read_tail(500)
         except JournalError as exc:
             read = JournalTail([])
             self.notify(f"cannot read the journal: {exc}", severity="error", markup=False)
-        redact = self.app.redact  # lines written before redaction existed, or by another tool
+        redact = self.dashboard.redact  # lines written before redaction existed, or by another tool
         self.records = [redact.value(rec) for rec in reversed(read.records)]
         for rec in self.records:
             table.add_row(*journal_row(rec))
-        title = journal_title(str(self.app.actions.journal.path), len(read.records), read.skipped)
+        title = journal_title(str(self.dashboard.actions.journal.path), len(read.records), read.skipped)
         self.query_one("#journal-title", Static).update(title)
 
     @on(DataTable.RowSelected, "#journal")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,11 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
 from agentops_tui.logsource import log_source_for
+from agentops_tui.screens.base import Dashboard
 from probes.logs import DEFAULT_LINES, LogSource
 from probes.sanitize import clean
-
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
 
 
 class LogsScreen(Screen[None]):
@@ -34,10 +31,11 @@ class LogsScreen(Screen[None]):
         Binding("G", "last", "Last line", show=False, id="logs.last"),
     ]
 
-    app: AgentOpsApp
-
-    def __init__(self, service: str, max_lines: int = DEFAULT_LINES, source: LogSource | None = None) -> None:
+    def __init__(
+        self, dashboard: Dashboard, service: str, max_lines: int = DEFAULT_LINES, source: LogSource | None = None
+    ) -> None:
         super().__init__()
+        self.dashboard = dashboard
         self.service_name = service
         self.max_lines = max_lines
         self.source: LogSource | None = source
@@ -61,8 +59,8 @@ class LogsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.source is None:
-            svc = next((s for s in self.app.cfg.services if s.name == self.service_name), None)
-            view = self.app.view_of(self.service_name)
+            svc = next((s for s in self.dashboard.cfg.services if s.name == self.service_name), None)
+            view = self.dashboard.view_of(self.service_name)
             native = view.native if view is not None else ()
             found = log_source_for(svc, native) if svc is not None else f"{self.service_name} is not configured"
             if isinstance(found, str):
@@ -82,7 +80,7 @@ class LogsScreen(Screen[None]):
 
     def _write(self, log: RichLog, line: str) -> None:
         self.received += 1
-        log.write(Text(self.app.redact(clean(line, 2000))), scroll_end=self.follow)
+        log.write(Text(self.dashboard.redact(clean(line, 2000))), scroll_end=self.follow)
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Input
 
 from agentops_tui.actions.model import ActionKind
+from agentops_tui.screens.base import FleetScreen
 from agentops_tui.widgets.fleet_summary import FleetSummary
 from agentops_tui.widgets.key_footer import PALETTE, KeyFooter
 from agentops_tui.widgets.service_table import ServiceTable
 from agentops_tui.widgets.spark_panel import SparkPanel
 from probes.fleet import FleetSnapshot
-
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
 
 SPARKS_MIN = 5  # rows of the trend panel when the fleet needs all the others
 
@@ -26,7 +21,7 @@ SPARKS_MIN = 5  # rows of the trend panel when the fleet needs all the others
 OFFERED: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
 
 
-class OverviewScreen(Screen[None]):
+class OverviewScreen(FleetScreen):
     """The screen an operator leaves open all day."""
 
     BINDINGS = [
@@ -48,32 +43,26 @@ class OverviewScreen(Screen[None]):
         Binding("l", "logs", "Logs", show=False, id="overview.logs"),  # in the help; the footer keeps "? Help"
         Binding("space", "mark", "Mark and move down", show=False, id="overview.mark"),
         Binding("a", "journal", "Journal", id="overview.journal"),
-        Binding("dollar_sign", "app.spend", "Spend", show=False, id="overview.spend"),
+        Binding("dollar_sign", "spend", "Spend", show=False, id="overview.spend"),
         Binding("exclamation_mark", "alerts", "Alerts", show=False, id="overview.alerts"),
     ]
 
-    app: AgentOpsApp
+    _offered: tuple[str, ...] = ()
+    _snap: FleetSnapshot | None = None
+    """The snapshot shown last (the header's alerts and spend come from it)."""
 
     def compose(self) -> ComposeResult:
-        yield FleetSummary(self.app.palette, self.app.badges, id="summary")
+        d = self.dashboard
+        yield FleetSummary(d.palette, d.badges, id="summary")
         yield Input(placeholder="filter: name, kind, status or reason words (Esc clears)", id="filter")
-        yield ServiceTable(self.app.palette, self.app.clock, id="services")
-        yield SparkPanel(self.app.palette, id="sparks")
+        yield ServiceTable(d.palette, d.clock, self._refresh_trend, id="services")
+        yield SparkPanel(d.palette, id="sparks")
         yield KeyFooter(drop=("open_detail", PALETTE, "sort", "filter"))  # Enter is in the help; q and ? stay
 
-    ready = False
-    """Set once the widgets exist; snapshots that arrive earlier are picked up from app.snapshot."""
-    _offered: tuple[str, ...] = ()
-
     def on_mount(self) -> None:
-        self.ready = True
         self.query_one("#filter", Input).display = False
         self._fit_table()
         self.table.focus()
-        self.table.on_highlight = self._refresh_trend
-        self.set_interval(1.0, self._tick)
-        if self.app.snapshot is not None:
-            self.show_fleet(self.app.snapshot)
 
     def on_resize(self) -> None:
         self._fit_table()
@@ -84,38 +73,38 @@ class OverviewScreen(Screen[None]):
         chrome = 2 + SPARKS_MIN + (3 if self.query_one("#filter", Input).display else 0)  # header, key bar
         self.table.styles.max_height = max(2, self.size.height - chrome)
 
-    def on_screen_resume(self) -> None:
-        if self.app.snapshot is not None:
-            self.show_fleet(self.app.snapshot)
-
     @property
     def table(self) -> ServiceTable:
         return self.query_one("#services", ServiceTable)
 
     def show_fleet(self, snap: FleetSnapshot) -> None:
-        if not self.ready:
-            return
-        table = self.table
-        table.show_fleet(snap)
-        self._refresh_side(snap)
+        self._snap = snap
+        self.table.show_fleet(snap)
+        self._refresh_side()
 
-    def _refresh_side(self, snap: FleetSnapshot) -> None:
-        table = self.table
-        statuses = [table.effective(v)[0] for v in snap.services]
-        self.query_one(FleetSummary).show_fleet(snap, statuses, len(table.marked))
+    def _refresh_side(self) -> None:
+        """The header (counts by status, marks, alerts, spend) and the selected service's trend."""
+        if self._snap is None:
+            return
+        model = self.table.model
+        self.query_one(FleetSummary).show_fleet(self._snap, model.statuses(), len(model.marked))
         self._refresh_trend()
+
+    @on(ServiceTable.StatusesChanged)
+    def _statuses_changed(self) -> None:
+        self._refresh_side()
 
     def _refresh_trend(self) -> None:
         table = self.table
         name = table.selected_name()
-        view = table.views.get(name) if name else None
-        self.query_one(SparkPanel).show(view, table.effective(view) if view else None)
+        view = table.model.views.get(name) if name else None
+        self.query_one(SparkPanel).show(view, table.model.effective(view) if view else None)
         self._refresh_offers()
 
     def _refresh_offers(self) -> None:
         """The footer again when what can run on the selection changed (another row, marks, a drain seen)."""
         targets = self.targets()
-        offered = tuple(k for k in OFFERED if self.app.controller.why_not(targets, k) is None)
+        offered = tuple(k for k in OFFERED if self.dashboard.controller.why_not(targets, k) is None)
         if offered != self._offered:
             self._offered = offered
             self.refresh_bindings()
@@ -125,15 +114,9 @@ class OverviewScreen(Screen[None]):
             return parameters[0] in self._offered
         return True
 
-    def _tick(self) -> None:
-        """Once a second: STALE rows (a stuck poller sends nothing, so time alone must change them)."""
-        self.table.refresh_staleness()
-        if self.app.snapshot is not None:
-            self._refresh_side(self.app.snapshot)
-
     @on(ServiceTable.OpenDetail)
     def _open_detail(self, event: ServiceTable.OpenDetail) -> None:
-        self.app.open_detail(event.name)
+        self.dashboard.open_detail(event.name)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -151,23 +134,19 @@ class OverviewScreen(Screen[None]):
 
     def targets(self) -> list[str]:
         """The marked services, else the selected one."""
-        table = self.table
-        if table.marked:
-            return [n for n in table.order if n in table.marked]
-        name = table.selected_name()
-        return [name] if name else []
+        return self.table.targets()
 
-    def action_act(self, kind: str) -> None:
-        self.app.controller.request(self.targets(), kind)  # type: ignore[arg-type]
+    def action_act(self, kind: ActionKind) -> None:
+        self.dashboard.controller.request(self.targets(), kind)
 
-    def action_explain(self, kind: str) -> None:
+    def action_explain(self, kind: ActionKind) -> None:
         """The key of an action that cannot run here: the controller says why (and journals a read-only refusal)."""
-        self.app.controller.request(self.targets(), kind)  # type: ignore[arg-type]
+        self.dashboard.controller.request(self.targets(), kind)
 
     def action_logs(self) -> None:
         name = self.table.selected_name()
         if name:
-            self.app.open_logs(name)
+            self.dashboard.open_logs(name)
 
     def action_mark(self) -> None:
         self.table.toggle_mark()
@@ -179,18 +158,16 @@ class OverviewScreen(Screen[None]):
 
     def _marks_changed(self) -> None:
         """The header counts the marks; the footer follows the targets they make."""
-        if self.app.snapshot is not None:
-            self._refresh_side(self.app.snapshot)
+        self._refresh_side()
 
     def action_journal(self) -> None:
-        from agentops_tui.screens.journal import JournalScreen
-
-        self.app.push_screen(JournalScreen())
+        self.dashboard.open_journal()
 
     def action_alerts(self) -> None:
-        from agentops_tui.screens.alerts import AlertsScreen
+        self.dashboard.open_alerts()
 
-        self.app.push_screen(AlertsScreen())
+    def action_spend(self) -> None:
+        self.dashboard.open_spend()
 
     def action_sort(self) -> None:
         key = self.table.cycle_sort()

@@ -3,14 +3,11 @@ by service, by model tier, by model and by task type; computed (priced from toke
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from agentops_tui.presentation.spend import (
@@ -22,12 +19,10 @@ from agentops_tui.presentation.spend import (
     runaway_cells,
     service_cells,
 )
+from agentops_tui.screens.base import FleetScreen
 from probes.config import FleetConfig
 from probes.fleet import FleetSnapshot
 from probes.spend import Runaway
-
-if TYPE_CHECKING:
-    from agentops_tui.app import AgentOpsApp
 
 
 def dashboard_name(cfg: FleetConfig, ledger_service: str) -> str | None:
@@ -38,15 +33,13 @@ def dashboard_name(cfg: FleetConfig, ledger_service: str) -> str | None:
     return None
 
 
-class SpendScreen(Screen[None]):
+class SpendScreen(FleetScreen):
     """Rebuilt from each fleet snapshot; `t` throttles the service of the highlighted runaway task."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="spend.back"),
         Binding("t", "throttle", "Throttle runaway's service", id="spend.throttle"),
     ]
-
-    app: AgentOpsApp
 
     def compose(self) -> ComposeResult:
         yield Static("", id="spend-head")
@@ -69,13 +62,13 @@ class SpendScreen(Screen[None]):
         for key in ("by-tier", "by-model", "by-type"):
             self.query_one(f"#{key}", DataTable).add_columns(*GROUP_COLUMNS)
         self.query_one("#runaways", DataTable).focus()
-        if self.app.snapshot is not None:
-            self.show_fleet(self.app.snapshot)
+
+    _snap: FleetSnapshot | None = None
+    """The snapshot shown (the runaway tasks `t` chooses from)."""
 
     def show_fleet(self, snap: FleetSnapshot) -> None:
-        if not self.is_mounted:
-            return
-        p = self.app.palette
+        self._snap = snap
+        p = self.dashboard.palette
         s = snap.spend
         head = self.query_one("#spend-head", Static)
         if s is None:
@@ -83,7 +76,7 @@ class SpendScreen(Screen[None]):
             return
         head.update(headline(s, snap.budget, p))
         self.query_one("#hourly", Sparkline).data = list(s.hourly)
-        cfg = self.app.cfg
+        cfg = self.dashboard.cfg
         budgets = {v.name: v.budget for v in snap.services}
         self._fill("#runaways", [(r.task_id, runaway_cells(r, dashboard_name(cfg, r.service), p)) for r in s.runaways])
         rows = sorted(s.services, key=lambda r: -r.usd)
@@ -109,7 +102,7 @@ class SpendScreen(Screen[None]):
             table.move_cursor(row=keys.index(keep), animate=False)
 
     def selected_runaway(self) -> Runaway | None:
-        snap = self.app.snapshot
+        snap = self._snap
         table = self.query_one("#runaways", DataTable)
         if snap is None or snap.spend is None or not table.row_count:
             return None
@@ -118,8 +111,8 @@ class SpendScreen(Screen[None]):
 
     def action_throttle(self) -> None:
         r = self.selected_runaway()
-        name = dashboard_name(self.app.cfg, r.service) if r else None
+        name = dashboard_name(self.dashboard.cfg, r.service) if r else None
         if name is None:
             self.notify("no runaway task on a dashboard service selected", timeout=2, markup=False)
             return
-        self.app.controller.request([name], "throttle")
+        self.dashboard.controller.request([name], "throttle")

@@ -3,6 +3,8 @@
 Textual's DataTable re-renders every visible row whenever any cell changes; on a dashboard where some value
 changes every poll, that was most of the app's CPU. Here each row is rendered once into a `Strip` when one of its
 cells changes, and only that row's line is repainted; sorting and filtering reorder names, never re-create rows.
+What the rows are (order, filter, marks, cells, status) is the `RowModel`'s; this widget keeps the cursor, the
+rendered lines and the clock that turns rows STALE when no snapshot comes.
 """
 
 from __future__ import annotations
@@ -20,16 +22,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from agentops_tui.presentation import Palette
-from agentops_tui.presentation.overview import fit_columns, row_cells
-from agentops_tui.sorts import SORT_KEYS, SORT_MARK, SORTS
-from probes.fleet import FleetSnapshot, ServiceView, status_now
+from agentops_tui.presentation.overview import fit_columns
+from agentops_tui.sorts import SORT_MARK
+from agentops_tui.widgets.service_rows import RowModel
+from probes.fleet import FleetSnapshot
 from probes.model import Status
 
 PAD = 1  # blank cells each side of a column
-
-
-def _cell_key(t: Text) -> tuple[str, str]:
-    return t.plain, str(t.style)
+STALE_CHECK_S = 1.0
+"""How often the table asks its clock whether rows turned STALE (a stuck poller sends nothing new)."""
 
 
 class ServiceTable(ScrollView, can_focus=True):
@@ -53,38 +54,39 @@ class ServiceTable(ScrollView, can_focus=True):
             super().__init__()
             self.name = name
 
-    def __init__(self, palette: Palette, clock: Callable[[], float], **kwargs: object) -> None:
+    class StatusesChanged(Message):
+        """Time alone changed some service's status (STALE, or back): the header counts and the trend follow."""
+
+    def __init__(
+        self, palette: Palette, clock: Callable[[], float], on_highlight: Callable[[], None], **kwargs: object
+    ) -> None:
+        """`on_highlight` is called when the cursor moves to another row, at once: the owner's panels then change
+        in the same frame as the cursor (a message would arrive after this frame and repaint a frame later, 25-60
+        ms after the key)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.palette = palette
-        self.clock = clock
-        self.views: dict[str, ServiceView] = {}
-        self.order: list[str] = []  # config order
-        self.rows: list[str] = []  # what is shown, in display order
-        self._row_of: dict[str, int] = {}  # name -> index in rows (rows change rarely; cells change every poll)
-        self.shown: dict[str, tuple[Status, str]] = {}  # effective status per visible row
-        self.cells: dict[str, tuple[tuple[str, str], ...]] = {}
-        self._texts: dict[str, tuple[Text, ...]] = {}
-        self._pending: set[str] = set()  # rows whose view changed while off screen
-        self._cell_segments: dict[tuple[str, str, tuple[str, ...], int], list[Segment]] = {}
-        self.on_highlight: Callable[[], None] | None = None  # called when the cursor moves to another row
+        self.model = RowModel(palette, clock)
+        self.on_highlight = on_highlight
+        self._statuses: list[Status] = []  # as last told to the owner by the clock
         self._strips: dict[str, Strip] = {}
-        self.filter_text = ""
-        self.marked: set[str] = set()
-        self.sort_by = SORTS[0]
+        self._cell_segments: dict[tuple[str, str, tuple[str, ...], int], list[Segment]] = {}
         self.cursor_row = 0
         self.layout_width = 0
         self.column_keys: tuple[str, ...] = ()
         self._widths: tuple[int, ...] = ()
+        self._labels: tuple[str, ...] = ()
         self._header: Strip | None = None
         self._styles: tuple[Style, Style] | None = None
         self._layout(120)
 
+    def on_mount(self) -> None:
+        self.set_interval(STALE_CHECK_S, self._check_staleness)
+
     # layout
     def _layout(self, width: int) -> None:
         """Fit the columns to the width and the names: REASON takes the rest (see `fit_columns`)."""
-        cols = fit_columns(width, max(map(len, self.order), default=0), PAD)
+        cols = fit_columns(width, self.model.longest_name(), PAD)
         self.layout_width = width
-        self.column_keys = tuple(c[0] for c in cols)
+        self.column_keys = self.model.columns = tuple(c[0] for c in cols)
         self._widths = tuple(w for _, _, w in cols)
         self._labels = tuple(label for _, label, _ in cols)
         self._header = None
@@ -112,104 +114,93 @@ class ServiceTable(ScrollView, can_focus=True):
 
     # data in
     def show_fleet(self, snap: FleetSnapshot) -> None:
-        if [v.name for v in snap.services] != self.order:
-            self.order = [v.name for v in snap.services]
-            self.views = {v.name: v for v in snap.services}
+        changed = self.model.take(snap)
+        if changed is None:
             self._layout(self.layout_width)  # SERVICE is as wide as the longest name
             self._rebuild()
             return
-        changed = [v for v in snap.services if self.views.get(v.name) is not v]
-        for v in changed:
-            self.views[v.name] = v
-        # Only a filter can make a changed view enter or leave the table; without one, skip the sort and match.
-        if self.filter_text and self._visible_names() != [n for n in self._ordered() if n in self.cells]:
-            self._rebuild()
-            return
         top, height = round(self.scroll_y), self.size.height - 1
-        for v in changed:
-            if v.name not in self.cells:
-                continue
-            if top <= self._row_of.get(v.name, -1) < top + height:
-                self._write_row(v)
+        row_of = self.model.row_of
+        for name in changed:
+            if top <= row_of.get(name, -1) < top + height:
+                self._write_row(name)
             else:  # off screen: its cells are made when it is drawn (200 rows change a second, 35 show)
-                self._pending.add(v.name)
+                self.model.pending.add(name)
         self._resort()
 
-    def refresh_staleness(self) -> None:
-        """Re-evaluate STALE for every row (the poller may be stuck; then no new views would ever arrive)."""
-        changed = False
-        for name in self.rows:
-            if name in self._pending:  # off screen: its status is taken when it is drawn
-                continue
-            v = self.views[name]
-            if self.effective(v) != self.shown.get(name):
-                self._write_row(v)
-                changed = True
-        if changed:  # a row that turned STALE (or back) changes place in the worst-first order
+    def _check_staleness(self) -> None:
+        """The table's clock: rows that turned STALE (or back) are drawn again and sorted; the owner is told when
+        any service's status changed, shown or not (the header counts them all)."""
+        turned = self.model.restale()
+        for name in turned:
+            self._strips.pop(name, None)
+            self._refresh_row(self.model.row_of[name])
+        if turned:  # a row that turned STALE (or back) changes place in the worst-first order
             self._resort()
+        statuses = self.model.statuses()
+        if statuses != self._statuses:
+            self._statuses = statuses
+            self.post_message(self.StatusesChanged())
 
     # filtering, sorting, marks, cursor
     def set_filter(self, text: str) -> None:
-        self.filter_text = text.strip().lower()
+        self.model.set_filter(text)
         self._rebuild()
 
     def cycle_sort(self) -> str:
-        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        sort_by = self.model.cycle_sort()
         self._header = None
         self.refresh(Region(0, 0, self.size.width, 1))
         self._resort(force=True)
-        return self.sort_by
+        return sort_by
 
     def toggle_mark(self) -> None:
         """Space: mark or unmark the selected service for a bulk action, then move down."""
         name = self.selected_name()
         if name is None:
             return
-        self.marked.symmetric_difference_update({name})
-        self._write_row(self.views[name])
+        self.model.toggle_mark(name)
+        self._write_row(name)
         self.action_cursor_down()
 
     def unmark(self, names: list[str]) -> None:
-        for name in self.marked.intersection(names):
-            self.marked.discard(name)
-            if name in self.views:
-                self._write_row(self.views[name])
+        for name in self.model.unmark(names):
+            self._write_row(name)
+
+    def targets(self) -> list[str]:
+        """The marked services, else the selected one."""
+        return self.model.targets(self.selected_name())
 
     @property
     def row_count(self) -> int:
-        return len(self.rows)
+        return len(self.model.rows)
 
     def selected_name(self) -> str | None:
-        return self.rows[self.cursor_row] if 0 <= self.cursor_row < len(self.rows) else None
+        rows = self.model.rows
+        return rows[self.cursor_row] if 0 <= self.cursor_row < len(rows) else None
 
     def get_row(self, name: str) -> tuple[Text, ...]:
         """The cells of a shown row, in `column_keys` order."""
         self._catch_up(name)
-        return self._texts[name]
+        return self.model.texts[name]
+
+    def get_row_index(self, name: str) -> int:
+        return self.model.row_of[name]
 
     def _catch_up(self, name: str) -> None:
         """Make the cells of a row whose view changed while it was off screen."""
-        if name in self._pending:
-            self._pending.discard(name)
-            self._update_cells(self.views[name])
-
-    def get_row_index(self, name: str) -> int:
-        return self._row_of[name]
-
-    def _highlighted(self) -> None:
-        """Tell the owner at once: its panels then change in the same frame as the cursor (a message would
-        arrive after this frame and repaint a frame later, 25-60 ms after the key)."""
-        if self.on_highlight is not None:
-            self.on_highlight()
+        if name in self.model.pending and self.model.update_cells(name):
+            self._strips.pop(name, None)
 
     def move_cursor(self, row: int, animate: bool = False, scroll: bool = True) -> None:
         """Put the cursor on `row` (clamped), repaint the two lines involved and keep it in view."""
-        row = max(0, min(row, len(self.rows) - 1)) if self.rows else 0
+        rows = len(self.model.rows)
+        row = max(0, min(row, rows - 1)) if rows else 0
         old, self.cursor_row = self.cursor_row, row
         if old != row:
             self._refresh_row(old)
             self._refresh_row(row)
-            self._highlighted()
+            self.on_highlight()
         if scroll:
             top = round(self.scroll_y)
             visible = max(1, self.size.height - 1)
@@ -234,7 +225,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self.move_cursor(0)
 
     def action_last(self) -> None:
-        self.move_cursor(len(self.rows) - 1)
+        self.move_cursor(len(self.model.rows) - 1)
 
     def action_open_detail(self) -> None:
         name = self.selected_name()
@@ -246,7 +237,7 @@ class ServiceTable(ScrollView, can_focus=True):
         if offset is None or offset.y < 1:
             return
         row = round(self.scroll_y) + offset.y - 1
-        if 0 <= row < len(self.rows):
+        if 0 <= row < len(self.model.rows):
             self.move_cursor(row)
             if event.chain >= 2:
                 self.action_open_detail()
@@ -262,13 +253,14 @@ class ServiceTable(ScrollView, can_focus=True):
             return self._header
         base, over = self._row_styles()
         row = round(self.scroll_y) + y - 1
-        if not 0 <= row < len(self.rows):
+        rows = self.model.rows
+        if not 0 <= row < len(rows):
             return Strip.blank(width, base)
-        name = self.rows[row]
+        name = rows[row]
         self._catch_up(name)
         strip = self._strips.get(name)
         if strip is None:
-            strip = self._strips[name] = self._strip(self._texts[name]).apply_style(base)
+            strip = self._strips[name] = self._strip(self.model.texts[name]).apply_style(base)
         if row == self.cursor_row:  # the cursor's background over the cells' own colours
             return Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
         return strip
@@ -300,7 +292,7 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def _header_cells(self) -> tuple[Text, ...]:
         """The column labels, the sorted one with its arrow."""
-        column, arrow = SORT_MARK.get(self.sort_by, ("", ""))
+        column, arrow = SORT_MARK.get(self.model.sort_by, ("", ""))
         return tuple(
             Text(label + arrow if key == column else label)
             for key, label in zip(self.column_keys, self._labels, strict=True)
@@ -312,88 +304,35 @@ class ServiceTable(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     # internals
-    def effective(self, v: ServiceView) -> tuple[Status, str]:
-        """The status shown for a view now (STALE by the table's clock)."""
-        return status_now(v, self.clock())
-
-    def _matches(self, v: ServiceView) -> bool:
-        f = self.filter_text
-        if not f:
-            return True
-        st, reason = self.effective(v)
-        hay = f"{v.name} {v.kind} {st.value} {reason}".lower()
-        return all(word in hay for word in f.split())
-
-    def _ordered(self) -> list[str]:
-        index = {n: i for i, n in enumerate(self.order)}
-        keyf = SORT_KEYS[self.sort_by]
-        return sorted(self.order, key=lambda n: keyf(self.views[n], self.effective(self.views[n])[0], index[n]))  # type: ignore[arg-type,return-value]
-
-    def _visible_names(self) -> list[str]:
-        return [n for n in self._ordered() if self._matches(self.views[n])]
-
-    def _row_cells(self, v: ServiceView) -> tuple[Text, ...]:
-        st, reason = self.effective(v)
-        self.shown[v.name] = (st, reason)
-        return row_cells(v, self.palette, st, reason, self.column_keys, marked=v.name in self.marked)
-
-    def _write_row(self, v: ServiceView) -> None:
+    def _write_row(self, name: str) -> None:
         """Re-render a row only when the text or style of one of its cells changed."""
-        self._pending.discard(v.name)
-        if not self._update_cells(v):
+        if not self.model.update_cells(name):
             return
-        row = self._row_of.get(v.name)
+        self._strips.pop(name, None)
+        row = self.model.row_of.get(name)
         if row is not None:
             self._refresh_row(row)
 
-    def _update_cells(self, v: ServiceView) -> bool:
-        """New cells for a row; False when they read and look the same as before (its line is kept)."""
-        cells = self._row_cells(v)
-        keys = tuple(_cell_key(c) for c in cells)
-        if self.cells.get(v.name) == keys:
-            return False
-        self.cells[v.name] = keys
-        self._texts[v.name] = cells
-        self._strips.pop(v.name, None)
-        return True
-
     def _rebuild(self) -> None:
         selected = self.selected_name()
-        self.cells.clear()
-        self.shown.clear()
-        self._texts.clear()
-        self._pending.clear()
         self._strips.clear()
-        self._set_rows(self._visible_names())
-        for name in self.rows:
-            cells = self._row_cells(self.views[name])
-            self.cells[name] = tuple(_cell_key(c) for c in cells)
-            self._texts[name] = cells
-        self.virtual_size = Size(self.layout_width, len(self.rows) + 1)
+        self.model.rebuild()
+        self.virtual_size = Size(self.layout_width, len(self.model.rows) + 1)
         self._restore_cursor(selected)
         self.refresh()
-
-    def _set_rows(self, names: list[str]) -> None:
-        self.rows = names
-        self._row_of = {n: i for i, n in enumerate(names)}
 
     def _resort(self, force: bool = False) -> None:
-        if self.sort_by == "config" and not force:
-            return
-        wanted = [n for n in self._ordered() if n in self.cells]
-        if wanted == self.rows:
-            return
         selected = self.selected_name()
-        self._set_rows(wanted)
-        self._restore_cursor(selected)
-        self.refresh()
+        if self.model.resort(force):
+            self._restore_cursor(selected)
+            self.refresh()
 
     def _restore_cursor(self, name: str | None) -> None:
-        if name is not None and name in self.cells:
-            row = self._row_of[name]
+        if name is not None and name in self.model.cells:
+            row = self.model.row_of[name]
             if row != self.cursor_row:
                 self.cursor_row = row
-                self._highlighted()
+                self.on_highlight()
             self.move_cursor(row, scroll=True)
-        elif self.cursor_row >= len(self.rows):
-            self.move_cursor(len(self.rows) - 1)
+        elif self.cursor_row >= len(self.model.rows):
+            self.move_cursor(len(self.model.rows) - 1)

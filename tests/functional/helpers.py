@@ -41,7 +41,7 @@ async def wait_until(pilot: Pilot[object], cond: Callable[[], bool], timeout: fl
 
 
 def row_status(table: ServiceTable, name: str) -> Status | None:
-    shown = table.shown.get(name)
+    shown = table.model.shown.get(name)
     return shown[0] if shown else None
 
 

@@ -159,7 +159,7 @@ async def test_bulk_resume_needs_the_typed_word(demo_fleet: DemoFleet, demo_conf
     async with app.run_test(size=SIZE) as pilot:
         table = await select(pilot, app, "planner")
         await pilot.press("space", "space")  # marks planner and the next row
-        marked = sorted(table.marked)
+        marked = sorted(table.model.marked)
         assert len(marked) == 2
         for name in marked:  # resume is offered for a service seen draining
             await admin(demo_fleet, name, "drain")

@@ -18,7 +18,7 @@ from tests.functional.test_actions_ui import select as select_service
 
 def rows_current(app: AgentOpsApp, table: ServiceTable) -> bool:
     snap = app.snapshot
-    return snap is not None and all(table.views.get(v.name) is v for v in snap.services)
+    return snap is not None and all(table.model.views.get(v.name) is v for v in snap.services)
 
 
 async def next_snapshots(pilot: object, app: AgentOpsApp, count: int) -> None:
@@ -52,6 +52,6 @@ async def test_nothing_turns_stale_behind_a_confirmation(demo_config: FleetConfi
         while loop.time() < end:
             await pilot.pause(0.5)
         assert isinstance(app.screen, ModalScreen)
-        stale = [name for name in table.rows if row_status(table, name) is Status.STALE]
+        stale = [name for name in table.model.rows if row_status(table, name) is Status.STALE]
         assert stale == [], stale
         await pilot.press("escape")

@@ -90,7 +90,7 @@ async def test_the_key_press_says_why_nothing_runs(tmp_path: Path) -> None:
     app = make_app(_load(path))
     async with app.run_test(size=(140, 30)) as pilot:
         table = app.screen.query_one(ServiceTable)
-        assert await wait_until(pilot, lambda: "svc" in table.shown, 10)
+        assert await wait_until(pilot, lambda: "svc" in table.model.shown, 10)
         await pilot.press("r")
         assert await wait_until(pilot, lambda: bool(app._notifications), 5)
         said = " ".join(str(n.message) for n in app._notifications)

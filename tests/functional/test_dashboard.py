@@ -28,7 +28,7 @@ async def test_rows_appear_with_live_numbers(demo_fleet: DemoFleet, demo_config:
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ServiceTable)
         names = demo_fleet.service_names()
-        assert sorted(table.cells) == sorted(names)  # rows exist before the first poll answers
+        assert sorted(table.model.cells) == sorted(names)  # rows exist before the first poll answers
         assert await wait_until(pilot, lambda: all(row_text(table, n)["p95"] != "–" for n in ("planner", "writer")), 15)
         planner = row_text(table, "planner")
         assert planner["name"] == "planner"
@@ -63,7 +63,7 @@ async def test_filter_narrows_rows_and_escape_restores(demo_config: FleetConfig)
         table = app.screen.query_one(ServiceTable)
         await pilot.press("slash", "p", "l", "a", "n")
         await pilot.pause(0.2)
-        assert list(table.cells) == ["planner"]
+        assert list(table.model.cells) == ["planner"]
         await pilot.press("enter")  # back to the table, filter kept
         assert app.focused is table and table.row_count == 1
         await pilot.press("escape")
@@ -77,9 +77,9 @@ async def test_sort_enter_detail_and_back(demo_config: FleetConfig) -> None:
         table = app.screen.query_one(ServiceTable)
         await pilot.press("s", "s")  # status (worst first) -> config -> name
         await pilot.pause(0.2)
-        assert table.sort_by == "name"
-        ordered = list(table.rows)
-        assert ordered == sorted(table.cells)
+        assert table.model.sort_by == "name"
+        ordered = list(table.model.rows)
+        assert ordered == sorted(table.model.cells)
         assert table.cursor_row == ordered.index("planner")  # the selection follows its service
         await pilot.press("down", "enter")
         await pilot.pause(0.3)
@@ -143,7 +143,7 @@ async def test_keymap_from_config_rebinds_keys() -> None:
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ServiceTable)
         await pilot.press("o")
-        assert table.sort_by == "config"  # the default is status, worst first
+        assert table.model.sort_by == "config"  # the default is status, worst first
         await pilot.press("q")  # no longer quits
         assert app.is_running
         await pilot.press("x")

@@ -191,7 +191,7 @@ async def test_logs_view_strips_escapes_and_stays_bounded(docker_daemon: DockerD
             assert isinstance(app.screen, LogsScreen) and app.screen.max_lines == 1000
             await pilot.press("escape")
             await pilot.pause(0.2)
-            app.push_screen(LogsScreen("talker", max_lines=100))
+            app.push_screen(LogsScreen(app, "talker", max_lines=100))
             await pilot.pause(0.2)
             screen = app.screen
             assert isinstance(screen, LogsScreen)

@@ -37,18 +37,18 @@ async def test_default_sort_is_worst_first_with_an_arrow_and_s_cycles() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)
         table = app.screen.query_one(ServiceTable)
-        assert table.rows == ["crit-1", "crit-2", "unknown-1", "stale-1", "warn-1", "ok-1", "ok-2"]
+        assert table.model.rows == ["crit-1", "crit-2", "unknown-1", "stale-1", "warn-1", "ok-1", "ok-2"]
         header = screen_lines(app)[1]
         assert "STATUS↓" in header, header
         assert table.cursor_row == 0  # the cursor starts on the worst service
         await pilot.press("s")
         await pilot.pause(0.2)
-        assert table.sort_by == "config"
-        assert table.rows == ["ok-1", "warn-1", "stale-1", "unknown-1", "crit-1", "ok-2", "crit-2"]
+        assert table.model.sort_by == "config"
+        assert table.model.rows == ["ok-1", "warn-1", "stale-1", "unknown-1", "crit-1", "ok-2", "crit-2"]
         assert "↓" not in screen_lines(app)[1] and "↑" not in screen_lines(app)[1]
         await pilot.press("s")
         await pilot.pause(0.2)
-        assert table.sort_by == "name"
+        assert table.model.sort_by == "name"
         assert "SERVICE↑" in screen_lines(app)[1]
 
 
@@ -66,10 +66,10 @@ async def test_a_row_that_turns_stale_moves_up_without_a_new_snapshot() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)
         table = app.screen.query_one(ServiceTable)
-        assert table.rows == ["slow", "quiet"]
+        assert table.model.rows == ["slow", "quiet"]
         now[0] = 20.0  # `quiet` has sent nothing for ten intervals: STALE ranks above WARN
         # no snapshot arrives: the overview's once-a-second staleness check must move it
-        assert await wait_until(pilot, lambda: table.rows == ["quiet", "slow"], 5)
+        assert await wait_until(pilot, lambda: table.model.rows == ["quiet", "slow"], 5)
 
 
 async def test_at_80x24_reason_gets_the_room_breakers_are_short_and_q_and_help_stay() -> None:

@@ -98,7 +98,7 @@ async def test_g_and_shift_g_jump_to_the_start_and_the_end() -> None:
         await pilot.pause(0.2)
         table = app.screen.query_one(ServiceTable)
         await pilot.press("G")
-        assert table.cursor_row == len(table.rows) - 1
+        assert table.cursor_row == len(table.model.rows) - 1
         await pilot.press("g")
         assert table.cursor_row == 0
         await pilot.press("exclamation_mark")
@@ -146,7 +146,7 @@ async def test_g_and_shift_g_in_the_logs_go_to_the_oldest_line_and_back_to_follo
     app = static_app()
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause(0.2)
-        screen = LogsScreen("planner", source=FileLogSource(str(log), None, poll_s=0.1))
+        screen = LogsScreen(app, "planner", source=FileLogSource(str(log), None, poll_s=0.1))
         await app.push_screen(screen)
         assert await wait_until(pilot, lambda: screen.received == 200, 5)
         assert await wait_until(pilot, lambda: screen.log_view.scroll_y > 100, 5)  # following: at the newest

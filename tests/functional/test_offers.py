@@ -101,15 +101,15 @@ async def test_marks_are_counted_and_used_up_by_the_action(demo_fleet: DemoFleet
         async with app.run_test(size=SIZE) as pilot:
             table: ServiceTable = await select_service(pilot, app, "planner")
             await mark(pilot, table, names)
-            assert table.marked == set(names) and "2 marked" in header(app)
+            assert table.model.marked == set(names) and "2 marked" in header(app)
             await bulk(pilot, app, "d", "DRAIN")
-            assert table.marked == set() and "marked" not in header(app)  # used up as soon as it was confirmed
+            assert table.model.marked == set() and "marked" not in header(app)  # used up as soon as it was confirmed
             for name in names:
                 assert await wait_until(pilot, lambda n=name: phases(app, n, "drain")[-1:] == ["succeeded"], 15)
                 assert await wait_until(pilot, lambda n=name: bool(getattr(app.view_of(n), "draining", 0)), 15)
             await mark(pilot, table, names)
             await bulk(pilot, app, "R", "RESUME")
-            assert table.marked == set()
+            assert table.model.marked == set()
             for name in names:
                 assert await wait_until(pilot, lambda n=name: phases(app, n, "resume")[-1:] == ["succeeded"], 15)
     finally:

@@ -153,7 +153,7 @@ async def test_prometheus_alert_from_a_rule_file_shows_on_its_service(
         table = app.screen.query_one(ServiceTable)
         assert await wait_until(pilot, lambda: "PlannerServes" in row_text(table, "planner")["reason"], 20)
         assert row_status(table, "planner") is Status.CRIT  # severity: critical
-        assert all("PlannerServes" not in row_text(table, n)["reason"] for n in table.cells if n != "planner")
+        assert all("PlannerServes" not in row_text(table, n)["reason"] for n in table.model.cells if n != "planner")
         assert app.snapshot is not None
         (alert,) = [a for a in app.snapshot.alerts if a.source == "prometheus"]
         assert (alert.service, alert.state, alert.summary) == ("planner", "firing", "planner has served requests")

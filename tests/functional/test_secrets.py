@@ -132,7 +132,7 @@ async def test_the_row_and_the_detail_view_never_show_an_echoed_token(
         table = app.screen.query_one(ServiceTable)
 
         def shown(name: str) -> str:
-            return row_text(table, name)["reason"] if name in table.shown else ""
+            return row_text(table, name)["reason"] if name in table.model.shown else ""
 
         assert await wait_until(pilot, lambda: "HTTP 500" in shown("texty") and shown("jsony") != "", 15)
         assert await wait_until(pilot, lambda: (v := app.view_of("jsony")) is not None and bool(v.checks), 15)
@@ -141,7 +141,7 @@ async def test_the_row_and_the_detail_view_never_show_an_echoed_token(
             view = app.view_of(name)
             assert view is not None
             assert leaked(repr(view)) == [], view  # reason, last error, checks, other fields, samples
-            app.push_screen(DetailScreen(name))
+            app.push_screen(DetailScreen(app, name))
             await pilot.pause(0.3)
             page = screen_text(app)
             assert name in page and leaked(page) == [], page
@@ -173,7 +173,7 @@ async def test_a_var_in_a_control_path_is_shown_as_the_var_everywhere(
     app = make_app(cfg)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ServiceTable)
-        assert await wait_until(pilot, lambda: "ctl" in table.shown, 10)
+        assert await wait_until(pilot, lambda: "ctl" in table.model.shown, 10)
         table.move_cursor(row=table.get_row_index("ctl"))
         await pilot.press("ctrl+p")
         await pilot.pause(0.5)

@@ -1,0 +1,73 @@
+"""Fleet screens are handed snapshots by the app (never poll for them) and keep their own STALE clock: with no new
+snapshot, time alone turns rows, the header's counts, the trend panel and the detail page STALE; a screen shown
+again catches up with the snapshots it missed while hidden."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from agentops_tui.messages import FleetUpdated
+from agentops_tui.screens.detail import DetailScreen
+from agentops_tui.screens.logs import LogsScreen
+from agentops_tui.widgets.service_table import ServiceTable
+from probes.fleet import FleetSnapshot
+from probes.model import Status
+from tests.fixtures.fleet import view
+from tests.functional.helpers import wait_until
+from tests.functional.static import screen_lines, static_app
+
+SIZE = (100, 24)
+
+
+def fleet(updated: float = 0.0) -> FleetSnapshot:
+    return FleetSnapshot(
+        services=(view("quiet", Status.OK, "healthy", updated=updated), view("busy", Status.OK, "healthy")),
+        daily_budget_usd=None,
+        spend_today_usd=None,
+    )
+
+
+async def test_time_alone_turns_rows_the_header_and_the_trend_stale() -> None:
+    now = [1.0]
+    app = static_app(fleet(), clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        table = app.screen.query_one(ServiceTable)
+        await pilot.press("slash", *"busy", "enter")  # `quiet` is filtered out: the header still counts it
+        assert await wait_until(pilot, lambda: table.model.rows == ["busy"], 5)
+        assert "● 2 OK" in screen_lines(app)[0]
+        now[0] = 20.0  # both sent nothing for ten intervals, and no snapshot comes
+        assert await wait_until(pilot, lambda: "◌ 2 STALE" in screen_lines(app)[0], 5), screen_lines(app)[0]
+        trend = next(line for line in screen_lines(app) if "busy" in line and "no data" in line)
+        assert "◌ STALE" in trend
+
+
+async def test_the_detail_page_turns_stale_by_its_own_clock() -> None:
+    now = [1.0]
+    app = static_app(fleet(), clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        app.open_detail("quiet")
+        assert await wait_until(pilot, lambda: "● OK  quiet" in "\n".join(screen_lines(app)), 5)
+        now[0] = 20.0
+        assert await wait_until(pilot, lambda: "◌ STALE  quiet" in "\n".join(screen_lines(app)), 5)
+
+
+async def test_a_screen_shown_again_catches_up_with_what_it_missed() -> None:
+    app = static_app(fleet())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        app.open_detail("quiet")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), 5)
+        app.open_logs("quiet")  # a full screen: the detail page under it is not shown, so not handed snapshots
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), 5)
+        newer = fleet()
+        newer = replace(newer, services=(replace(newer.services[0], reason="draining for maintenance"),
+                                         newer.services[1]))  # fmt: skip
+        app.post_message(FleetUpdated(newer))
+        assert await wait_until(pilot, lambda: app.snapshot is newer, 5)
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: "draining for maintenance" in "\n".join(screen_lines(app)), 5)
+        await pilot.press("escape")
+        table = app.screen.query_one(ServiceTable)
+        assert await wait_until(pilot, lambda: table.model.views["quiet"] is newer.services[0], 5)
