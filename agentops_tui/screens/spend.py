@@ -36,6 +36,7 @@ def dashboard_name(cfg: FleetConfig, ledger_service: str) -> str | None:
 class SpendScreen(FleetScreen):
     """Rebuilt from each fleet snapshot; `t` throttles the service of the highlighted runaway task."""
 
+    AUTO_FOCUS = ""  # focused on mount without scrolling: Textual's would scroll the headline off a short screen
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="spend.back"),
         Binding("t", "throttle", "Throttle runaway's service", id="spend.throttle"),
@@ -61,7 +62,7 @@ class SpendScreen(FleetScreen):
         self.query_one("#by-service", DataTable).add_columns(*SERVICE_COLUMNS)
         for key in ("by-tier", "by-model", "by-type"):
             self.query_one(f"#{key}", DataTable).add_columns(*GROUP_COLUMNS)
-        self.query_one("#runaways", DataTable).focus()
+        self.set_focus(self.query_one("#runaways", DataTable), scroll_visible=False)
 
     _snap: FleetSnapshot | None = None
     """The snapshot shown (the runaway tasks `t` chooses from)."""

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+from textual.widgets import Static
+
 from agentops_tui.messages import FleetUpdated
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.logs import LogsScreen
+from agentops_tui.screens.spend import SpendScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.fleet import FleetSnapshot
 from probes.model import Status
-from tests.fixtures.fleet import view
+from tests.fixtures.fleet import full_snapshot, view
 from tests.functional.helpers import wait_until
 from tests.functional.static import screen_lines, static_app
 
@@ -71,3 +75,19 @@ async def test_a_screen_shown_again_catches_up_with_what_it_missed() -> None:
         await pilot.press("escape")
         table = app.screen.query_one(ServiceTable)
         assert await wait_until(pilot, lambda: table.model.views["quiet"] is newer.services[0], 5)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_spend_headline_keeps_its_budget_line_when_the_first_line_wraps(size: tuple[int, int]) -> None:
+    """The first line (totals, unpriced calls, burn, projection) is wider than 120 columns on a busy day; the
+    budget line under it was cut off."""
+    app = static_app(full_snapshot())
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.2)
+        app.open_spend()
+        assert await wait_until(pilot, lambda: isinstance(app.screen, SpendScreen), 5)
+        await pilot.pause(0.3)
+        head = app.screen.query_one("#spend-head", Static)
+        shown = "\n".join(screen_lines(app))
+        assert "spend today" in shown and "daily budget $20.00 (79%)" in shown, shown
+        assert head.size.height >= 2 and head.region.y >= 0
