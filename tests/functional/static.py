@@ -17,18 +17,27 @@ from tests.fixtures.fleet import static_snapshot
 
 
 def static_app(
-    snap: FleetSnapshot | None = None, read_only: bool = False, clock: Callable[[], float] = lambda: 0.0
+    snap: FleetSnapshot | None = None,
+    read_only: bool = False,
+    clock: Callable[[], float] = lambda: 0.0,
+    journal: str | None = None,
 ) -> AgentOpsApp:
-    """The app showing `snap` (the fixture fleet by default); every service has a control endpoint."""
+    """The app showing `snap` (the fixture fleet by default); every service has a control endpoint, except those
+    of kind `docker`, which are acted on through their container."""
     snap = snap or static_snapshot()
     lines = ["services:"]
     for v in snap.services:
         lines.append(f"  - name: '{v.name}'")
+        if v.kind == "docker":
+            lines.append(f"    docker: {{container: '{v.name}-1'}}")
+            continue
         lines.append("    control: {base_url: 'http://127.0.0.1:8101', drain: {path: /admin/drain},")
         lines.append("              resume: {path: /admin/resume}, throttle: {path: /admin/throttle},")
         lines.append("              restart: {path: /admin/restart}}")
     if read_only:
         lines.insert(0, "read_only: true")
+    if journal:
+        lines.insert(0, f"actions: {{journal: '{journal}'}}")
     cfg, _ = parse_config("\n".join(lines) + "\n", "static.yaml", {})
     return make_app(cfg, source=StaticSource(snap), clock=clock)
 

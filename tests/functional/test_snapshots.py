@@ -1,24 +1,48 @@
-"""SVG snapshots of every screen at fixed sizes, on a fixed fleet (pytest-textual-snapshot)."""
+"""SVG snapshots of every screen and dialog at 80x24 and 120x40 on a fixed fleet, and of the overview in special
+states (read-only, filtered, the demo's error burst in 256 and 16 colours) (pytest-textual-snapshot).
+
+Each picture was looked at (rsvg-convert to PNG) when it was made: regenerate with `--snapshot-update` only for a
+deliberate change of a screen, and look at the new one.
+"""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
-from agentops_tui.app import AgentOpsApp, make_app
-from agentops_tui.source import StaticSource
+from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.app import AgentOpsApp
+from agentops_tui.screens.drain import WorkflowScreen
+from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.configload import parse_config
-from tests.fixtures.fleet import burst_snapshot, static_snapshot
+from probes.file_logs import FileLogSource
+from tests.fixtures.fleet import burst_snapshot, full_snapshot
 from tests.functional.helpers import wait_until
 from tests.functional.static import in_terminal_colours, screen_lines
 from tests.functional.static import static_app as static_app_of
 
 SnapCompare = Callable[..., bool]
+Steps = Callable[[Pilot[Any]], Awaitable[None]]
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+JOURNAL = [
+    {"time": "2026-09-21T09:12:03Z", "user": "ops", "host": "box", "service": "planner", "action": "restart",
+     "phase": phase, "operation": "POST http://127.0.0.1:8101/admin/restart",
+     **({"before": {"status": "WARN"}} if phase == "started" else {}),
+     **({"before": {"status": "WARN"}, "after": {"status": "OK"}} if phase == "succeeded" else {})}
+    for phase in ("requested", "confirmed", "started", "succeeded")
+] + [
+    {"time": "2026-09-21T09:20:44Z", "user": "ops", "host": "box", "service": "writer", "action": "throttle",
+     "phase": "failed", "params": {"max_requests_per_minute": 30}, "error": "HTTP 503: busy"},
+    {"time": "2026-09-21T09:31:10Z", "user": "ops", "host": "box", "service": "summarizer", "action": "drain",
+     "phase": "abandoned", "error": "the operator quit the dashboard at step 2 of 3: wait for active tasks to reach 0"},
+]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -28,44 +52,117 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def static_app(read_only: bool = False) -> AgentOpsApp:
-    snap = static_snapshot()
-    lines = ["services:"]
-    for v in snap.services:
-        lines.append(f"  - name: '{v.name}'")
-        lines.append("    control: {base_url: 'http://127.0.0.1:8101', drain: {path: /admin/drain},")
-        lines.append("              resume: {path: /admin/resume}, throttle: {path: /admin/throttle},")
-        lines.append("              restart: {path: /admin/restart}}")
-    if read_only:
-        lines.insert(0, "read_only: true")
-    cfg, _ = parse_config("\n".join(lines) + "\n", "static.yaml", {})
-    return make_app(cfg, source=StaticSource(snap), clock=lambda: 0.0)
+    return static_app_of(read_only=read_only)
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.3)
 
 
-def test_overview_80x24(snap_compare: SnapCompare) -> None:
-    assert snap_compare(static_app(), terminal_size=(80, 24), run_before=_settle)
+async def _select(pilot: Pilot[Any], name: str) -> None:
+    await pilot.pause(0.2)
+    table = pilot.app.screen.query_one(ServiceTable)
+    table.move_cursor(table.get_row_index(name))
+    await pilot.pause(0.1)
+
+
+def _keys(*keys: str, select: str | None = None) -> Steps:
+    async def run(pilot: Pilot[Any]) -> None:
+        if select:
+            await _select(pilot, select)
+        await pilot.press(*keys)
+        await pilot.pause(0.4)
+
+    return run
+
+
+async def _logs(pilot: Pilot[Any]) -> None:
+    screen = LogsScreen(pilot.app, "planner", source=FileLogSource("planner.log", None, label="planner: stdout"))
+    await pilot.app.push_screen(screen)
+    assert await wait_until(pilot, lambda: screen.received == 60, 5)  # type: ignore[arg-type]
+    await pilot.pause(0.3)
+
+
+async def _bulk(pilot: Pilot[Any]) -> None:
+    for name in ("planner", "writer"):
+        await _select(pilot, name)
+        await pilot.press("space")
+    await pilot.press("r", *"RESTA")
+    await pilot.pause(0.4)
+
+
+async def _workflow(pilot: Pilot[Any]) -> None:
+    await pilot.pause(0.2)
+    panel = WorkflowScreen("planner", lambda: None)
+    await pilot.app.push_screen(panel)
+    panel.show_steps([Step("drain", "done", '{"ok": true, "draining": true, "active_tasks": 2}'),
+                      Step("wait_idle", "running", "active tasks 2"), Step("restart"), Step("wait_healthy"),
+                      Step("resume")])  # fmt: skip
+    await pilot.pause(0.4)
+
+
+async def _quit_question(pilot: Pilot[Any]) -> None:
+    """A drain workflow halfway (drained, waiting for idle), then `q`."""
+    app = pilot.app
+    assert isinstance(app, AgentOpsApp)
+    await pilot.pause(0.2)
+    workflow = DrainWorkflow(app.actions, "planner", "restart", app.view_of)
+    workflow.steps[0].state = "done"
+    workflow.steps[1].state = "running"
+    app.controller.workflows.append(workflow)
+    await pilot.press("q")
+    await pilot.pause(0.4)
+    app.controller.workflows.clear()  # nothing is journaled abandoned when the test's app exits
+
+
+SCREENS: dict[str, Steps] = {
+    "overview": _settle,
+    "detail": _keys("enter", select="planner"),  # the service with checks, samples and extra fields
+    "logs": _logs,
+    "journal": _keys("a"),
+    "journal_entry": _keys("a", "down", "enter"),
+    "alerts": _keys("exclamation_mark"),
+    "spend": _keys("dollar_sign"),
+    "help": _keys("question_mark"),
+    "confirm": _keys("r", select="planner"),
+    "bulk_confirm": _bulk,
+    "throttle": _keys("t", *"30", select="planner"),
+    "docker_throttle": _keys("t", *"0.5", "tab", *"256m", select="sandbox"),
+    "drain": _keys("d", "down", "down", select="planner"),
+    "workflow": _workflow,
+    "quit_question": _quit_question,
+    "palette": _keys("ctrl+p", *"planner", select="planner"),  # its actions for planner, and planner to open
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_every_screen(
+    snap_compare: SnapCompare, screen: str, size: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every screen and dialog on the full fixture fleet (alerts, spend, a Docker service, a journal)."""
+    monkeypatch.chdir(tmp_path)  # the journal's and the log's paths are shown: relative, so the same every run
+    monkeypatch.delenv("DOCKER_HOST", raising=False)  # the Docker throttle names the engine it would talk to
+    Path("audit.jsonl").write_text("".join(json.dumps(r) + "\n" for r in JOURNAL))
+    Path("audit.jsonl").chmod(0o600)
+    Path("planner.log").write_text("".join(f"2026-09-21 09:{i // 60:02d}:{i % 60:02d} planner: step {i} done "
+                                           f"(tokens={120 + i})\n" for i in range(60)))  # fmt: skip
+    app = static_app_of(full_snapshot(), journal="audit.jsonl")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        if screen != "overview":  # the toast of the firing alert is the overview's; elsewhere it would hide the screen
+            await pilot.pause(0.1)
+            app.clear_notifications()
+        await SCREENS[screen](pilot)
+        for box in app.screen.query(Input):  # a blinking cursor is there in one picture and not in the next
+            box.cursor_blink = False
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
 def test_overview_120x30_read_only(snap_compare: SnapCompare) -> None:
     assert snap_compare(static_app(read_only=True), terminal_size=(120, 30), run_before=_settle)
-
-
-def test_detail_screen(snap_compare: SnapCompare) -> None:
-    async def open_detail(pilot: Pilot[Any]) -> None:
-        await pilot.pause(0.2)
-        table = pilot.app.screen.query_one(ServiceTable)
-        table.move_cursor(table.get_row_index("planner"))  # the service with checks, samples and extra fields
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-
-    assert snap_compare(static_app(), terminal_size=(100, 40), run_before=open_detail)
-
-
-def test_help_screen(snap_compare: SnapCompare) -> None:
-    assert snap_compare(static_app(), terminal_size=(100, 30), press=["question_mark"], run_before=_settle)
 
 
 def test_filter_and_status_sort(snap_compare: SnapCompare) -> None:
@@ -86,33 +183,6 @@ async def test_markup_in_names_is_shown_literally_and_runs_nothing() -> None:
         await pilot.click(ServiceTable, offset=(12, 8))  # clicking the row must not quit
         await pilot.pause(0.2)
         assert app.is_running
-
-
-def test_restart_confirmation_dialog(snap_compare: SnapCompare) -> None:
-    async def press_r(pilot: Pilot[Any]) -> None:
-        await pilot.pause(0.2)
-        await pilot.press("r")
-        await pilot.pause(0.3)
-
-    assert snap_compare(static_app(), terminal_size=(100, 30), run_before=press_r)
-
-
-def test_bulk_confirmation_asks_for_the_word(snap_compare: SnapCompare) -> None:
-    async def mark_two(pilot: Pilot[Any]) -> None:
-        await pilot.pause(0.2)
-        await pilot.press("space", "space", "r")
-        await pilot.pause(0.3)
-
-    assert snap_compare(static_app(), terminal_size=(100, 30), run_before=mark_two)
-
-
-def test_drain_dialog(snap_compare: SnapCompare) -> None:
-    async def press_d(pilot: Pilot[Any]) -> None:
-        await pilot.pause(0.2)
-        await pilot.press("d", "down", "down", "enter")
-        await pilot.pause(0.3)
-
-    assert snap_compare(static_app(), terminal_size=(100, 30), run_before=press_d)
 
 
 async def _keys_shown(pilot: Pilot[Any]) -> None:
