@@ -184,6 +184,8 @@ class AgentOpsApp(App[int]):
         return palette_for(t.success, t.warning, t.error, system)
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
+        if not self.is_running:  # shutting down: the screens are being taken apart, widget by widget
+            return
         if self.snapshot is None:
             self.set_timer(GC_FREEZE_AFTER_S, _settle_gc)
         self.snapshot = message.snapshot

@@ -4,11 +4,13 @@ again catches up with the snapshots it missed while hidden."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
 from textual.widgets import Static
 
+from agentops_tui.app import AgentOpsApp
 from agentops_tui.messages import FleetUpdated
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.logs import LogsScreen
@@ -91,3 +93,23 @@ async def test_the_spend_headline_keeps_its_budget_line_when_the_first_line_wrap
         shown = "\n".join(screen_lines(app))
         assert "spend today" in shown and "daily budget $20.00 (79%)" in shown, shown
         assert head.size.height >= 2 and head.region.y >= 0
+
+
+async def test_snapshots_that_arrive_while_the_app_shuts_down_are_dropped() -> None:
+    """The poller thread keeps posting while the app takes its screens apart: a snapshot handed to the overview
+    then found its widgets gone (NoMatches) and ended the run with a traceback."""
+    for _ in range(30):  # the race is lost about one time in ten
+        app = static_app(fleet())
+        stop = threading.Event()
+
+        def poller(app: AgentOpsApp = app, stop: threading.Event = stop) -> None:
+            while not stop.wait(0.0005):
+                app.post_message(FleetUpdated(fleet()))
+
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause(0.05)
+                threading.Thread(target=poller, daemon=True).start()
+                await pilot.pause(0.05)
+        finally:
+            stop.set()
