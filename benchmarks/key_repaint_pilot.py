@@ -5,7 +5,9 @@ benchmarks/compare.py measures the same from outside (tmux); this one runs witho
 change to the UI can be measured before and after in a minute. A thread publishes a fresh snapshot of every
 service each 2 s, as the poller does, so presses meet the table's updates.
 
-    python benchmarks/key_repaint_pilot.py [--services 200] [--presses 150] [--runs 3]
+    python benchmarks/key_repaint_pilot.py [--services 200] [--presses 150] [--runs 3] [--every 2.0]
+
+`--every 0` publishes one snapshot only: the key's own path, without the table's updates in between.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class Ticker:
 
     def start(self, publish: Callable[[FleetSnapshot], None]) -> None:
         publish(fleet(self.names, self.rng))
+        if self.every <= 0:
+            return
 
         def run() -> None:
             while not self._stop.wait(self.every):
@@ -82,10 +86,10 @@ class Ticker:
         self._stop.set()
 
 
-async def measure(services: int, presses: int) -> list[float]:
+async def measure(services: int, presses: int, every: float) -> list[float]:
     names = [f"svc-{i:03d}" for i in range(services)]
     cfg, _ = parse_config("services:\n" + "".join(f"  - name: {n}\n" for n in names), "bench.yaml", {})
-    app = make_app(cfg, source=Ticker(names))
+    app = make_app(cfg, source=Ticker(names, every))
     shown = asyncio.Event()
     want = [""]
     display = app._display
@@ -126,9 +130,10 @@ def main() -> None:
     ap.add_argument("--services", type=int, default=200)
     ap.add_argument("--presses", type=int, default=150)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--every", type=float, default=2.0, help="seconds between snapshots (0: only the first)")
     args = ap.parse_args()
     for run in range(args.runs):
-        lat = asyncio.run(measure(args.services, args.presses))
+        lat = asyncio.run(measure(args.services, args.presses, args.every))
         q = statistics.quantiles(lat, n=20)
         print(f"run {run + 1}: {len(lat)} presses  p50 {statistics.median(lat) * 1000:.1f} ms  "
               f"p95 {q[18] * 1000:.1f} ms  max {max(lat) * 1000:.1f} ms")  # fmt: skip
