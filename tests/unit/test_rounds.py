@@ -129,7 +129,7 @@ async def test_a_redirect_goes_to_the_ordinary_poll_from_then_on() -> None:
 @pytest.mark.parametrize(
     ("second", "kind", "words"),
     [
-        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "garbage", "bad status line"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "garbage", "not HTTP"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\n", "too_large", "exceeds the cap"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{not json", "garbage", "invalid JSON"),
     ],
