@@ -1,4 +1,4 @@
-"""HTTP client benchmark: CPU microseconds per GET, aiohttp against probes.http_fast, through probes.http.fetch.
+"""HTTP client benchmark: CPU microseconds per GET, httpx against probes.http_fast, through probes.http.fetch.
 
     python benchmarks/http_client.py [--requests 2000] [--concurrency 50]
 
@@ -46,7 +46,7 @@ srv.serve_forever()
 
 
 class _NoFast:
-    """Stands in for FastHTTP so every request takes the aiohttp path."""
+    """Stands in for FastHTTP so every request takes the httpx path (what the fast client leaves to it)."""
 
     async def get(self, *args: object) -> None:
         return None
@@ -98,10 +98,10 @@ def main() -> None:
               f"concurrent {args.concurrency} at a time; CPU us per request in this process")  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         got = {name: asyncio.run(measure(base, name == "fast", args.requests, args.concurrency))
-               for name in ("aiohttp", "fast")}  # fmt: skip
-        print(f"{'':24s}{'aiohttp':>10s}{'fast':>10s}{'ratio':>8s}")
-        for key in got["aiohttp"]:
-            a, f = got["aiohttp"][key], got["fast"][key]
+               for name in ("httpx", "fast")}  # fmt: skip
+        print(f"{'':24s}{'httpx':>10s}{'fast':>10s}{'ratio':>8s}")
+        for key in got["httpx"]:
+            a, f = got["httpx"][key], got["fast"][key]
             print(f"{key:24s}{a:10.1f}{f:10.1f}{a / f:7.1f}x")
         print(f"fast client connections opened: {got['fast']['connections opened']:.0f}")
     finally:

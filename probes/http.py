@@ -1,9 +1,10 @@
 """One bounded HTTP GET: never reads more than a cap, and names what went wrong in words an operator knows.
 
-Plain http:// URLs go through probes.http_fast, a small keep-alive client that costs a fraction of aiohttp's CPU
-per request; https and whatever else it does not handle go through aiohttp, which costs about 0.3 ms
-of CPU per request here (httpx 1.3-1.6 ms). A dashboard that polls hundreds of endpoints every two seconds lives
-on that difference. (The rare action calls still use httpx.)
+http:// and https:// URLs go through probes.http_fast, a small keep-alive client that costs a fraction of a general
+client's CPU per request (a dashboard that polls hundreds of endpoints every two seconds lives on that); what it
+leaves (a content coding, credentials in the URL, odd characters) goes through httpx, the one general HTTP library
+here, imported the first time it is needed. Both send no compressed-body offer, follow no redirect themselves
+(probes.redirects judges each) and take nothing from the environment (proxies, .netrc).
 """
 
 from __future__ import annotations
@@ -11,29 +12,51 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import sys
+import zlib
+from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import aiohttp
-
-from probes.http_fast import FastHTTP, FetchError, Redirect
+from probes.http_fast import FastHTTP, FetchError, Redirect, bounded
+from probes.http_tls import tls_reason, verifying_context
 from probes.model import ProbeError
 from probes.redirects import MAX_REDIRECTS, REDIRECTS, follow
 from probes.sanitize import clean
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = ["CHUNK", "Client", "FetchError", "auth_headers", "classify", "fetch", "make_client"]
 CHUNK = 65536
+HEADERS = {"User-Agent": "agentops-tui", "Accept": "application/json, text/plain, */*", "Accept-Encoding": "identity"}
 
 
 class Client:
-    """The poller's two HTTP clients, closed together: the fast one for plain http://, aiohttp for the rest."""
+    """The poller's HTTP, closed together: the fast client, and httpx (made on first use) for what it leaves."""
 
-    def __init__(self, session: aiohttp.ClientSession, fast: FastHTTP) -> None:
-        self.session = session
+    def __init__(self, fast: FastHTTP, concurrency: int, tls: ssl.SSLContext | None = None) -> None:
         self.fast = fast
+        self.concurrency = concurrency
+        self.tls = tls
+        self._general: httpx.AsyncClient | None = None
+
+    def general(self) -> httpx.AsyncClient:
+        """The httpx client: pooled, bounded, verifying as the fast client does, no redirects, nothing from the
+        environment, and no compressed bodies asked for (a tiny gzip must not inflate past the cap)."""
+        if self._general is None:
+            import httpx  # only when the fast client first leaves a URL to it: most fleets never load it
+
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            self._general = httpx.AsyncClient(
+                headers=HEADERS, verify=self.tls or verifying_context(), trust_env=False, follow_redirects=False,
+                timeout=None, limits=limits)  # fmt: skip
+        return self._general
 
     async def close(self) -> None:
         self.fast.close()
-        await self.session.close()
+        if self._general is not None:
+            await self._general.aclose()
 
     async def __aenter__(self) -> Client:
         return self
@@ -44,28 +67,18 @@ class Client:
         await self.close()
 
 
-def make_client(concurrency: int) -> Client:
-    """The one shared client (call inside the poller's event loop): pooled keep-alive connections, bounded."""
-    connector = aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=60, enable_cleanup_closed=True)
-    session = aiohttp.ClientSession(
-        connector=connector,
-        trust_env=False,
-        timeout=aiohttp.ClientTimeout(total=None),
-        headers={"User-Agent": "agentops-tui", "Accept": "application/json, text/plain, */*"},
-        skip_auto_headers=("Accept-Encoding",),  # no compressed bodies: a tiny gzip must not inflate past the cap
-    )
-    return Client(session, FastHTTP(per_host=max(8, concurrency)))
+def make_client(concurrency: int, tls: ssl.SSLContext | None = None) -> Client:
+    """The one shared client (call inside the poller's event loop): pooled keep-alive connections, bounded;
+    https verified with `tls`, else the system's CA store."""
+    return Client(FastHTTP(per_host=max(8, concurrency), tls=tls), concurrency, tls)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and its causes (the client wraps the OSError that says what really happened)."""
+    """The exception and its causes (a client wraps the OSError that says what really happened)."""
     out: list[BaseException] = []
     cur: BaseException | None = exc
     while cur is not None and len(out) < 10:
         out.append(cur)
-        os_error = getattr(cur, "os_error", None)
-        if isinstance(os_error, BaseException) and os_error is not cur:
-            out.append(os_error)
         cur = cur.__cause__ or cur.__context__
     return out
 
@@ -74,22 +87,26 @@ def classify(exc: BaseException) -> ProbeError:
     """Map a client or OS error to a kind (refused, dns, tls, timeout...) and a short message."""
     text = clean(str(exc) or type(exc).__name__, 200)
     chain = _chain(exc)
-    if any(isinstance(e, (asyncio.TimeoutError, aiohttp.ServerTimeoutError, TimeoutError)) for e in chain):
+    httpx = sys.modules.get("httpx")  # its errors exist only once something imported it
+    if any(isinstance(e, (asyncio.TimeoutError, TimeoutError)) for e in chain) or (
+        httpx is not None and isinstance(exc, httpx.TimeoutException)
+    ):
         return ProbeError("timeout", "timed out")
-    if any(isinstance(e, (ssl.SSLError, aiohttp.ClientSSLError)) for e in chain):
-        return ProbeError("tls", f"TLS error: {text}")
-    if any(isinstance(e, (socket.gaierror, aiohttp.ClientConnectorDNSError)) for e in chain):
+    for e in chain:
+        if isinstance(e, ssl.SSLError):
+            return ProbeError("tls", f"TLS error: {tls_reason(e)}")
+    if any(isinstance(e, socket.gaierror) for e in chain):
         return ProbeError("dns", f"DNS lookup failed: {text}")
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return ProbeError("refused", "connection refused")
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if httpx is not None and isinstance(exc, httpx.ConnectError):
         return ProbeError("refused", f"cannot connect: {text}")
-    if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientResponseError)):
+    if httpx is not None and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError)):
         return ProbeError("garbage", f"bad HTTP response: {text}")
-    if isinstance(exc, (aiohttp.InvalidURL, ValueError)):
+    if isinstance(exc, ValueError) or (
+        httpx is not None and isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol))
+    ):
         return ProbeError("error", f"bad URL: {text}")
-    if isinstance(exc, ConnectionRefusedError):
-        return ProbeError("refused", "connection refused")
     return ProbeError("error", f"{type(exc).__name__}: {text}")
 
 
@@ -121,37 +138,60 @@ async def fetch(
 async def _get(
     client: Client, url: str, headers: dict[str, str], timeout: float, max_bytes: int
 ) -> tuple[int, bytes, str]:
-    """One GET, no redirect followed (a redirect raises Redirect): the fast client, else aiohttp."""
+    """One GET, no redirect followed (a redirect raises Redirect): the fast client, else httpx."""
     started = asyncio.get_running_loop().time()
     got = await client.fast.get(url, headers, timeout, max_bytes)
     if got is not None:
         return got
     left = max(0.05, timeout - (asyncio.get_running_loop().time() - started))  # after an answer the fast client
-    try:  # left to aiohttp
-        async with client.session.get(
-            url, headers=headers, allow_redirects=False, timeout=aiohttp.ClientTimeout(total=left)
-        ) as resp:
-            location = resp.headers.get("Location")
-            if resp.status in REDIRECTS and location:
-                raise Redirect(resp.status, location)
-            declared = resp.content_length
-            if declared is not None and declared > max_bytes:
-                raise FetchError(ProbeError("too_large", f"response of {declared} bytes exceeds the cap"))
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.content.iter_chunked(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    resp.close()  # drop the connection instead of draining the rest
-                    raise FetchError(ProbeError("too_large", f"response exceeds the cap of {max_bytes} bytes"))
-                chunks.append(chunk)
-            return resp.status, b"".join(chunks), resp.headers.get("Content-Type", "")
-    except (FetchError, Redirect):
-        raise
-    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+    import httpx  # the fast client left this URL to it
+
+    try:
+        return await bounded(_general_get(client, url, headers, max_bytes), left)
+    except asyncio.TimeoutError:
         raise FetchError(ProbeError("timeout", f"no answer within {timeout:g}s")) from None
-    except (aiohttp.ClientError, OSError, ssl.SSLError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:  # ssl.SSLError is an OSError
         raise FetchError(classify(exc)) from None
+
+
+async def _general_get(client: Client, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, bytes, str]:
+    """The GET through httpx, read raw (no decoding by httpx) and never past max_bytes."""
+    async with client.general().stream("GET", url, headers=headers) as resp:
+        location = resp.headers.get("Location")
+        if resp.status_code in REDIRECTS and location:
+            raise Redirect(resp.status_code, location)
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchError(ProbeError("too_large", f"response of {declared} bytes exceeds the cap"))
+        decode = _decoder(resp.headers.get("Content-Encoding", ""))
+        chunks: list[bytes] = []
+        size = 0
+        async for raw in resp.aiter_raw(CHUNK):
+            chunk = decode(raw, max_bytes - size + 1)
+            size += len(chunk)
+            if size > max_bytes:  # leaving the block closes the connection instead of draining the rest
+                raise FetchError(ProbeError("too_large", f"response exceeds the cap of {max_bytes} bytes"))
+            chunks.append(chunk)
+        return resp.status_code, b"".join(chunks), resp.headers.get("Content-Type", "")
+
+
+def _decoder(coding: str) -> Callable[[bytes, int], bytes]:
+    """A body decoder that never makes more than its limit out of one piece: a server may send gzip although we
+    asked for none, and 64 KiB of it can inflate to 64 MiB."""
+    coding = coding.strip().lower()
+    if coding in ("", "identity"):
+        return lambda raw, limit: raw
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(ProbeError("garbage", f"bad HTTP response: unsupported Content-Encoding {clean(coding, 40)}"))
+    inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or zlib header, told apart by its first bytes
+
+    def decode(raw: bytes, limit: int) -> bytes:
+        try:
+            return inflate.decompress(raw, limit)
+        except zlib.error as exc:
+            raise FetchError(ProbeError("garbage", f"bad HTTP response: bad {coding} body ({exc})")) from None
+
+    return decode
 
 
 def auth_headers(headers: dict[str, str], token_env: str | None, environ: dict[str, str]) -> dict[str, str]:

@@ -1,10 +1,11 @@
-"""A small HTTP/1.1 keep-alive GET client for the poller's plain http:// endpoints (no aiohttp import here).
+"""A small HTTP/1.1 keep-alive GET client for the poller's http:// and https:// endpoints (no httpx import here).
 
-aiohttp costs 180-400 us of CPU per request on a slow machine, and at 200 services polled every 2 s that was most
-of the dashboard's CPU. Polling needs little of HTTP: a GET, a keep-alive connection, a Content-Length, chunked or
-close-delimited body, and a cap (probes.http_wire). A redirect raises Redirect for the caller to judge (probes.http
-follows it only within its origin). Anything else (content codings, odd URLs, https) answers None so the caller
-uses aiohttp for it, and that URL goes straight to aiohttp afterwards.
+A general client (aiohttp, httpx) costs 180-1600 us of CPU per request on a slow machine, and at 200 services polled
+every 2 s that was most of the dashboard's CPU. Polling needs little of HTTP: a GET, a keep-alive connection (over
+TLS for https, verified as any client would: probes.http_tls), a Content-Length, chunked or close-delimited body,
+and a cap (probes.http_wire). A redirect raises Redirect for the caller to judge (probes.http follows it only within
+its origin). Anything else (content codings, odd URLs, credentials in the URL) answers None so the caller uses httpx
+for it, and that URL goes straight to httpx afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import sys
 import time
 import urllib.parse
@@ -19,6 +21,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from probes.http_tls import tls_failure, verifying_context
 from probes.http_wire import Conn, Fallback, FetchError, HostPool, Redirect, Stale, garbage
 from probes.model import ProbeError
 
@@ -37,7 +40,7 @@ class Prepared:
     data: bytes
     headers: dict[str, str]
     slow: bool = False
-    """Answered with something this client leaves to aiohttp (a content coding)."""
+    """Answered with something this client leaves to httpx (a content coding)."""
     redirects: bool = False
     """Answered with a redirect: polled through probes.http.fetch, which follows it, not in a round."""
 
@@ -52,11 +55,13 @@ async def bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
 
 
 class FastHTTP:
-    """Keep-alive connection pools by (host, port); create and use it inside one event loop."""
+    """Keep-alive connection pools by (host, port, tls); create and use it inside one event loop. `tls` verifies
+    https servers (the system's CAs when None, as every client here does)."""
 
-    def __init__(self, per_host: int = 8) -> None:
+    def __init__(self, per_host: int = 8, tls: ssl.SSLContext | None = None) -> None:
         self.per_host = max(1, per_host)
-        self._hosts: dict[tuple[str, int], HostPool] = {}
+        self._tls = tls
+        self._hosts: dict[tuple[str, int, bool], HostPool] = {}
         self._requests: dict[str, Prepared] = {}
         self._dns: dict[tuple[str, int], tuple[float, list[tuple[int, str]]]] = {}
         self.connections_opened = 0
@@ -64,7 +69,7 @@ class FastHTTP:
     async def get(
         self, url: str, headers: dict[str, str], timeout: float, max_bytes: int
     ) -> tuple[int, bytes, str] | None:
-        """GET url: (status, body, content type), or None when aiohttp must do it. Raises FetchError, or Redirect
+        """GET url: (status, body, content type), or None when httpx must do it. Raises FetchError, or Redirect
         with the connection kept for the next request."""
         req = self._lookup(url, headers)
         if req is None:
@@ -78,7 +83,7 @@ class FastHTTP:
             return None
 
     def _lookup(self, url: str, headers: dict[str, str]) -> Prepared | None:
-        """The prepared request for url, or None when aiohttp must do it."""
+        """The prepared request for url, or None when httpx must do it."""
         req = self._requests.get(url)
         if req is None or req.headers != headers:
             req = self._prepare(url, headers)
@@ -86,7 +91,7 @@ class FastHTTP:
 
     def checkout(self, url: str, headers: dict[str, str]) -> tuple[Prepared, Conn] | None:
         """For a caller that drives the connection itself (probes.rounds): the request and an idle connection,
-        counted as busy until `checkin`; None when get() must do it (no idle connection, the host's cap, https)."""
+        counted as busy until `checkin`; None when get() must do it (no idle connection, the host's cap, a redirect)."""
         req = self._lookup(url, headers)
         if req is None or req.redirects:
             return None
@@ -122,12 +127,13 @@ class FastHTTP:
                 break
 
     def _prepare(self, url: str, headers: dict[str, str]) -> Prepared | None:
-        """The request bytes for url, or None for what aiohttp should do (https, credentials, odd characters)."""
-        if not url.startswith("http://"):
+        """The request bytes for url, or None for what httpx should do (credentials, odd characters)."""
+        tls = url.startswith("https://")
+        if not tls and not url.startswith("http://"):
             return None
         try:
             parts = urllib.parse.urlsplit(url)
-            host, port = parts.hostname, parts.port or 80
+            host, port = parts.hostname, parts.port or (443 if tls else 80)
         except ValueError:
             return None
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -135,16 +141,16 @@ class FastHTTP:
             return None
         fields = {"host": ("Host", parts.netloc), "user-agent": ("User-Agent", "agentops-tui"),
                   "accept": ("Accept", "application/json, text/plain, */*")}  # fmt: skip
-        if port == 80:
+        if port == (443 if tls else 80):
             fields["host"] = ("Host", f"[{host}]" if ":" in host else host)
         for name, value in headers.items():
             if any(c in name + value for c in "\r\n\0") or not name.isascii() or not value.isascii():
                 return None
             fields[name.lower()] = (name, value)
         lines = [f"GET {target} HTTP/1.1"] + [f"{name}: {value}" for name, value in fields.values()]
-        pool = self._hosts.get((host, port))
+        pool = self._hosts.get((host, port, tls))
         if pool is None:
-            pool = self._hosts[(host, port)] = HostPool(host, port)
+            pool = self._hosts[(host, port, tls)] = HostPool(host, port, tls=tls)
         if len(self._requests) >= CACHE_MAX:
             self._requests.clear()
         req = self._requests[url] = Prepared(pool, ("\r\n".join(lines) + "\r\n\r\n").encode("ascii"), dict(headers))
@@ -203,7 +209,8 @@ class FastHTTP:
                 raise
 
     async def _connect(self, pool: HostPool) -> Conn:
-        """A new connection to each address of the host in turn; errors named as aiohttp's are today."""
+        """A new connection to each address of the host in turn (over TLS for https); errors named as aiohttp
+        named them."""
         loop = asyncio.get_running_loop()
         where = f"Cannot connect to host {pool.host}:{pool.port} ssl:default"
         try:
@@ -212,9 +219,14 @@ class FastHTTP:
             reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
             raise FetchError(ProbeError("dns", f"DNS lookup failed: {where} [{reason}]")) from None
         errors: list[OSError] = []
+        tls = (self._tls or verifying_context()) if pool.tls else None
         for family, address in addrs:
             try:
-                _, conn = await loop.create_connection(lambda: Conn(pool), address, pool.port, family=family)
+                _, conn = await loop.create_connection(
+                    lambda: Conn(pool), address, pool.port, family=family, ssl=tls,
+                    server_hostname=pool.host if tls else None)  # fmt: skip
+            except ssl.SSLError as exc:  # an OSError too, but no other address would answer better
+                raise tls_failure(where, exc) from None
             except OSError as exc:
                 errors.append(exc)
                 continue

@@ -139,7 +139,7 @@ class HttpRound:
                 result = probe.failed(ProbeError("timeout", f"no answer within {probe.timeout:g}s"), flight.at, elapsed)
             elif isinstance(exc, (Stale, Fallback, Redirect)):
                 if isinstance(exc, Fallback):
-                    flight.req.slow = True  # from now on the ordinary poll (aiohttp) does this URL
+                    flight.req.slow = True  # from now on the ordinary poll (httpx) does this URL
                 elif isinstance(exc, Redirect):
                     flight.req.redirects = True  # from now on the ordinary poll, which follows it or says why not
                 self._others.append(loop.create_task(self.poll_one(probe)))

@@ -173,10 +173,15 @@ class HttpExecutor:
         its Location header."""
         import httpx
 
+        from probes.http_tls import verifying_context
+
         timeout = httpx.Timeout(self.timeout_s)
-        # No proxies from the environment and no redirects: a control call goes exactly where the config says.
+        # No proxies from the environment and no redirects: a control call goes exactly where the config says;
+        # https verified as the poller verifies it (the system's CA store, not httpx's own bundle).
         async with (
-            httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client,
+            httpx.AsyncClient(
+                timeout=timeout, trust_env=False, follow_redirects=False, verify=verifying_context()
+            ) as client,
             client.stream(method, url, content=content, headers=headers) as resp,
         ):
             chunks: list[bytes] = []

@@ -20,6 +20,7 @@ from agentops_tui.actions.executors import DETAIL_LEN, MAX_OUTPUT, REDACTED, _hi
 from agentops_tui.actions.model import ActionRequest, Operation, Outcome
 from probes.config import LiteLLMConfig
 from probes.http import classify
+from probes.http_tls import verifying_context
 from probes.redirects import REDIRECTS, not_followed
 from probes.sanitize import clean
 
@@ -69,7 +70,9 @@ class LiteLLMHealthExecutor:
         key = environ.get(self.cfg.key_env) if self.cfg.key_env else None
         headers = {"Accept": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s, trust_env=False, follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                timeout=self.timeout_s, trust_env=False, follow_redirects=False, verify=verifying_context()
+            ) as client:
                 resp = await asyncio.wait_for(client.get(self._url(), headers=headers), self.timeout_s)
         except asyncio.TimeoutError:
             return Outcome(False, f"timed out after {self.timeout_s:g}s", "timeout")

@@ -10,6 +10,7 @@ import io
 import json
 import statistics
 import time
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -27,7 +28,7 @@ from agentops_tui.screens.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig, PrometheusConfig
 from probes.configload import parse_config
-from probes.http import Client, make_client
+from probes.http import Client, fetch, make_client
 from probes.metrics import MetricsProbe
 from probes.model import Status
 from probes.promql import PromQLProbe
@@ -139,8 +140,8 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
 async def young_error_series(client: Client, url: str) -> set[str]:
     """Jobs whose error series has fewer samples than the 30 s window holds (it appeared inside the window)."""
     query = 'min by (job) (count_over_time(agent_requests_total{status="error"}[30s]))'
-    async with client.session.get(f"{url}/api/v1/query", params={"query": query}) as resp:
-        data = await resp.json()
+    _, body, _ = await fetch(client, f"{url}/api/v1/query?{urllib.parse.urlencode({'query': query})}", {}, 5.0, 1 << 20)
+    data = json.loads(body)
     return {r["metric"]["job"] for r in data["data"]["result"] if float(r["value"][1]) < 29}
 
 
