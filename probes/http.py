@@ -155,11 +155,9 @@ async def _get(
 
 
 async def _general_get(client: Client, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, bytes, str]:
-    """The GET through httpx, read raw (no decoding by httpx) and never past max_bytes."""
+    """The GET through httpx, read raw (no decoding by httpx) and never past max_bytes; a redirect is read to its
+    end too, so its connection serves the next hop."""
     async with client.general().stream("GET", url, headers=headers) as resp:
-        location = resp.headers.get("Location")
-        if resp.status_code in REDIRECTS and location:
-            raise Redirect(resp.status_code, location)
         declared = resp.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchError(ProbeError("too_large", f"response of {declared} bytes exceeds the cap"))
@@ -172,6 +170,9 @@ async def _general_get(client: Client, url: str, headers: dict[str, str], max_by
             if size > max_bytes:  # leaving the block closes the connection instead of draining the rest
                 raise FetchError(ProbeError("too_large", f"response exceeds the cap of {max_bytes} bytes"))
             chunks.append(chunk)
+        location = resp.headers.get("Location")
+        if resp.status_code in REDIRECTS and location:
+            raise Redirect(resp.status_code, location)
         return resp.status_code, b"".join(chunks), resp.headers.get("Content-Type", "")
 
 
