@@ -4,13 +4,14 @@ A general client (aiohttp, httpx) costs 180-1600 us of CPU per request on a slow
 every 2 s that was most of the dashboard's CPU. Polling needs little of HTTP: a GET, a keep-alive connection (over
 TLS for https, verified as any client would: probes.http_tls), a Content-Length, chunked or close-delimited body,
 and a cap (probes.http_wire). A redirect raises Redirect for the caller to judge (probes.http follows it only within
-its origin). Anything else (content codings, odd URLs, credentials in the URL) answers None so the caller uses httpx
-for it, and that URL goes straight to httpx afterwards.
+its origin). Anything else (content codings, odd characters in a URL) answers None so the caller uses httpx for it,
+and that URL goes straight to httpx afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import socket
 import ssl
@@ -52,6 +53,12 @@ async def bounded(coro: Coroutine[Any, Any, T], timeout: float) -> T:
         async with asyncio.timeout(timeout):
             return await coro
     return await asyncio.wait_for(coro, timeout)  # pragma: no cover - Python 3.10
+
+
+def _basic(user: str, password: str | None) -> str:
+    """The Basic authorization of a URL's user and password (percent-decoded, UTF-8)."""
+    pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password or '')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 class FastHTTP:
@@ -127,7 +134,7 @@ class FastHTTP:
                 break
 
     def _prepare(self, url: str, headers: dict[str, str]) -> Prepared | None:
-        """The request bytes for url, or None for what httpx should do (credentials, odd characters)."""
+        """The request bytes for url, or None for what httpx should do (odd characters, two authorizations)."""
         tls = url.startswith("https://")
         if not tls and not url.startswith("http://"):
             return None
@@ -137,10 +144,14 @@ class FastHTTP:
         except ValueError:
             return None
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        if not host or parts.username is not None or not target.isascii() or not _SAFE.issuperset(target.encode()):
+        if not host or not target.isascii() or not _SAFE.issuperset(target.encode()):
             return None
-        fields = {"host": ("Host", parts.netloc), "user-agent": ("User-Agent", "agentops-tui"),
+        fields = {"host": ("Host", parts.netloc.rpartition("@")[2]), "user-agent": ("User-Agent", "agentops-tui"),
                   "accept": ("Accept", "application/json, text/plain, */*")}  # fmt: skip
+        if parts.username is not None:  # credentials in the URL: basic auth, as any client sends them
+            if any(name.lower() == "authorization" for name in headers):
+                return None  # which one wins is httpx's rule
+            fields["authorization"] = ("Authorization", _basic(parts.username, parts.password))
         if port == (443 if tls else 80):
             fields["host"] = ("Host", f"[{host}]" if ":" in host else host)
         for name, value in headers.items():

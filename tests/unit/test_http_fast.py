@@ -4,6 +4,7 @@ asyncio servers for the malformed cases."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -104,6 +105,21 @@ async def test_request_carries_our_headers_and_the_callers(http_port: int) -> No
     assert seen["User-Agent"] == "agentops-tui"
     assert seen["Host"] == f"127.0.0.1:{http_port}"
     assert "Accept-Encoding" not in seen
+
+
+async def test_credentials_in_the_url_go_as_basic_auth_on_the_fast_path(http_port: int) -> None:
+    Handler.seen_headers.clear()
+    fast = FastHTTP()
+    try:
+        url = f"http://us%40er:p%3Aw@127.0.0.1:{http_port}/health"
+        assert await fast.get(url, {"X-Api-Key": "k"}, 2.0, 1000) == (200, JSON, "application/json")
+        assert await fast.get(url, {"Authorization": "Bearer t"}, 2.0, 1000) is None  # two: httpx says which
+    finally:
+        fast.close()
+    seen = Handler.seen_headers[-1]
+    assert seen["Authorization"] == "Basic " + base64.b64encode(b"us@er:p:w").decode()
+    assert seen["Host"] == f"127.0.0.1:{http_port}"  # no user or password in it
+    assert seen["X-Api-Key"] == "k"
 
 
 async def test_chunked_body_is_decoded_and_trailers_ignored(http_port: int) -> None:
@@ -305,5 +321,4 @@ async def test_fetch_uses_the_fast_client_for_what_it_can_carry(http_port: int) 
             200, JSON, "application/json")  # fmt: skip
         assert client.fast.connections_opened == 1
         assert client.fast.checkout(f"https://127.0.0.1:{http_port}/x", {}) is None  # https: its own pool, none idle
-        assert await client.fast.get("http://user:pw@127.0.0.1/x", {}, 1.0, 10) is None
         assert await client.fast.get("http://127.0.0.1/a b", {}, 1.0, 10) is None
