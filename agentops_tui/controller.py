@@ -20,8 +20,8 @@ from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.drain import STEP_LABELS, DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
-from probes.fleet import ServiceView
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import ServiceView
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -8,9 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from agentops_tui.presentation import Palette, fmt_money, fmt_number
-from probes.fleet import ServiceView
-from probes.queue import fmt_rate_per_s
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.text.units import fmt_rate_per_s
+from probes.view import ServiceView
 
 
 def _table(title: str, *columns: str) -> Table:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from probes.config import ServiceConfig
-from probes.logs import LogSource
+from probes.model import LogSource
 
 
 def log_source_for(svc: ServiceConfig, native: tuple[tuple[str, str], ...] = ()) -> LogSource | str:
     """The service's log source, or why it has none. `native` is the view's service-manager facts (a launchd
     job's stdout/stderr paths come from its last `launchctl print`)."""
     if svc.docker is not None:
-        from probes.docker_logs import DockerLogSource
+        from probes.sources.docker.logs import DockerLogSource
 
         return DockerLogSource(svc.docker)
-    from probes.native_logs import native_log_source
+    from probes.sources.registry import native_log_source
 
     found = native_log_source(svc, native)
     if found is not None:

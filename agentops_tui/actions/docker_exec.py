@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from agentops_tui.actions.model import ActionKind, ActionRequest, Operation, Outcome
 from probes.config import DockerConfig, ServiceConfig
-from probes.docker import matches
-from probes.docker_client import docker_error, make_api, resolve_host
-from probes.sanitize import clean
+from probes.sources.docker.client import docker_error, make_api, resolve_host
+from probes.sources.docker.probe import matches
+from probes.text.sanitize import clean
 
 if TYPE_CHECKING:
     from agentops_tui.actions.executors import DrainFirst

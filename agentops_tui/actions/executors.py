@@ -22,8 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 from agentops_tui.actions.docker_exec import docker_executor_for
 from agentops_tui.actions.model import ACTION_KINDS, ALL_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
-from probes.redirects import REDIRECTS, not_followed
-from probes.sanitize import clean
+from probes.http.redirects import REDIRECTS, not_followed
+from probes.text.sanitize import clean
 
 MAX_OUTPUT = 64 * 1024  # bytes kept of a response body, or of a command's stdout and stderr
 DETAIL_LEN = 300  # characters of outside text that reach an Outcome
@@ -141,7 +141,7 @@ class HttpExecutor:
         content = json.dumps(throttle_body(request)).encode()
         import httpx  # imported when an action first runs, not while the dashboard starts
 
-        from probes.http import classify
+        from probes.http.client import classify
 
         try:
             status, raw, location = await asyncio.wait_for(

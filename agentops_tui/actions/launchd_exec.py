@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from agentops_tui.actions.executors import DETAIL_LEN, DrainFirst
 from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import ServiceConfig
-from probes.launchd import NOT_FOUND, LaunchctlError, domain_target, launchctl
-from probes.sanitize import clean
+from probes.sources.launchd.probe import NOT_FOUND, LaunchctlError, domain_target, launchctl
+from probes.text.sanitize import clean
 
 
 def argv(kind: str, target: str) -> list[str]:

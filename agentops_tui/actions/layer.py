@@ -26,10 +26,10 @@ from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError, JournalTail
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
 from probes.config import FleetConfig, ServiceConfig
-from probes.configtrust import ALLOW_FLAG
-from probes.fleet import ServiceView
-from probes.redact import redactor_for
-from probes.sanitize import clean, clean_json
+from probes.config.trust import ALLOW_FLAG
+from probes.text.redact import redactor_for
+from probes.text.sanitize import clean, clean_json
+from probes.view import ServiceView
 
 ViewLookup = Callable[[str], ServiceView | None]
 Settle = Callable[[str], Awaitable[ServiceView | None]]

@@ -19,9 +19,9 @@ import httpx
 from agentops_tui.actions.executors import DETAIL_LEN, MAX_OUTPUT, REDACTED, _hide_userinfo
 from agentops_tui.actions.model import ActionRequest, Operation, Outcome
 from probes.config import LiteLLMConfig
-from probes.http import classify
-from probes.redirects import REDIRECTS, not_followed
-from probes.sanitize import clean
+from probes.http.client import classify
+from probes.http.redirects import REDIRECTS, not_followed
+from probes.text.sanitize import clean
 
 MIN_TIMEOUT_S = 60.0  # every model answers a real request: allow far more than a control call
 

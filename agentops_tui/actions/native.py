@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from agentops_tui.actions.executors import Executor
 from agentops_tui.actions.model import ActionKind
 from probes.config import ServiceConfig
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 NATIVE_FIRST: tuple[ActionKind, ...] = ("restart", "start", "drain")
 """Done by the service manager even when a control endpoint exists (drain calls the endpoint first). Resume is

@@ -13,8 +13,8 @@ from dbus_fast import Variant
 from agentops_tui.actions.executors import DETAIL_LEN, DrainFirst
 from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import ServiceConfig, SystemdConfig
-from probes.sanitize import clean
-from probes.systemd import MANAGER, MANAGER_PATH, Bus, BusError, bus_address
+from probes.sources.systemd.probe import MANAGER, MANAGER_PATH, Bus, BusError, bus_address
+from probes.text.sanitize import clean
 
 PERMISSION_ERRORS = ("AccessDenied", "InteractiveAuthorizationRequired", "PolicyKit1", "NotAuthorized")
 MEMBER = {"restart": "RestartUnit", "start": "StartUnit", "drain": "StopUnit", "resume": "StartUnit"}

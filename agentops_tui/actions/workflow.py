@@ -18,9 +18,9 @@ from typing import Literal
 
 from agentops_tui.actions.layer import ActionLayer, ViewLookup
 from agentops_tui.actions.model import ActionKind, ActionRequest, ErrorKind, Operation, Outcome, Refusal
-from probes.fleet import ServiceView
 from probes.model import Status
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import ServiceView
 
 StepName = Literal["drain", "wait_idle", "restart", "wait_healthy", "resume"]
 StepState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from probes.config import Thresholds
-from probes.health import parse_health
-from probes.model import HealthResult, MetricsDerived, MetricsResult, ProbeError, ProcessResult, Status
-from probes.status import effective, evaluate
+from probes.fleet.status import evaluate
+from probes.model import HealthResult, MetricsDerived, MetricsResult, ProbeError, ProcessResult, Status, effective
+from probes.sources.health.probe import parse_health
 
 T = Thresholds()
 

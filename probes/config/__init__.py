@@ -1,0 +1,56 @@
+"""Typed configuration (probes.config.models), loaded and checked by probes.config.load.
+
+The models are re-exported here: `from probes.config import FleetConfig`.
+"""
+
+from probes.config.models import (
+    ActionsConfig,
+    AlertRule,
+    AlertsConfig,
+    BudgetConfig,
+    CommandConfig,
+    ControlConfig,
+    ControlEndpoint,
+    DockerConfig,
+    FleetConfig,
+    HealthConfig,
+    LaunchdConfig,
+    LedgerConfig,
+    LiteLLMConfig,
+    MetricNames,
+    MetricsConfig,
+    ModelPrice,
+    ProcessConfig,
+    PrometheusConfig,
+    QueueConfig,
+    ServiceConfig,
+    SystemdConfig,
+    Thresholds,
+    timeout_for,
+)
+
+__all__ = [
+    "ActionsConfig",
+    "AlertRule",
+    "AlertsConfig",
+    "BudgetConfig",
+    "CommandConfig",
+    "ControlConfig",
+    "ControlEndpoint",
+    "DockerConfig",
+    "FleetConfig",
+    "HealthConfig",
+    "LaunchdConfig",
+    "LedgerConfig",
+    "LiteLLMConfig",
+    "MetricNames",
+    "MetricsConfig",
+    "ModelPrice",
+    "ProcessConfig",
+    "PrometheusConfig",
+    "QueueConfig",
+    "ServiceConfig",
+    "SystemdConfig",
+    "Thresholds",
+    "timeout_for",
+]

@@ -1,0 +1,457 @@
+"""Load and validate the YAML config, keeping the line of every key for error messages.
+
+The YAML is composed into nodes (which carry their line) and converted field by field following the dataclass
+type hints, so a wrong type, an unknown key or a missing ${ENV_VAR} is reported as
+`FILE:LINE: key.path: what is wrong`, all problems at once, before anything runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import importlib.util
+import math
+import os
+import re
+import stat
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from probes.config import FleetConfig, PrometheusConfig, ServiceConfig, timeout_for
+from probes.config.trust import check_commands
+from probes.config.values import out_of_range, short_tag, shown, unknown_tags
+
+CONFIG_ENV = "AGENTOPS_TUI_CONFIG"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster; nodes carry lines either way
+_SECRET_HINT = re.compile(r"(?i)(bearer\s+[a-z0-9._\-]{8,}|sk-[a-z0-9_\-]{8,}|api[_-]?key)")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with the file, located by key path and line."""
+
+    path: str
+    line: int
+    message: str
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; `str()` lists every problem with file, line and key path."""
+
+    def __init__(self, file: str, problems: list[ConfigProblem]) -> None:
+        self.file = file
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.file}:{p.line}: {p.path or '<top>'}: {p.message}" for p in self.problems]
+        return "invalid config:\n  " + "\n  ".join(lines)
+
+
+class _Converter:
+    """Walks YAML nodes alongside dataclass fields, collecting problems instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[ConfigProblem] = []
+        self.warnings: list[str] = []
+        self.expansions: list[tuple[str, str, str]] = []
+
+    def fail(self, path: str, node: yaml.Node, message: str) -> None:
+        self.problems.append(ConfigProblem(path, node.start_mark.line + 1, message))
+
+    def convert(self, tp: Any, node: yaml.Node, path: str) -> Any:
+        origin = typing.get_origin(tp)
+        if origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+                return None
+            return self.convert(args[0], node, path)
+        if origin is Literal:
+            value = self.scalar(node, path)
+            allowed = typing.get_args(tp)
+            if value not in allowed:
+                self.fail(path, node, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+            return value
+        if origin is list:
+            if not isinstance(node, yaml.SequenceNode):
+                self.fail(path, node, f"expected a list, got {_kind(node)}")
+                return []
+            (item_tp,) = typing.get_args(tp)
+            return [self.convert(item_tp, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        if origin is dict:
+            if not isinstance(node, yaml.MappingNode):
+                self.fail(path, node, f"expected a mapping, got {_kind(node)}")
+                return {}
+            _, val_tp = typing.get_args(tp)
+            return {str(self.scalar(k, path)): self.convert(val_tp, v, f"{path}.{k.value}") for k, v in node.value}
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+            return self.dataclass(tp, node, path)
+        return self.primitive(tp, node, path)
+
+    def scalar(self, node: yaml.Node, path: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(path, node, f"expected a single value, got {_kind(node)}")
+            return None
+        try:
+            return _CONSTRUCTOR.construct_object(node, deep=True)
+        except Exception:  # `!!int abc`, `!!bool maybe`: each constructor fails its own way
+            self.fail(path, node, f"cannot read {short_tag(node.tag)} value {node.value!r}")
+            return None
+
+    def primitive(self, tp: type, node: yaml.Node, path: str) -> Any:
+        known = len(self.problems)
+        value = self.scalar(node, path)
+        if len(self.problems) > known:
+            return None
+        if value is None and isinstance(node, yaml.ScalarNode):
+            self.fail(path, node, f"expected {tp.__name__}, got nothing")
+            return None
+        if tp is str:
+            if not isinstance(value, str):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    return str(value)
+                self.fail(path, node, f"expected a string, got {value!r}")
+                return ""
+            return self.interpolate(value, node, path)
+        if tp is bool:
+            if not isinstance(value, bool):
+                self.fail(path, node, f"expected true or false, got {value!r}")
+            return value
+        if tp is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(path, node, f"expected an integer, got {value!r}")
+                return 0
+            return value
+        if tp is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.fail(path, node, f"expected a number, got {value!r}")
+                return 0.0
+            try:
+                number = float(value)
+            except OverflowError:  # an integer of 309+ digits
+                number = math.inf
+            if not math.isfinite(number):  # .nan would pass every `<= 0` check: "no answer within nans"
+                self.fail(path, node, f"must be a finite number, got {shown(node)}")
+                return 0.0
+            return number
+        raise TypeError(f"unsupported config type {tp!r}")  # a bug in the models, not in the file
+
+    def interpolate(self, value: str, node: yaml.Node, path: str) -> str:
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.env:
+                self.fail(path, node, f"environment variable {name} is not set")
+                return ""
+            self.expansions.append((path, name, self.env[name]))  # redaction hides these values again
+            return self.env[name]
+
+        return _ENV_REF.sub(sub, value)
+
+    def dataclass(self, cls: type, node: yaml.Node, path: str) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(path, node, f"expected a mapping, got {_kind(node)}")
+            return None
+        hints, fields = _shape(cls)
+        values: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            sub_path = f"{path}.{key}" if path else key
+            if key not in fields:
+                near = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                self.fail(sub_path, key_node, f"unknown key{hint}")
+                continue
+            if key in values:
+                self.fail(sub_path, key_node, "duplicate key")
+            values[key] = self.convert(hints[key], value_node, sub_path)
+        for name, f in fields.items():
+            if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                self.fail(f"{path}.{name}" if path else name, node, "required key is missing")
+        if any(p.path.startswith(path) for p in self.problems) and path:
+            return None
+        try:
+            return cls(**values)
+        except TypeError as exc:  # a required key already reported as missing
+            self.fail(path, node, str(exc))
+            return None
+
+
+_SET_BY_LOADER = ("source", "expansions", "untrusted")  # FleetConfig fields that are not keys of the file
+
+
+@functools.cache
+def _shape(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
+    """A dataclass's type hints and fields (resolving hints is slow; a config has hundreds of services)."""
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls) if f.name not in _SET_BY_LOADER}
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"{node.value!r}"
+
+
+def _check_semantics(conv: _Converter, cfg: FleetConfig, root: yaml.MappingNode) -> None:
+    """Rules the types cannot say: unique names, timeouts below intervals, URLs that are URLs."""
+    lines = _LineIndex(root)
+    conv.problems += [ConfigProblem(path, lines.of(path), message) for path, message in out_of_range(cfg)]
+    if cfg.refresh_interval <= 0:
+        conv.problems.append(ConfigProblem("refresh_interval", lines.of("refresh_interval"), "must be > 0"))
+    if cfg.max_read_bytes < 1024:
+        conv.problems.append(ConfigProblem("max_read_bytes", lines.of("max_read_bytes"), "must be >= 1024"))
+    if cfg.concurrency < 1:
+        conv.problems.append(ConfigProblem("concurrency", lines.of("concurrency"), "must be >= 1"))
+    if not cfg.services:
+        conv.problems.append(ConfigProblem("services", lines.of("services"), "at least one service is needed"))
+    if cfg.prometheus is not None:
+        _check_prometheus(conv, cfg, cfg.prometheus, "prometheus", lines, fleet=True)
+    seen: dict[str, int] = {}
+    for i, svc in enumerate(cfg.services):
+        base = f"services[{i}]"
+        if not svc.name.strip():
+            conv.problems.append(ConfigProblem(f"{base}.name", lines.of(f"{base}.name"), "must not be empty"))
+        if svc.name in seen:
+            conv.problems.append(
+                ConfigProblem(
+                    f"{base}.name",
+                    lines.of(f"{base}.name"),
+                    f"duplicate service name (also services[{seen[svc.name]}])",
+                )
+            )
+        seen.setdefault(svc.name, i)
+        _check_service(conv, cfg, svc, base, lines)
+
+
+def _check_service(conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base: str, lines: _LineIndex) -> None:
+    for part in ("health", "metrics"):
+        src = getattr(svc, part)
+        if src is None:
+            continue
+        if not re.match(r"^https?://", src.url):
+            conv.problems.append(
+                ConfigProblem(
+                    f"{base}.{part}.url",
+                    lines.of(f"{base}.{part}.url"),
+                    "must start with http:// or https://",
+                )
+            )
+        interval = cfg.interval_of(src.interval)
+        if interval <= 0:
+            conv.problems.append(
+                ConfigProblem(f"{base}.{part}.interval", lines.of(f"{base}.{part}.interval"), "must be > 0")
+            )
+        timeout = timeout_for(src.timeout, interval)
+        if interval > 0 and (timeout <= 0 or timeout >= interval):  # else the interval's line says it all
+            conv.problems.append(
+                ConfigProblem(
+                    f"{base}.{part}.timeout",
+                    lines.of(f"{base}.{part}.timeout"),
+                    f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s",
+                )
+            )
+        for header, value in src.headers.items():
+            if _SECRET_HINT.search(value) and f"{base}.{part}.headers.{header}" in lines.literal_secrets:
+                conv.warnings.append(
+                    f"{base}.{part}.headers.{header} holds a literal secret; use ${{ENV_VAR}} or token_env instead"
+                )
+    if svc.control is not None and not re.match(r"^https?://", svc.control.base_url):
+        conv.problems.append(
+            ConfigProblem(
+                f"{base}.control.base_url",
+                lines.of(f"{base}.control.base_url"),
+                "must start with http:// or https://",
+            )
+        )
+    if svc.prometheus is not None:
+        _check_prometheus(conv, cfg, svc.prometheus, f"{base}.prometheus", lines, fleet=False)
+    _check_queue_and_proxy(conv, cfg, svc, base, lines)
+    if svc.process is not None and svc.process.pid is None and svc.process.pidfile is None:
+        conv.problems.append(ConfigProblem(f"{base}.process", lines.of(f"{base}.process"), "needs pidfile or pid"))
+    if svc.launchd is not None and not (svc.launchd.label or svc.launchd.label_prefix):
+        conv.problems.append(
+            ConfigProblem(f"{base}.launchd", lines.of(f"{base}.launchd"), "needs label or label_prefix")
+        )
+    if svc.systemd is not None and not (svc.systemd.unit or svc.systemd.unit_pattern):
+        conv.problems.append(
+            ConfigProblem(f"{base}.systemd", lines.of(f"{base}.systemd"), "needs unit or unit_pattern")
+        )
+    if svc.docker is not None:
+        _check_docker(conv, svc, base, lines)
+
+
+def _check_docker(conv: _Converter, svc: ServiceConfig, base: str, lines: _LineIndex) -> None:
+    d = svc.docker
+    assert d is not None
+    path = f"{base}.docker"
+
+    def problem(key: str, message: str) -> None:
+        conv.problems.append(ConfigProblem(f"{path}{key}", lines.of(f"{path}{key}"), message))
+
+    if (d.container is None) == (d.compose_project is None):
+        problem("", "needs exactly one of container or compose_project")
+    if d.compose_service is not None and d.compose_project is None:
+        problem(".compose_service", "needs compose_project")
+    if d.stop_timeout < 0:
+        problem(".stop_timeout", "must be >= 0")
+    if d.stats_interval <= 0:
+        problem(".stats_interval", "must be > 0")
+    if d.compose_project is not None and d.compose_service is None:
+        others = [k for k in ("health", "metrics", "process", "ledger", "control", "command") if getattr(svc, k)]
+        if others:
+            problem(".compose_project", f"a whole project becomes one row per Compose service; put {', '.join(others)} "
+                    "on an entry with compose_service")  # fmt: skip
+
+
+_PROM_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+
+
+def _check_prometheus(
+    conv: _Converter, cfg: FleetConfig, prom: PrometheusConfig, base: str, lines: _LineIndex, fleet: bool
+) -> None:
+    """A Prometheus block needs a URL (a service's may use the fleet's), a PromQL window and a sane timeout."""
+
+    def problem(key: str, message: str) -> None:
+        conv.problems.append(ConfigProblem(f"{base}.{key}", lines.of(f"{base}.{key}"), message))
+
+    if prom.url is None:
+        if fleet or cfg.prometheus is None:
+            problem("url", "required here (there is no fleet-wide prometheus.url to use)")
+    elif not re.match(r"^https?://", prom.url):
+        problem("url", "must start with http:// or https://")
+    if fleet and prom.value is not None:
+        problem("value", "only a service's prometheus block names its own value")
+    if not _PROM_DURATION.match(prom.window):
+        problem("window", f"must be a PromQL duration such as 30s or 5m, got {prom.window!r}")
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", prom.label):
+        problem("label", f"must be a Prometheus label name, got {prom.label!r}")
+    interval = cfg.interval_of(prom.interval)
+    timeout = timeout_for(prom.timeout, interval)
+    if interval <= 0 or timeout <= 0 or timeout >= interval:
+        problem("timeout", f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s")
+
+
+def _check_queue_and_proxy(
+    conv: _Converter, cfg: FleetConfig, svc: ServiceConfig, base: str, lines: _LineIndex
+) -> None:
+    """queue: needs the optional Redis client and a redis:// URL; both sources keep timeouts below intervals."""
+
+    def problem(key: str, message: str) -> None:
+        conv.problems.append(ConfigProblem(f"{base}.{key}", lines.of(f"{base}.{key}"), message))
+
+    if svc.queue is not None:
+        q = svc.queue
+        if not re.match(r"^(redis|rediss|unix)://", q.redis_url):
+            problem("queue.redis_url", "must start with redis://, rediss:// or unix://")
+        if not q.keys:
+            problem("queue.keys", "at least one list key is needed")
+        if importlib.util.find_spec("redis") is None:
+            problem("queue", "needs the Redis client: pip install 'agentops-tui[redis]'")
+    if svc.litellm is not None and not re.match(r"^https?://", svc.litellm.url):
+        problem("litellm.url", "must start with http:// or https://")
+    for part in ("queue", "litellm"):
+        src = getattr(svc, part)
+        if src is None:
+            continue
+        interval = cfg.interval_of(src.interval)
+        timeout = timeout_for(src.timeout, interval)
+        if interval <= 0:
+            problem(f"{part}.interval", "must be > 0")
+        elif timeout <= 0 or timeout >= interval:
+            problem(f"{part}.timeout", f"must be > 0 and shorter than the interval ({interval:g}s), got {timeout:g}s")
+
+
+class _LineIndex:
+    """Key path -> line, for problems found after conversion."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.lines: dict[str, int] = {}
+        self.literal_secrets: set[str] = set()
+        self._walk(root, "")
+
+    def _walk(self, node: yaml.Node, path: str) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                sub = f"{path}.{k.value}" if path else str(k.value)
+                self.lines[sub] = k.start_mark.line + 1
+                self._walk(v, sub)
+                self.lines[sub] = k.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, f"{path}[{i}]")
+        elif isinstance(node, yaml.ScalarNode) and "${" not in str(node.value):
+            self.literal_secrets.add(path)
+
+    def of(self, path: str) -> int:
+        while path and path not in self.lines:
+            path = path.rsplit(".", 1)[0] if "." in path else ""
+        return self.lines.get(path, 1)
+
+
+def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -> tuple[FleetConfig, list[str]]:
+    """Parse and validate config text; returns the config and warnings, or raises ConfigError."""
+    env = os.environ if env is None else env
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError(source, [ConfigProblem("", line, f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, [ConfigProblem("", 1, f"not valid YAML: {exc}")]) from None
+    if root is None:
+        raise ConfigError(source, [ConfigProblem("", 1, "the file is empty; at least `services:` is needed")])
+    tags = [ConfigProblem(path, line, message) for path, line, message in unknown_tags(root)]
+    if tags:
+        raise ConfigError(source, tags)
+    conv = _Converter(env)
+    cfg = conv.convert(FleetConfig, root, "")
+    if cfg is not None and not conv.problems:
+        assert isinstance(root, yaml.MappingNode)
+        _check_semantics(conv, cfg, root)
+    if conv.problems or cfg is None:
+        raise ConfigError(source, sorted(conv.problems, key=lambda p: p.line))
+    return dataclasses.replace(cfg, source=source, expansions=tuple(conv.expansions)), conv.warnings
+
+
+def xdg_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "agentops-tui" / "config.yaml"
+
+
+def find_config(explicit: str | None) -> Path | None:
+    """The config to use: --config, then $AGENTOPS_TUI_CONFIG, then the XDG path if it exists."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    path = xdg_config_path()
+    return path if path.exists() else None
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> tuple[FleetConfig, list[str]]:
+    """Read a config file; unreadable files are a ConfigError too. Warns when a secret sits in a world-readable file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [ConfigProblem("", 1, f"cannot read the file: {exc}")]) from None
+    cfg, warnings = parse_config(text, str(path), env)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    if warnings and mode & (stat.S_IROTH | stat.S_IRGRP):
+        warnings = [*warnings, f"{path} holds a literal secret and is readable by other users (chmod 600 it)"]
+    cfg, untrusted = check_commands(cfg, path)
+    return cfg, [*warnings, untrusted] if untrusted else warnings
