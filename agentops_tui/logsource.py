@@ -13,7 +13,7 @@ def log_source_for(svc: ServiceConfig, native: tuple[tuple[str, str], ...] = ())
         from probes.sources.docker.logs import DockerLogSource
 
         return DockerLogSource(svc.docker)
-    from probes.sources.registry import native_log_source
+    from probes.registry import native_log_source
 
     found = native_log_source(svc, native)
     if found is not None:

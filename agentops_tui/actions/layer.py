@@ -20,8 +20,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from agentops_tui.actions.base import DETAIL_LEN, Executor
+from agentops_tui.actions.chooser import executor_for
 from agentops_tui.actions.docker_exec import DockerExecutor, throttle_params_problem
-from agentops_tui.actions.executors import DETAIL_LEN, CommandExecutor, Executor, executor_for
+from agentops_tui.actions.executors import CommandExecutor
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError, JournalTail
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal

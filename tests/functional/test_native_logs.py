@@ -12,7 +12,7 @@ import pytest
 
 from probes.config import LaunchdConfig, ServiceConfig, SystemdConfig
 from probes.files.logs import FileLogSource
-from probes.sources.registry import native_log_source
+from probes.registry import native_log_source
 from probes.sources.systemd.logs import JournalLogSource, message
 from tests.testbed.systemd import SystemdContainer
 
