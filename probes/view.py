@@ -19,7 +19,7 @@ from probes.model import (
     QueueResult,
     SpendSummary,
     Status,
-    effective,
+    decide,
 )
 from probes.text.units import DASH, fmt_percent, fmt_ratio, fmt_seconds
 
@@ -107,8 +107,9 @@ class ServiceView:
 
 
 def status_now(view: ServiceView, now: float) -> tuple[Status, str]:
-    """The view's status and reason as of `now` (monotonic): STALE once its data is three intervals old."""
-    return effective(view.status, view.reason, now - view.updated, view.interval)
+    """The view's status and reason as of `now` (monotonic): STALE once its data is three intervals old. The
+    view's own status already has its alerts (decided when the snapshot was made); only the time is added."""
+    return decide(view.status, view.reason, (), now - view.updated, view.interval)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from agentops_tui.actions.docker_exec import docker_executor_for
 from agentops_tui.actions.executors import CommandExecutor, HttpExecutor
 from agentops_tui.actions.model import ALL_KINDS, ActionKind
 from probes.config import ServiceConfig
+from probes.registry import BACKENDS
 from probes.text.sanitize import clean
 
 Offer = Callable[[ServiceConfig, ActionKind, float, Mapping[str, str] | None], Executor | str | None]
@@ -84,8 +85,8 @@ EXECUTORS: dict[str, Entry] = {
 
 
 def executor_names(service: ServiceConfig) -> list[str]:
-    """The executors of the backends the service configures."""
-    return [name for name in EXECUTORS if getattr(service, name) is not None]
+    """The executors of the backends the service configures, in the registry's order."""
+    return [name for b in BACKENDS if getattr(service, b.name) is not None for name in b.executors if name in EXECUTORS]
 
 
 def executor_for(

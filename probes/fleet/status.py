@@ -2,15 +2,17 @@
 
 Each source gives a verdict; the worst wins (CRIT > UNKNOWN > STALE > WARN > OK) and the reasons of the worst
 level are joined. UNKNOWN means our probe could not tell (timeout, garbage); CRIT means the service itself says
-it is broken or refuses connections; STALE is decided at display time from the age of the data.
+it is broken or refuses connections. `source_verdict` is what a row's sources say together; its alerts and
+the age of its data are added by probes.model.decide.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from probes.config import Thresholds
+from probes.config import ServiceConfig, Thresholds
 from probes.model import (
     HealthResult,
     MetricsResult,
@@ -174,3 +176,67 @@ def evaluate(
     if budget is not None:
         verdicts.append(budget)
     return combine(verdicts)
+
+
+def prometheus_verdicts(r: MetricsResult | None, cfg: ServiceConfig, t: Thresholds) -> list[Verdict]:
+    """Prometheus failing is our failure to tell (UNKNOWN), a warning only beside a direct scrape."""
+    if r is None:
+        return []
+    only = cfg.metrics is None
+    if r.error is not None:
+        return [Verdict(Status.UNKNOWN if only else Status.WARN, f"prometheus: {r.error.message}")]
+    if not only:
+        return []
+    if r.series == 0:
+        primary = cfg.health is None and cfg.process is None
+        return [Verdict(Status.UNKNOWN, "prometheus: no series for this service")] if primary else []
+    return metrics_verdicts(r, t, primary=False)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a row's sources say, grouped the way `source_verdict` combines them."""
+
+    health: HealthResult | None
+    metrics: MetricsResult | None
+    process: ProcessResult | None
+    breakers: dict[str, str]
+    thresholds: Thresholds
+    lead: list[Verdict]
+    """The queue's: first, since at OK its line (depth, rates, workers) says the most."""
+    beside: list[Verdict]
+    """Prometheus's and Docker's: after the direct sources' verdict; they bring the breakers in without one."""
+    managers: list[Verdict]
+    """The service managers' (systemd, launchd): part of the direct sources' verdict."""
+    budget: Verdict | None
+    unread: list[Verdict]
+    """A ledger that cannot be read warns, beside other sources."""
+    ledger_issue: str | None
+    spend_known: bool
+
+
+def source_verdict(s: Sources) -> Verdict:
+    """What a row's sources say together (before its alerts and the age of its data: probes.model.decide)."""
+    direct = s.health is not None or s.metrics is not None or s.process is not None
+    if not direct and (s.lead or s.beside):
+        b = breaker_verdict(s.breakers, s.thresholds) if s.beside else None
+        return combine([*s.lead, *s.beside, *s.managers, *([b] if b else []), *([s.budget] if s.budget else []),
+                        *s.unread])  # fmt: skip
+    if not direct and not s.managers:
+        return _ledger_only(s)
+    verdict = evaluate(s.health, s.metrics, s.process, s.breakers, s.thresholds, s.budget, s.managers)
+    if s.lead or s.beside:
+        verdict = combine([*s.lead, verdict, *s.beside])
+    if s.unread:
+        verdict = combine([verdict, *s.unread])
+    return verdict
+
+
+def _ledger_only(s: Sources) -> Verdict:
+    """A row with no other source: spend it cannot vouch for is all it has (but a blown budget), else its budget."""
+    if s.ledger_issue:
+        blown = [s.budget] if s.budget is not None and s.budget.status is Status.CRIT else []
+        return combine([Verdict(Status.UNKNOWN, s.ledger_issue), *blown])
+    if not s.spend_known:
+        return Verdict(Status.UNKNOWN, "waiting for first poll")
+    return combine([Verdict(Status.OK, "ledger only"), *([s.budget] if s.budget else [])])

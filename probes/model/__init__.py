@@ -25,7 +25,7 @@ from probes.model.results import (
 )
 from probes.model.spend import BURN_WINDOW, BudgetState, LedgerResult, Runaway, SpendRow, SpendSummary, size_text
 from probes.model.systemd import RESTARTS_ON, UNSET, SystemdResult, SystemdUnit
-from probes.model.verdict import MEMORY_WARN, Verdict, combine, effective
+from probes.model.verdict import MEMORY_WARN, Verdict, combine, decide, effective
 
 __all__ = [
     "BURN_WINDOW",
@@ -63,6 +63,7 @@ __all__ = [
     "SystemdUnit",
     "Verdict",
     "combine",
+    "decide",
     "effective",
     "size_text",
     "sort_alerts",

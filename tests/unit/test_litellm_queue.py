@@ -18,7 +18,8 @@ from probes.fleet.alerts import AlertEngine
 from probes.model import HealthResult, MetricsResult, QueueResult, Status
 from probes.sources.litellm.probe import LiteLLMProbe, deployments_of, parse_own
 from probes.sources.litellm.spendlogs import read_spend_logs, spend_log_rows
-from probes.sources.queue.probe import QueueProbe, _Point, _unreachable, queue_verdicts
+from probes.sources.queue.probe import QueueProbe, _Point, _unreachable
+from probes.sources.queue.status import queue_verdicts
 from probes.spend.book import SpendBook
 from probes.view import ServiceView
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from probes.config import QueueConfig
-from probes.model import ProbeError, QueueResult, Status, Verdict
+from probes.model import ProbeError, QueueResult
 from probes.text.sanitize import clean
-from probes.text.units import fmt_rate_per_s
 
 MISSING_CLIENT = "the Redis client is not installed: pip install 'agentops-tui[redis]'"
 MAX_CLIENTS_READ = 4 * 1024 * 1024  # CLIENT LIST replies larger than this are not parsed (10k+ clients)
@@ -284,35 +283,3 @@ def _unreachable(exc: BaseException) -> ProbeError:
     if "Connection" in name or isinstance(exc, OSError):
         return ProbeError("refused", f"redis unreachable: {text}")
     return ProbeError("error", f"redis: {name}: {text}")
-
-
-def queue_line(r: QueueResult) -> str:
-    """The queue at a glance for the row's reason: depth, rates, oldest task, workers."""
-    parts = [f"depth {r.depth}"]
-    if r.enqueue_per_s is not None or r.dequeue_per_s is not None:
-        parts.append(f"in {fmt_rate_per_s(r.enqueue_per_s)} out {fmt_rate_per_s(r.dequeue_per_s)}")
-    elif r.net_per_s is not None:
-        parts.append(f"net {r.net_per_s:+.1f}/s")
-    if r.inflight is not None:
-        parts.append(f"{r.inflight} in flight")
-    if r.dead:
-        parts.append(f"{r.dead} dead")
-    if r.oldest_age_s is not None:
-        parts.append(f"oldest {r.oldest_age_s:.0f}s")
-    if r.workers is not None:
-        parts.append(f"{r.workers} worker{'s' if r.workers != 1 else ''}")
-    return ", ".join(parts)
-
-
-def queue_verdicts(r: QueueResult, cfg: QueueConfig) -> list[Verdict]:
-    """Redis unreachable is UNKNOWN (we cannot tell); above depth_crit is CRIT at once. The depth limit and the
-    stall are alert rules (probes.fleet.alerts: queue_depth, queue_stalled), with pending/firing like the others."""
-    if r.error is not None:
-        return [Verdict(Status.UNKNOWN, f"queue: {r.error.message}")]
-    out: list[Verdict] = []
-    depth = r.depth or 0
-    if cfg.depth_crit is not None and depth > cfg.depth_crit:
-        out.append(Verdict(Status.CRIT, f"queue depth {depth} > {cfg.depth_crit}"))
-    if r.notes:
-        out.append(Verdict(Status.WARN, f"queue: {r.notes[0]}"))
-    return out or [Verdict(Status.OK, queue_line(r))]
