@@ -1,16 +1,9 @@
-"""Typed configuration (probes.config.models), loaded and checked by probes.config.load.
+"""Typed configuration (probes.config.models, .policy), loaded and checked by probes.config.load.
 
 The models are re-exported here: `from probes.config import FleetConfig`.
 """
 
 from probes.config.models import (
-    ActionsConfig,
-    AlertRule,
-    AlertsConfig,
-    BudgetConfig,
-    CommandConfig,
-    ControlConfig,
-    ControlEndpoint,
     DockerConfig,
     FleetConfig,
     HealthConfig,
@@ -25,8 +18,17 @@ from probes.config.models import (
     QueueConfig,
     ServiceConfig,
     SystemdConfig,
-    Thresholds,
     timeout_for,
+)
+from probes.config.policy import (
+    ActionsConfig,
+    AlertRule,
+    AlertsConfig,
+    BudgetConfig,
+    CommandConfig,
+    ControlConfig,
+    ControlEndpoint,
+    Thresholds,
 )
 
 __all__ = [

@@ -17,8 +17,8 @@ from probes.fleet.alerts import AlertEngine
 from probes.fleet.row import ServiceState
 from probes.model import Alert, SpendSummary, decide, sort_alerts
 from probes.registry import BACKENDS
-from probes.spend.book import merge
 from probes.spend.budget import fleet_budget, fleet_budgets, unsure
+from probes.spend.summary import merge
 from probes.text.redact import Redactor, redactor_for
 from probes.view import FleetSnapshot, ServiceView
 

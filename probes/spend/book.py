@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from probes.model import Runaway, SpendRow, SpendSummary
+from probes.model import Runaway, SpendSummary
 from probes.spend.prices import PriceBook
+from probes.spend.summary import CALLS, COMP, REP, TIN, TOUT, UNPRICED, HourPart, Key, summarize
 from probes.text.sanitize import clean
 
 HOUR_KEEP_S = 48 * 3600
@@ -29,10 +30,6 @@ RUNAWAY_MIN_TASKS = 5  # a median needs this many tasks of the type
 RUNAWAY_MIN_USD = 0.01
 RUNAWAY_MIN_CALLS = 10
 RUNAWAY_REFRESH_S = 30.0  # how stale the per-type medians may get while only touched tasks are checked
-
-# bucket value indexes: reported USD, computed USD, calls, input tokens, output tokens, calls without any price
-REP, COMP, CALLS, TIN, TOUT, UNPRICED = range(6)
-Key = tuple[int, str, str, str]  # (hour start or day ordinal, service, model, task type)
 
 
 class _Task:
@@ -47,35 +44,6 @@ class _Task:
         self.task_type = task_type
 
 
-def tier_of(usd: float, tokens: int) -> str:
-    """A model's tier from what it actually cost per million tokens (no name lists to maintain)."""
-    if tokens <= 0 or usd <= 0:
-        return "unpriced"
-    per_m = usd / tokens * 1e6
-    return "premium" if per_m >= 5 else "standard" if per_m >= 1 else "economy"
-
-
-class _HourPart:
-    """One hour's buckets summed by service, model and task type: what summary() needs of a closed hour."""
-
-    __slots__ = ("rows", "svc_usd", "total", "usd")
-
-    def __init__(self, buckets: dict[Key, list[float]]) -> None:
-        self.rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}}
-        self.svc_usd: dict[str, float] = {}
-        self.total = [0.0] * 6
-        for (_hour, svc, model, ttype), b in buckets.items():
-            usd = b[REP] + b[COMP]
-            self.svc_usd[svc] = self.svc_usd.get(svc, 0.0) + usd
-            for dim, name in (("service", svc), ("model", model), ("task_type", ttype)):
-                acc = self.rows[dim].setdefault(name, [0.0] * 6)
-                for i in range(6):
-                    acc[i] += b[i]
-            for i in range(6):
-                self.total[i] += b[i]
-        self.usd = self.total[REP] + self.total[COMP]
-
-
 class SpendBook:
     """Mutable aggregates of one ledger (poller thread only); `summary()` hands out a frozen view."""
 
@@ -84,7 +52,7 @@ class SpendBook:
         self.clock = clock
         self.hours: dict[Key, list[float]] = {}
         self._by_hour: dict[int, dict[Key, list[float]]] = {}  # the same buckets, by hour
-        self._parts: dict[int, _HourPart] = {}  # each hour's sums, kept until a record lands in that hour
+        self._parts: dict[int, HourPart] = {}  # each hour's sums, kept until a record lands in that hour
         self._dirty: set[int] = set()
         self.days: dict[Key, list[float]] = {}
         self.tasks: dict[str, _Task] = {}  # today only
@@ -300,83 +268,14 @@ class SpendBook:
         """Today's totals, month to date, burn rate, projection, 7-day average, hourly series and runaways."""
         now = self.clock()
         self._roll(now)
-        today_d = dt.date.fromtimestamp(now)
-        today = today_d.toordinal()
-        month_start = today_d.replace(day=1).toordinal()
-        midnight = dt.datetime.combine(today_d, dt.time()).timestamp()
-        hour_now = int(now) - (int(now) - int(midnight)) % 3600
-        into_hour = (now - hour_now) / 3600
-        per_day: dict[str, dict[int, float]] = {}  # service -> day -> usd (history, for month and average)
-        rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}}
-        burn: dict[str, float] = {}
-        hourly = [0.0] * 24
-        total = [0.0] * 6
-        for hour, part in self._hour_parts().items():
-            day = self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()
-            if day == today:
-                hourly[min(23, int((hour - midnight) // 3600))] += part.usd
-                for dim, names in part.rows.items():
-                    into = rows[dim]
-                    for name, vals in names.items():
-                        acc = into.setdefault(name, [0.0] * 6)
-                        for i in range(6):
-                            acc[i] += vals[i]
-                for i in range(6):
-                    total[i] += part.total[i]
-            else:
-                for svc, usd in part.svc_usd.items():
-                    days = per_day.setdefault(svc, {})
-                    days[day] = days.get(day, 0.0) + usd
-            share = 1.0 if hour == hour_now else (1 - into_hour) if hour == hour_now - 3600 else 0.0
-            if share:
-                for svc, usd in part.svc_usd.items():
-                    burn[svc] = burn.get(svc, 0.0) + usd * share
-        for (day, svc, _model, _ttype), b in self.days.items():
-            days = per_day.setdefault(svc, {})
-            days[day] = days.get(day, 0.0) + b[REP] + b[COMP]
-        left_h = max(0.0, (midnight + 86400 - now) / 3600)
-        services = []
-        for name in sorted(set(rows["service"]) | set(per_day)):
-            acc = rows["service"].get(name, [0.0] * 6)
-            hist = per_day.get(name, {})
-            today_usd = acc[REP] + acc[COMP]
-            month = today_usd + sum(v for d, v in hist.items() if month_start <= d < today)
-            services.append(_row(name, acc, month_usd=month, burn=burn.get(name, 0.0), avg7=_avg7(hist, today)))
-        all_hist: dict[int, float] = {}
-        for hist in per_day.values():
-            for d, v in hist.items():
-                all_hist[d] = all_hist.get(d, 0.0) + v
-        today_row = _row("today", total)
-        fleet_burn = sum(burn.values())
-        models = [_row(n, acc, tier=tier_of(acc[REP] + acc[COMP], int(acc[TIN] + acc[TOUT])))
-                  for n, acc in rows["model"].items()]  # fmt: skip
-        tiers: dict[str, list[float]] = {}
-        for m, acc in zip(models, rows["model"].values(), strict=True):
-            t = tiers.setdefault(m.tier, [0.0] * 6)
-            for i in range(6):
-                t[i] += acc[i]
-        return SpendSummary(
-            day=today_d.isoformat(),
-            now=now,
-            today=today_row,
-            month_usd=today_row.usd + sum(v for d, v in all_hist.items() if month_start <= d < today),
-            burn_usd_per_h=fleet_burn,
-            projected_usd=today_row.usd + fleet_burn * left_h,
-            avg7_usd=_avg7(all_hist, today),
-            hourly=tuple(hourly[: int((now - midnight) // 3600) + 1]),
-            services=tuple(services),
-            models=_by_usd(models),
-            task_types=_by_usd([_row(n, acc) for n, acc in rows["task_type"].items()]),
-            tiers=_by_usd([_row(n, acc) for n, acc in tiers.items()]),
-            runaways=self._runaways(),
-        )
+        return summarize(now, self._hour_parts(), self._day_of_hour, self.days, self._runaways())
 
-    def _hour_parts(self) -> dict[int, _HourPart]:
+    def _hour_parts(self) -> dict[int, HourPart]:
         """Each kept hour's sums; only hours that took records since the last call are summed again."""
         for hour in self._dirty | (self._by_hour.keys() - self._parts.keys()):
             buckets = self._by_hour.get(hour)
             if buckets is not None:
-                self._parts[hour] = _HourPart(buckets)
+                self._parts[hour] = HourPart(buckets)
         self._dirty.clear()
         return self._parts
 
@@ -433,88 +332,4 @@ def _is_runaway(t: _Task, med_usd: float, med_calls: float) -> bool:
     f_calls = t.calls / med_calls if med_calls > 0 else 0.0
     return (f_usd >= RUNAWAY_FACTOR and t.usd >= RUNAWAY_MIN_USD) or (
         f_calls >= RUNAWAY_FACTOR and t.calls >= RUNAWAY_MIN_CALLS
-    )
-
-
-def _row(
-    name: str, acc: list[float], month_usd: float = 0.0, burn: float = 0.0, avg7: float | None = None, tier: str = ""
-) -> SpendRow:
-    return SpendRow(
-        name=name,
-        usd=acc[REP] + acc[COMP],
-        reported_usd=acc[REP],
-        computed_usd=acc[COMP],
-        calls=int(acc[CALLS]),
-        input_tokens=int(acc[TIN]),
-        output_tokens=int(acc[TOUT]),
-        unpriced_calls=int(acc[UNPRICED]),
-        month_usd=month_usd,
-        burn_usd_per_h=burn,
-        avg7_usd=avg7,
-        tier=tier,
-    )
-
-
-def _avg7(per_day: dict[int, float], today: int) -> float | None:
-    """Mean daily spend over the 7 days before today, counting days since the first record only."""
-    past = [d for d in per_day if today - 7 <= d < today]
-    if not past:
-        return None
-    span = today - min(past)
-    return sum(per_day[d] for d in past) / span
-
-
-def _by_usd(rows: list[SpendRow]) -> tuple[SpendRow, ...]:
-    return tuple(sorted(rows, key=lambda r: (-r.usd, -r.calls, r.name)))
-
-
-def merge(summaries: Iterable[SpendSummary]) -> SpendSummary | None:
-    """One fleet summary from several ledgers' summaries (sums by name; runaways of all, most expensive first)."""
-    items = list(summaries)
-    if not items:
-        return None
-    if len(items) == 1:
-        return items[0]
-    avgs = [s.avg7_usd for s in items if s.avg7_usd is not None]
-    hourly_len = max(len(s.hourly) for s in items)
-    return SpendSummary(
-        day=max(s.day for s in items),
-        now=max(s.now for s in items),
-        today=_sum_rows("today", [s.today for s in items]),
-        month_usd=sum(s.month_usd for s in items),
-        burn_usd_per_h=sum(s.burn_usd_per_h for s in items),
-        projected_usd=sum(s.projected_usd for s in items),
-        avg7_usd=sum(avgs) if avgs else None,
-        hourly=tuple(sum(s.hourly[i] for s in items if i < len(s.hourly)) for i in range(hourly_len)),
-        services=tuple(sorted(_merge_rows(s.services for s in items), key=lambda r: r.name)),
-        models=_by_usd(_merge_rows(s.models for s in items)),
-        task_types=_by_usd(_merge_rows(s.task_types for s in items)),
-        tiers=_by_usd(_merge_rows(s.tiers for s in items)),
-        runaways=tuple(sorted((r for s in items for r in s.runaways), key=lambda r: -r.usd)[:10]),
-    )
-
-
-def _merge_rows(groups: Iterable[tuple[SpendRow, ...]]) -> list[SpendRow]:
-    by: dict[str, list[SpendRow]] = {}
-    for rows in groups:
-        for r in rows:
-            by.setdefault(r.name, []).append(r)
-    return [_sum_rows(name, rows) for name, rows in by.items()]
-
-
-def _sum_rows(name: str, rows: list[SpendRow]) -> SpendRow:
-    avgs = [r.avg7_usd for r in rows if r.avg7_usd is not None]
-    return SpendRow(
-        name=name,
-        usd=sum(r.usd for r in rows),
-        reported_usd=sum(r.reported_usd for r in rows),
-        computed_usd=sum(r.computed_usd for r in rows),
-        calls=sum(r.calls for r in rows),
-        input_tokens=sum(r.input_tokens for r in rows),
-        output_tokens=sum(r.output_tokens for r in rows),
-        unpriced_calls=sum(r.unpriced_calls for r in rows),
-        month_usd=sum(r.month_usd for r in rows),
-        burn_usd_per_h=sum(r.burn_usd_per_h for r in rows),
-        avg7_usd=sum(avgs) if avgs else None,
-        tier=rows[0].tier,
     )

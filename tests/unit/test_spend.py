@@ -9,9 +9,10 @@ import pytest
 from probes.config import BudgetConfig, FleetConfig, ServiceConfig
 from probes.model import Status
 from probes.spend import book as spend
-from probes.spend.book import SpendBook, merge
+from probes.spend.book import SpendBook
 from probes.spend.budget import evaluate_budget, fleet_budget, fleet_budgets
 from probes.spend.prices import PriceBook
+from probes.spend.summary import merge
 
 NOON = dt.datetime.combine(dt.date.today(), dt.time(12, 30)).timestamp()
 

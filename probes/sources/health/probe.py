@@ -90,11 +90,6 @@ def parse_health(code: int, body: bytes, at: float, elapsed_s: float) -> HealthR
             )  # fmt: skip
     if code >= 500 and status == "healthy":
         status = "unhealthy"
-    breakers: dict[str, str] = {}
-    raw_breakers = data.get("breakers")
-    if isinstance(raw_breakers, dict):
-        for dep, state in list(raw_breakers.items())[:50]:
-            breakers[clean(dep, 64)] = _BREAKER_ALIASES.get(str(state).lower(), "unknown")
     checks = data.get("checks")
     extra = {k: v for k, v in data.items() if k not in _KNOWN}
     return HealthResult(
@@ -103,13 +98,22 @@ def parse_health(code: int, body: bytes, at: float, elapsed_s: float) -> HealthR
         http_status=code,
         status=status,
         checks=clean_json(checks) if isinstance(checks, dict) else {},  # type: ignore[arg-type]
-        breakers=breakers,
+        breakers=_breakers(data.get("breakers")),
         uptime_s=_number(data.get("uptime_s")),
         active_tasks=_int(data.get("active_tasks")),
         draining=data.get("draining") if isinstance(data.get("draining"), bool) else None,
         extra=clean_json(extra),  # type: ignore[arg-type]
         message=body_message(data),
     )
+
+
+def _breakers(raw: Any) -> dict[str, str]:
+    """The body's circuit breakers by dependency (at most 50), their states in our words."""
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        clean(dep, 64): _BREAKER_ALIASES.get(str(state).lower(), "unknown") for dep, state in list(raw.items())[:50]
+    }
 
 
 def first_line(text: str, html: bool = False, max_len: int = MESSAGE_LEN) -> str:

@@ -24,6 +24,37 @@ def _int(text: str) -> int | None:
 
 def parse_print(text: str, label: str, target: str) -> LaunchdJob:
     """The fields we use from `launchctl print` output; unknown lines are ignored, environments masked."""
+    top, blocks = _sections(text)
+    env = []
+    for block in ENV_BLOCKS[:1]:  # the job's own environment; inherited/default ones are the user's session
+        for entry in blocks.get(block, [])[:200]:
+            name = entry.partition("=>")[0].strip()
+            if name:
+                env.append((clean(name, 128), MASK))
+    last_exit, last_signal, never = _last_exit(top)
+    props = top.get("properties", "")
+    stdout = top.get("stdout path")
+    stderr = top.get("stderr path")
+    return LaunchdJob(
+        label=clean(label, 256),
+        target=clean(target, 300),
+        state=clean(top.get("state", ""), 64),
+        pid=_int(top.get("pid", "")),
+        runs=_int(top.get("runs", "")),
+        last_exit=last_exit,
+        last_signal=last_signal,
+        never_exited=never,
+        program=clean(top.get("program", ""), 512),
+        arguments=tuple(clean(a, 256) for a in blocks.get("arguments", [])[:64]),
+        stdout_path=clean(stdout, 1024) if stdout else None,
+        stderr_path=clean(stderr, 1024) if stderr else None,
+        keepalive="keepalive" in props,
+        environment=tuple(env),
+    )
+
+
+def _sections(text: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The job's own `key = value` lines (the first of each key), and the lines of each block nested in it."""
     top: dict[str, str] = {}
     blocks: dict[str, list[str]] = {}
     stack: list[str] = []
@@ -45,12 +76,11 @@ def parse_print(text: str, label: str, target: str) -> LaunchdJob:
                 top.setdefault(key.strip(), value.strip())
         elif len(stack) == 2:
             blocks.setdefault(stack[1], []).append(line)
-    env = []
-    for block in ENV_BLOCKS[:1]:  # the job's own environment; inherited/default ones are the user's session
-        for entry in blocks.get(block, [])[:200]:
-            name = entry.partition("=>")[0].strip()
-            if name:
-                env.append((clean(name, 128), MASK))
+    return top, blocks
+
+
+def _last_exit(top: dict[str, str]) -> tuple[int | None, int | None, bool]:
+    """(last exit code, signal that ended the last run, never exited) as launchctl says them."""
     last_exit: int | None = None
     last_signal: int | None = None
     never = False
@@ -68,25 +98,7 @@ def parse_print(text: str, label: str, target: str) -> LaunchdJob:
         m = _SIGNAL.match(sig)
         if m:
             last_signal, last_exit, never = int(m.group(2)), None, False
-    props = top.get("properties", "")
-    stdout = top.get("stdout path")
-    stderr = top.get("stderr path")
-    return LaunchdJob(
-        label=clean(label, 256),
-        target=clean(target, 300),
-        state=clean(top.get("state", ""), 64),
-        pid=_int(top.get("pid", "")),
-        runs=_int(top.get("runs", "")),
-        last_exit=last_exit,
-        last_signal=last_signal,
-        never_exited=never,
-        program=clean(top.get("program", ""), 512),
-        arguments=tuple(clean(a, 256) for a in blocks.get("arguments", [])[:64]),
-        stdout_path=clean(stdout, 1024) if stdout else None,
-        stderr_path=clean(stderr, 1024) if stderr else None,
-        keepalive="keepalive" in props,
-        environment=tuple(env),
-    )
+    return last_exit, last_signal, never
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,18 @@ def _named_clients(raw: Any, prefix: str) -> int | None:
                     count += 1
         return count
     return None
+
+
+def _workers(cfg: QueueConfig, take: Callable[[str], Any]) -> int | None:
+    """Live workers: heartbeat keys present plus named clients (the pipeline's last replies, read by `take`)."""
+    workers: int | None = None
+    if cfg.heartbeat_keys:
+        workers = sum(1 for k in cfg.heartbeat_keys if take(f"EXISTS {k}"))
+    if cfg.worker_client_prefix:
+        named = _named_clients(take("CLIENT LIST"), cfg.worker_client_prefix)
+        if named is not None:
+            workers = (workers or 0) + named
+    return workers
 
 
 class QueueProbe:
@@ -202,13 +215,7 @@ class QueueProbe:
             oldest = max(0.0, time.time() - min(known)) if known else None
         enq = _counter(take("GET enqueued")) if cfg.enqueued_counter else None
         deq = _counter(take("GET dequeued")) if cfg.dequeued_counter else None
-        workers: int | None = None
-        if cfg.heartbeat_keys:
-            workers = sum(1 for k in cfg.heartbeat_keys if take(f"EXISTS {k}"))
-        if cfg.worker_client_prefix:
-            named = _named_clients(take("CLIENT LIST"), cfg.worker_client_prefix)
-            if named is not None:
-                workers = (workers or 0) + named
+        workers = _workers(cfg, take)
         point = _Point(now, depth, enq, deq)
         rates = self._rates(point)
         stalled = self._stalled(point)
