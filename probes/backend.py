@@ -140,6 +140,15 @@ class Manager:
     """(whether it decides the service's memory limit, the limit): a unit with a MemoryMax or MemoryHigh."""
 
 
+def no_probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
+    """A backend that polls nothing (one that only shows logs, say)."""
+    return []
+
+
+def no_merge(fleet: Fleet, target: str, result: Any) -> list[str]:
+    return []
+
+
 def own_block(cfg: FleetConfig, svc: ServiceConfig, name: str) -> Any:
     """A service's own config block of a backend (None when it has none)."""
     return getattr(svc, name)
@@ -152,8 +161,8 @@ class Backend:
     name: str
     """Its config key (ServiceConfig.<name>), the first part of its probes' keys (`name:target`) and its source
     name on the detail page."""
-    probes: ProbeFactory
-    merge: Merge
+    probes: ProbeFactory = no_probes
+    merge: Merge = no_merge
     rank: int | None = None
     """Rank as a service's primary source (lowest first): the primary source's polls add recent-samples rows."""
     paced: bool = False
