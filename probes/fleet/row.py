@@ -181,6 +181,8 @@ class ServiceState:
         facts: list[tuple[str, str]] = []
         pid: int | None = None
         mem: int | None = None
+        if not self.managed:  # most rows have no service manager: a row is built for every result
+            return verdicts, (), pid, mem
         for b in self.backends:
             r = self.managed.get(b.name) if b.manager is not None else None
             if r is None or b.manager is None:
@@ -195,7 +197,7 @@ class ServiceState:
     def _memory_limit(self) -> int | None:
         """A service manager's limit for its one process (systemd MemoryMax, else MemoryHigh), else the running
         containers' limits summed."""
-        for b in self.backends:
+        for b in self.backends if self.managed else ():
             r = self.managed.get(b.name)
             if r is not None and b.manager is not None and b.manager.memory_limit is not None:
                 decides, limit = b.manager.memory_limit(r)
@@ -207,9 +209,11 @@ class ServiceState:
                 return sum(lim for lim in limits if lim is not None)
         return None
 
-    def _status_inputs(self, m: MetricsResult | None, breakers: dict[str, str], managers: list[Verdict]) -> Sources:
+    def _status_inputs(self, breakers: dict[str, str], managers: list[Verdict]) -> Sources:
         """What the row's sources say, grouped the way the status rules combine them (probes.fleet.status)."""
-        lead = queue_verdicts(self.queue, self.cfg.queue) if self.queue is not None and self.cfg.queue else []
+        lead = (
+            queue_verdicts(self.queue, self.cfg.queue) if self.queue is not None and self.cfg.queue is not None else []
+        )
         beside = prometheus_verdicts(self.prom, self.cfg, self.thresholds)
         if self.docker is not None:
             beside.append(docker_verdict(self.docker, docker.restarts_recent(self)))
@@ -223,7 +227,7 @@ class ServiceState:
         m, metrics_source = self.numbers()
         breakers = self._breakers(m)
         managers, facts, native_pid, native_mem = self._managers()
-        verdict = source_verdict(self._status_inputs(m, breakers, managers))
+        verdict = source_verdict(self._status_inputs(breakers, managers))
         h = self.health if self.health is not None and self.health.ok else None
         p = self.process if self.process is not None and self.process.ok else None
         active = h.active_tasks if h is not None and h.active_tasks is not None else (m.active_tasks if m else None)

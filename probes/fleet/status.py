@@ -9,8 +9,7 @@ the age of its data are added by probes.model.decide.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from probes.config import ServiceConfig, Thresholds
 from probes.model import (
@@ -193,9 +192,9 @@ def prometheus_verdicts(r: MetricsResult | None, cfg: ServiceConfig, t: Threshol
     return metrics_verdicts(r, t, primary=False)
 
 
-@dataclass(frozen=True)
-class Sources:
-    """What a row's sources say, grouped the way `source_verdict` combines them."""
+class Sources(NamedTuple):
+    """What a row's sources say, grouped the way `source_verdict` combines them (a tuple: one is made for every
+    build of every row)."""
 
     health: HealthResult | None
     metrics: MetricsResult | None
