@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from agentops_tui.actions.workflow import Step
+from agentops_tui.actions.model import Step
 from agentops_tui.app import make_app
 from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.detail import DetailScreen
