@@ -15,8 +15,8 @@ from textual.content import Content
 
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind
 from agentops_tui.controller import VERBS
-from probes.fleet import status_now
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import status_now
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

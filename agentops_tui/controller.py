@@ -13,15 +13,15 @@ from textual.worker import Worker, get_current_worker
 
 from agentops_tui.actions.docker_exec import fmt_cpus, fmt_memory
 from agentops_tui.actions.layer import READ_ONLY_REASON, ActionLayer
-from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
-from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal, Step
+from agentops_tui.actions.workflow import DrainWorkflow
 from agentops_tui.presentation import answer_summary
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.drain import STEP_LABELS, DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
-from probes.fleet import ServiceView
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import ServiceView
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -1,16 +1,17 @@
-"""Detail-screen sections for the sources with more to show than one row: Redis queues and a LiteLLM proxy."""
+"""Detail-screen sections for the backends with more to show than one row: Redis queues and a LiteLLM proxy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from agentops_tui.presentation import Palette, fmt_money, fmt_number
-from probes.fleet import ServiceView
-from probes.queue import fmt_rate_per_s
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.text.units import fmt_rate_per_s
+from probes.view import ServiceView
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -75,6 +76,14 @@ def litellm_section(v: ServiceView, p: Palette) -> list[Any]:
     return out
 
 
+SECTIONS: dict[str, Callable[[ServiceView, Palette], list[Any]]] = {
+    "queue": queue_section,
+    "litellm": litellm_section,
+}
+"""The detail page's own section of each backend (probes.registry names) with more to show than one row; a
+service manager's facts come in the view (`native`) and are shown by the detail screen itself."""
+
+
 def source_sections(v: ServiceView, p: Palette) -> list[Any]:
-    """The extra sections of a service's detail page (empty for a plain agent)."""
-    return [*queue_section(v, p), *litellm_section(v, p)]
+    """The extra sections of a service's detail page (each is empty unless the view has its backend's data)."""
+    return [part for section in SECTIONS.values() for part in section(v, p)]

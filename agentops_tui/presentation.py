@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from rich.color import Color, ColorParseError, ColorSystem
 from rich.text import Text
 
-from probes.fleet import FleetSnapshot, ServiceView
-from probes.health import MESSAGE_KEYS
-from probes.model import Status
-from probes.sanitize import clean
-from probes.units import fmt_count, fmt_limit, fmt_percent
-from probes.units import fmt_money as fmt_money  # the shared formats (probes.units), under the names screens use
-from probes.units import fmt_seconds as fmt_seconds
+from probes.model import MESSAGE_KEYS, Status
+from probes.text.sanitize import clean
+from probes.text.units import fmt_count, fmt_limit, fmt_percent
+from probes.text.units import (
+    fmt_money as fmt_money,  # the shared formats (probes.text.units), under the names screens use
+)
+from probes.text.units import fmt_seconds as fmt_seconds
+from probes.view import FleetSnapshot, ServiceView
 
 fmt_rate = fmt_percent
 fmt_number = fmt_count

@@ -1,4 +1,4 @@
-"""HTTP client benchmark: CPU microseconds per GET, httpx against probes.http_fast, through probes.http.fetch.
+"""HTTP client benchmark: CPU microseconds per GET, httpx against probes.http.fast, through probes.http.client.fetch.
 
     python benchmarks/http_client.py [--requests 2000] [--concurrency 50] [--tls]
 
@@ -65,7 +65,7 @@ class _NoFast:
 
 async def measure(base: str, fast: bool, requests: int, concurrency: int) -> dict[str, float]:
     """CPU us per request for each body, sequential and concurrent."""
-    from probes.http import fetch, make_client
+    from probes.http.client import fetch, make_client
 
     out: dict[str, float] = {}
     async with make_client(100) as client:

@@ -1,4 +1,4 @@
-"""HTTP/1.1 parse benchmark: microseconds per response in probes.http_wire.Conn, with no socket and no event loop turn.
+"""HTTP/1.1 parse benchmark: microseconds per response in probes.http.wire.Conn, with no socket and no event loop turn.
 
     python benchmarks/http_parse.py [--responses 20000] [--runs 5]
 
@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from probes.http_wire import Conn, HostPool  # noqa: E402
+from probes.http.wire import Conn, HostPool  # noqa: E402
 
 JSON = json.dumps({"status": "healthy", "checks": {f"dep{i}": True for i in range(8)}, "uptime_s": 12345.6,
                    "breakers": {"llm": "closed"}, "active_tasks": 3}).encode()  # fmt: skip

@@ -1,9 +1,9 @@
 """The poller alone: its CPU (% of one core) on the demo fleet, without the dashboard drawing anything.
 
 Starts the demo fleet (`agentops-tui demo --fleet-only`), then in a fresh process per run polls its config with
-probes.scheduler.Scheduler (the same code the dashboard runs on its poller thread, snapshots published to nothing)
-and reads that process's CPU time over the window after a warm-up. Runs of two trees can be interleaved against one
-fleet (`--tree` more than once), which is how a before/after is fair on a shared, loaded machine.
+probes.runtime.scheduler.Scheduler (the same code the dashboard runs on its poller thread, snapshots published to
+nothing) and reads that process's CPU time over the window after a warm-up. Runs of two trees can be interleaved
+against one fleet (`--tree` more than once), which is how a before/after is fair on a shared, loaded machine.
 
     python benchmarks/poller_cpu.py [--services 50] [--seconds 30] [--warmup 8] [--runs 3] [--tree PATH ...]
 """
@@ -25,8 +25,8 @@ from dashboard_cpu import demo_fleet  # noqa: E402
 RUN = r"""
 import asyncio, sys, time
 from pathlib import Path
-from probes.configload import load_config
-from probes.scheduler import Scheduler
+from probes.config.load import load_config
+from probes.runtime.scheduler import Scheduler
 
 cfg, _ = load_config(Path(sys.argv[1]))
 warmup, seconds = float(sys.argv[2]), float(sys.argv[3])

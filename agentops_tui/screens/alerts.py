@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from agentops_tui.presentation import Palette, fmt_duration
 from agentops_tui.widgets.list_table import ListTable
-from probes.alerts import Alert, alert_value
-from probes.fleet import FleetSnapshot
-from probes.sanitize import clean
+from probes.model import Alert
+from probes.text.sanitize import clean
+from probes.view import FleetSnapshot, alert_value
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from agentops_tui.screens.dialog import Dialog
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 
 class ConfirmScreen(Dialog[bool]):

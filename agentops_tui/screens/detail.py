@@ -28,11 +28,10 @@ from agentops_tui.presentation import (
     fmt_seconds,
     status_cell,
 )
-from probes.fleet import FleetSnapshot, ServiceView, status_now
-from probes.model import Status
-from probes.sanitize import clean
-from probes.status import MEMORY_WARN
-from probes.units import fmt_limit
+from probes.model import MEMORY_WARN, Status
+from probes.text.sanitize import clean
+from probes.text.units import fmt_limit
+from probes.view import FleetSnapshot, ServiceView, status_now
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 from agentops_tui.actions.journal import JournalError, JournalTail
 from agentops_tui.screens.dialog import Dialog
 from agentops_tui.widgets.list_table import ListTable
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
 from agentops_tui.logsource import log_source_for
-from probes.logs import DEFAULT_LINES, LogSource
-from probes.sanitize import clean
+from probes.model import DEFAULT_LINES, LogSource
+from probes.text.sanitize import clean
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -15,7 +15,7 @@ from agentops_tui.widgets.fleet_summary import FleetSummary
 from agentops_tui.widgets.key_footer import PALETTE, KeyFooter
 from agentops_tui.widgets.service_table import ServiceTable
 from agentops_tui.widgets.spark_panel import SparkPanel
-from probes.fleet import FleetSnapshot
+from probes.view import FleetSnapshot
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

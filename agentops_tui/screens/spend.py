@@ -15,12 +15,10 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from agentops_tui.presentation import Palette, fmt_duration, fmt_money
 from probes.config import FleetConfig
-from probes.fleet import FleetSnapshot
-from probes.ledger_budget import BudgetState
-from probes.model import Status
-from probes.sanitize import clean
-from probes.spend import BURN_WINDOW, Runaway, SpendRow, SpendSummary
-from probes.units import fmt_count, fmt_percent, fmt_ratio
+from probes.model import BURN_WINDOW, BudgetState, Runaway, SpendRow, SpendSummary, Status
+from probes.text.sanitize import clean
+from probes.text.units import fmt_count, fmt_percent, fmt_ratio
+from probes.view import FleetSnapshot
 
 if TYPE_CHECKING:
     from agentops_tui.app import AgentOpsApp

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from agentops_tui.presentation import Palette, summary_text
-from probes.fleet import FleetSnapshot
 from probes.model import Status
+from probes.view import FleetSnapshot
 
 
 class FleetSummary(Static):

@@ -21,8 +21,8 @@ from textual.strip import Strip
 
 from agentops_tui.presentation import Palette, fit_columns, row_cells
 from agentops_tui.sorts import SORT_KEYS, SORT_MARK, SORTS
-from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
+from probes.view import FleetSnapshot, ServiceView, status_now
 
 PAD = 1  # blank cells each side of a column
 

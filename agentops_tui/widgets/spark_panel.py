@@ -21,9 +21,9 @@ from agentops_tui.presentation import (
 )
 from agentops_tui.widgets.spark import Spark
 from probes.config import Thresholds
-from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import HISTORY, ServiceView
 
 
 @dataclass(frozen=True)

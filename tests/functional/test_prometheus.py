@@ -27,11 +27,11 @@ from agentops_tui.screens.alerts import AlertsScreen
 from agentops_tui.screens.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig, PrometheusConfig
-from probes.configload import parse_config
-from probes.http import Client, fetch, make_client
-from probes.metrics import MetricsProbe
+from probes.config.load import parse_config
+from probes.http.client import Client, fetch, make_client
 from probes.model import Status
-from probes.promql import PromQLProbe
+from probes.sources.metrics.probe import MetricsProbe
+from probes.sources.prometheus.probe import PromQLProbe
 from tests.conftest import FLEET_CYCLE_S
 from tests.functional.helpers import row_status, row_text, serve, silent_server, upcoming_window, wait_until
 from tests.testbed.prometheus import PrometheusServer

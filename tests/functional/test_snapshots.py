@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.source import StaticSource
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.configload import parse_config
+from probes.config.load import parse_config
 from tests.fixtures.fleet import burst_snapshot, static_snapshot
 from tests.functional.helpers import wait_until
 from tests.functional.static import in_terminal_colours, screen_lines

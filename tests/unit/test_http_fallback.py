@@ -1,5 +1,6 @@
-"""What the fast client leaves to httpx (probes.http): the same caps, timeout, redirect policy and error words, against
-raw local servers. A URL with characters to quote, or an answer with a content coding, is what takes this path."""
+"""What the fast client leaves to httpx (probes.http.client): the same caps, timeout, redirect policy and error words,
+against raw local servers. A URL with characters to quote, or an answer with a content coding, is what takes this
+path."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import zlib
 
 import pytest
 
-from probes.http import fetch, make_client
-from probes.http_fast import FetchError
+from probes.http.client import fetch, make_client
+from probes.http.fast import FetchError
 from tests.functional.helpers import raw, silent_server
 from tests.unit.test_http_fast import answer
 

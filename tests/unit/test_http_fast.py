@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from probes.http import fetch, make_client
-from probes.http_fast import FastHTTP, FetchError, Redirect
+from probes.http.client import fetch, make_client
+from probes.http.fast import FastHTTP, FetchError, Redirect
 from tests.functional.helpers import Script, raw, serve_handler
 
 JSON = b'{"status": "healthy"}'

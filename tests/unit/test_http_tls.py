@@ -19,13 +19,13 @@ import pytest
 
 from agentops_tui.actions.executors import HttpExecutor
 from agentops_tui.actions.model import ActionRequest
-from probes import http_tls
 from probes.config import ControlConfig, ControlEndpoint, HealthConfig
-from probes.configload import parse_config
-from probes.health import HealthProbe
-from probes.http import fetch, make_client
+from probes.config.load import parse_config
+from probes.http import tls as http_tls
+from probes.http.client import fetch, make_client
 from probes.model import Status
-from probes.scheduler import Scheduler
+from probes.runtime.scheduler import Scheduler
+from probes.sources.health.probe import HealthProbe
 from tests.unit.test_rounds import Poller
 
 JSON = b'{"status": "healthy"}'

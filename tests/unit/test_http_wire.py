@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from probes.http_fast import FastHTTP
+from probes.http.fast import FastHTTP
 from tests.functional.helpers import raw
 from tests.unit.test_http_fast import answer, error_of
 
