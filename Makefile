@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python >= 3.10 with venv):
 #   make demo   set up .venv and open the dashboard on the built-in demo fleet
-#   make test   set up .venv and run ruff, mypy and the whole test suite
+#   make test   set up .venv and run ruff, mypy, the import contracts (lint-imports), the size limits and the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -21,6 +21,8 @@ lint: setup
 	$(BIN)/ruff format --check probes agentops_tui tests benchmarks scripts
 	$(BIN)/ruff check probes agentops_tui tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_sizes.py probes agentops_tui
 
 testbed:
 	bash scripts/testbed-install

@@ -32,8 +32,8 @@ from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
 from probes.config import FleetConfig
-from probes.fleet import FleetSnapshot, ServiceView
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import FleetSnapshot, ServiceView
 
 SHUTDOWN_GRACE_S = 3.0
 COLOR_SYSTEMS = {

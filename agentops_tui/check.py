@@ -10,16 +10,13 @@ import datetime as dt
 import json
 from typing import Any
 
-from probes.alerts import Alert
 from probes.config import FleetConfig
-from probes.fleet import FleetSnapshot, ServiceView
-from probes.ledger import CHECK_READ_S
-from probes.ledger_budget import BudgetState
-from probes.model import Status
-from probes.queue import QueueResult
-from probes.sanitize import clean
-from probes.scheduler import Scheduler
-from probes.units import DASH, fit, fmt_count, fmt_money, fmt_percent, fmt_seconds
+from probes.model import Alert, BudgetState, QueueResult, Status
+from probes.runtime.scheduler import Scheduler
+from probes.sources.ledger.probe import CHECK_READ_S
+from probes.text.sanitize import clean
+from probes.text.units import DASH, fit, fmt_count, fmt_money, fmt_percent, fmt_seconds
+from probes.view import FleetSnapshot, ServiceView
 
 REASON_WIDTH = 160
 """Characters of a reason in the table: a whole DNS error fits; longer ones are cut after a word."""

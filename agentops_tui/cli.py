@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from probes.config import FleetConfig
-from probes.configload import ConfigError, find_config, load_config, xdg_config_path
-from probes.configtrust import ALLOW_FLAG
+from probes.config.load import ConfigError, find_config, load_config, xdg_config_path
+from probes.config.trust import ALLOW_FLAG
 
 MAX_DEMO_AGENTS = 1000
 MAX_SETTLE_S = 600.0
@@ -93,7 +93,7 @@ def _load(path: Path, allow_insecure_config: bool = False) -> FleetConfig:
         print(f"agentops-tui: warning: running the commands of {path} anyway ({ALLOW_FLAG})", file=sys.stderr)
         cfg = replace(cfg, untrusted=None)
     if any(s.docker is not None and s.docker.compose_project and not s.docker.compose_service for s in cfg.services):
-        from probes.docker_compose import expand_compose
+        from probes.sources.docker.compose import expand_compose
 
         cfg, notes = expand_compose(cfg)
         for n in notes:

@@ -17,8 +17,8 @@ from textual.screen import Screen
 from agentops_tui.actions.model import ACTION_KINDS, ActionKind
 from agentops_tui.controller import VERBS
 from agentops_tui.screens.base import Dashboard, FleetScreen
-from probes.fleet import status_now
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import status_now
 
 
 def targets_of(screens: list[Screen[object]]) -> list[str]:

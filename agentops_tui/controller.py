@@ -15,8 +15,8 @@ from textual.worker import Worker, get_current_worker
 
 from agentops_tui.actions.docker_exec import fmt_memory
 from agentops_tui.actions.layer import READ_ONLY_REASON, ActionLayer
-from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal
-from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal, Step
+from agentops_tui.actions.workflow import DrainWorkflow
 from agentops_tui.presentation import fmt_cpus
 from agentops_tui.presentation.answers import answer_summary
 from agentops_tui.presentation.workflow import step_label
@@ -24,8 +24,8 @@ from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
-from probes.fleet import ServiceView
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import ServiceView
 
 VERBS: dict[str, str] = {
     "restart": "Restart", "throttle": "Throttle", "drain": "Drain", "resume": "Resume", "start": "Start",

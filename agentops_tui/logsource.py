@@ -1,23 +1,18 @@
-"""Which LogSource shows a service's log: the one place that chooses (backends add their case here)."""
+"""Which LogSource shows a service's log: the first of its backends that offers one (probes.registry)."""
 
 from __future__ import annotations
 
 from probes.config import ServiceConfig
-from probes.logs import LogSource
+from probes.model import LogSource
+from probes.registry import log_backends, log_source
 
 
 def log_source_for(svc: ServiceConfig, native: tuple[tuple[str, str], ...] = ()) -> LogSource | str:
     """The service's log source, or why it has none. `native` is the view's service-manager facts (a launchd
     job's stdout/stderr paths come from its last `launchctl print`)."""
-    if svc.docker is not None:
-        from probes.docker_logs import DockerLogSource
-
-        return DockerLogSource(svc.docker)
-    from probes.native_logs import native_log_source
-
-    found = native_log_source(svc, native)
+    found = log_source(svc, native)
     if found is not None:
         return found
-    if svc.launchd is not None:
-        return f"no logs for {svc.name} yet: launchctl has not reported stdout/stderr paths for one job label"
-    return f"no logs for {svc.name}: it has no docker, systemd or launchd source"
+    names = log_backends()
+    listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"no logs for {svc.name}: it has no {listed} source"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from probes.fleet import FleetSnapshot
+from probes.view import FleetSnapshot
 
 
 class FleetUpdated(Message):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from probes.fleet import ServiceView
 from probes.model import Status
+from probes.view import ServiceView
 
 SORTS: tuple[str, ...] = ("status", "config", "name", "p95", "errors", "spend")
 """`s` cycles through these; the first is the default: what is broken comes first."""

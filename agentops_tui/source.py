@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from probes.config import FleetConfig
-from probes.fleet import FleetSnapshot, FleetState
-from probes.runner import PollerThread
+from probes.fleet.state import FleetState
+from probes.runtime.runner import PollerThread
+from probes.view import FleetSnapshot
 
 FIRST_FRAME_S = 0.25
 """The poller starts this long after the app: the first frame is painted without it."""

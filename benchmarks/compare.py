@@ -255,9 +255,10 @@ asyncio.run(main())
 
 def poll_cycle(endpoints: int = 500, cycles: int = 5, concurrency: int = 100) -> tuple[float, float, int]:
     """(median, max) seconds of one full poll of `endpoints` health URLs answering after 50 ms; and how many OK."""
-    from probes.configload import parse_config
-    from probes.http import make_client
-    from probes.scheduler import Scheduler, build_probes
+    from probes.config.load import parse_config
+    from probes.http.client import make_client
+    from probes.runtime.factory import build_probes
+    from probes.runtime.scheduler import Scheduler
 
     server = subprocess.Popen([sys.executable, "-c", SLOW_SERVER], stdout=subprocess.PIPE, text=True)
     try:
@@ -374,7 +375,7 @@ def main() -> int:
         (Path(tmp) / "200").mkdir()
         with demo_fleet(Path(tmp) / "200", 199, 2.0) as cfg:
             rows.append(program_row("agentops-tui, 200 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
-            from probes.configload import load_config
+            from probes.config.load import load_config
 
             lat = key_to_repaint(cfg, [s.name for s in load_config(cfg)[0].services])
             if lat:

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from probes.config import DockerConfig
-from probes.docker import DockerProbe
+from probes.sources.docker.probe import DockerProbe
 from tests.testbed.docker import BUSYBOX_IMAGE, DockerDaemon
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

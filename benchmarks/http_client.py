@@ -1,18 +1,21 @@
-"""HTTP client benchmark: CPU microseconds per GET, aiohttp against probes.http_fast, through probes.http.fetch.
+"""HTTP client benchmark: CPU microseconds per GET, httpx against probes.http.fast, through probes.http.client.fetch.
 
-    python benchmarks/http_client.py [--requests 2000] [--concurrency 50]
+    python benchmarks/http_client.py [--requests 2000] [--concurrency 50] [--tls]
 
 Starts a keep-alive server in a subprocess (ThreadingHTTPServer, HTTP/1.1) serving a ~300-byte JSON body and a ~3 KB
 text body, then times `--requests` sequential GETs and `--requests` GETs `--concurrency` at a time with each client,
-in this process's CPU time (time.process_time), so the server's own CPU is not counted.
+in this process's CPU time (time.process_time), so the server's own CPU is not counted. With --tls the server speaks
+https with a certificate made for the run by openssl, trusted through SSL_CERT_FILE (as the system's CA store).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,13 +43,18 @@ class S(ThreadingHTTPServer):
     daemon_threads = True
 
 srv = S(("127.0.0.1", 0), H)
+if len(sys.argv) > 2:  # cert and key: https
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print(srv.server_address[1], len(JSON), len(TEXT), flush=True)
 srv.serve_forever()
 """
 
 
 class _NoFast:
-    """Stands in for FastHTTP so every request takes the aiohttp path."""
+    """Stands in for FastHTTP so every request takes the httpx path (what the fast client leaves to it)."""
 
     async def get(self, *args: object) -> None:
         return None
@@ -57,7 +65,7 @@ class _NoFast:
 
 async def measure(base: str, fast: bool, requests: int, concurrency: int) -> dict[str, float]:
     """CPU us per request for each body, sequential and concurrent."""
-    from probes.http import fetch, make_client
+    from probes.http.client import fetch, make_client
 
     out: dict[str, float] = {}
     async with make_client(100) as client:
@@ -89,24 +97,37 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--tls", action="store_true", help="https, with a certificate made for the run")
     args = ap.parse_args()
-    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    tmp = tempfile.TemporaryDirectory(prefix="agentops-bench-tls-")
+    pem = [str(Path(tmp.name) / "cert.pem"), str(Path(tmp.name) / "key.pem")] if args.tls else []
+    if pem:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", pem[1], "-out", pem[0], "-days", "1", "-subj", "/CN=bench",
+             "-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        os.environ["SSL_CERT_FILE"] = pem[0]
+    server = subprocess.Popen([sys.executable, "-c", SERVER, *pem], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         port, json_len, text_len = server.stdout.readline().split()
         print(f"server: /json {json_len} bytes, /text {text_len} bytes; {args.requests} GETs each, "
               f"concurrent {args.concurrency} at a time; CPU us per request in this process")  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
+        base = f"{'https' if pem else 'http'}://127.0.0.1:{port}"
         got = {name: asyncio.run(measure(base, name == "fast", args.requests, args.concurrency))
-               for name in ("aiohttp", "fast")}  # fmt: skip
-        print(f"{'':24s}{'aiohttp':>10s}{'fast':>10s}{'ratio':>8s}")
-        for key in got["aiohttp"]:
-            a, f = got["aiohttp"][key], got["fast"][key]
+               for name in ("general", "fast")}  # fmt: skip
+        general = next(name for name in ("httpx", "aiohttp") if name in sys.modules)  # this tree's, or an older one's
+        print(f"{'':24s}{general:>10s}{'fast':>10s}{'ratio':>8s}")
+        for key in got["general"]:
+            a, f = got["general"][key], got["fast"][key]
             print(f"{key:24s}{a:10.1f}{f:10.1f}{a / f:7.1f}x")
         print(f"fast client connections opened: {got['fast']['connections opened']:.0f}")
     finally:
         server.terminate()
         server.wait()
+        tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ from textual import events
 
 from agentops_tui.app import make_app
 from agentops_tui.widgets.spark_panel import SparkPanel
-from probes.configload import parse_config
-from probes.fleet import FleetSnapshot, ServiceView
+from probes.config.load import parse_config
 from probes.model import Status
+from probes.view import FleetSnapshot, ServiceView
 
 
 def fleet(names: list[str], rng: random.Random) -> FleetSnapshot:

@@ -43,7 +43,7 @@ def lines(n: int, start: float, seq: int = 0) -> bytes:
 
 
 def child(records: int, append: int) -> None:
-    from probes.ledger import LedgerProbe
+    from probes.sources.ledger.probe import LedgerProbe
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.jsonl"

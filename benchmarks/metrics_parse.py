@@ -23,7 +23,7 @@ CAP = 1_048_576
 CASE = r"""
 import json, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
-import probes.promtext as pt
+import probes.formats.promtext as pt
 from probes.config import MetricsConfig
 
 CAP, name, repeat = 1_048_576, sys.argv[2], int(sys.argv[3])

@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 async def measure(cfg_path: Path, prom_url: str, polls: int) -> None:
     from probes.config import PrometheusConfig
-    from probes.configload import load_config
-    from probes.http import make_client
-    from probes.metrics import MetricsProbe
-    from probes.promql import PromQLProbe
+    from probes.config.load import load_config
+    from probes.http.client import make_client
+    from probes.sources.metrics.probe import MetricsProbe
+    from probes.sources.prometheus.probe import PromQLProbe
 
     cfg, _ = load_config(cfg_path)
     names = {s.name: s.name for s in cfg.services}

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from probes.config import LiteLLMConfig, QueueConfig  # noqa: E402
-from probes.litellm import LITELLM_METRICS, LiteLLMProbe, parse_own  # noqa: E402
-from probes.promtext import parse_exposition  # noqa: E402
-from probes.queue import QueueProbe  # noqa: E402
+from probes.formats.promtext import parse_exposition  # noqa: E402
+from probes.sources.litellm.probe import LITELLM_METRICS, LiteLLMProbe, parse_own  # noqa: E402
+from probes.sources.queue.probe import QueueProbe  # noqa: E402
 
 
 def per_poll(label: str, cpu_s: float, wall_s: float, polls: int) -> None:

@@ -1,4 +1,4 @@
-"""Redaction cost: microseconds per call of probes.redact on the text it sees, and the time to build a redactor.
+"""Redaction cost: microseconds per call of probes.text.redact on the text it sees, and the time to build a redactor.
 
     python benchmarks/redact_cost.py [--secrets 10] [--calls 20000]
 
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from probes.redact import PLAIN, Redactor  # noqa: E402
+from probes.text.redact import PLAIN, Redactor  # noqa: E402
 
 SAMPLES = {
     "clean reason (89 chars)": "health: HTTP 500: upstream timed out after 3.0s while calling model gpt-4o "

@@ -45,7 +45,7 @@ def main() -> int:
     ap.add_argument("--polls", type=int, default=20)
     args = ap.parse_args()
     from probes.config import SystemdConfig
-    from probes.systemd import SystemdProbe
+    from probes.sources.systemd.probe import SystemdProbe
     from tests.testbed.docker import DockerDaemon
     from tests.testbed.systemd import SystemdContainer
 

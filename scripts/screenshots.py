@@ -21,7 +21,7 @@ from agentops_tui.app import make_app
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.configload import load_config
+from probes.config.load import load_config
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SIZE = (120, 32)

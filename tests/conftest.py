@@ -11,7 +11,7 @@ import pytest
 
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import FleetConfig
-from probes.configload import load_config
+from probes.config.load import load_config
 from tests.testbed import missing
 from tests.testbed.docker import DockerDaemon
 from tests.testbed.systemd import SystemdContainer

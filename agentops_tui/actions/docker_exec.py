@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentops_tui.actions.executors import DrainFirst
 from agentops_tui.actions.model import ActionKind, ActionRequest, Operation, Outcome
 from probes.config import DockerConfig, ServiceConfig
-from probes.docker import matches
-from probes.docker_client import docker_error, make_api, resolve_host
-from probes.sanitize import clean
-
-if TYPE_CHECKING:
-    from agentops_tui.actions.executors import DrainFirst
+from probes.sources.docker.client import docker_error, make_api, resolve_host
+from probes.sources.docker.probe import matches
+from probes.text.sanitize import clean
 
 MIN_MEMORY = 6 * 1024 * 1024  # the engine refuses a memory limit below 6 MiB
 MAX_MEMORY = 1 << 50  # 1 PiB: a sane ceiling far above any host (the engine takes int64)
@@ -93,8 +91,6 @@ class DockerExecutor:
         return clean(f"containers of compose {scope}", 160)
 
     def _drain_first(self) -> DrainFirst:
-        from agentops_tui.actions.executors import DrainFirst  # that module imports this one
-
         return DrainFirst(self.service.control, self.timeout_s)
 
     def operation(self, request: ActionRequest) -> Operation:

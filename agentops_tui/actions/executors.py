@@ -16,36 +16,18 @@ import shlex
 import signal
 import ssl
 from collections.abc import Mapping
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
-from agentops_tui.actions.docker_exec import docker_executor_for
-from agentops_tui.actions.model import ACTION_KINDS, ALL_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
-from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
-from probes.redirects import REDIRECTS, not_followed
-from probes.sanitize import clean
+from agentops_tui.actions.base import DETAIL_LEN, MAX_OUTPUT, REDACTED, hide_userinfo
+from agentops_tui.actions.model import ACTION_KINDS, ActionKind, ActionRequest, ErrorKind, Operation, Outcome
+from probes.config import CommandConfig, ControlConfig, ControlEndpoint
+from probes.http.redirects import REDIRECTS, not_followed
+from probes.text.sanitize import clean
 
-MAX_OUTPUT = 64 * 1024  # bytes kept of a response body, or of a command's stdout and stderr
-DETAIL_LEN = 300  # characters of outside text that reach an Outcome
 PLACEHOLDER = "{max_requests_per_minute}"
-REDACTED = "[redacted]"
 BASE_ENV = ("PATH", "HOME", "LANG", "TZ", "USER", "LOGNAME", "XDG_RUNTIME_DIR")
 """What a command gets of the dashboard's environment (and LC_*); XDG_RUNTIME_DIR lets `systemctl --user` find
 its bus. Everything else, API keys and tokens first, stays out unless the config's command.env passes it."""
-
-
-class Executor(Protocol):
-    """What the action layer needs from a way of acting on a service."""
-
-    name: str
-
-    def operation(self, request: ActionRequest) -> Operation:
-        """Exactly what run() would do, worded for the confirmation dialog and the journal."""
-        ...
-
-    async def run(self, request: ActionRequest) -> Outcome:
-        """Do it; never raises (except CancelledError)."""
-        ...
 
 
 def _seconds(value: float) -> str:
@@ -61,18 +43,6 @@ def _tail(raw: bytes) -> str:
     """The end of a command's output as one safe short line (errors are usually printed last)."""
     text = clean(raw.decode("utf-8", errors="replace"), MAX_OUTPUT + 1).strip()
     return text if len(text) <= DETAIL_LEN else "…" + text[-(DETAIL_LEN - 1) :]
-
-
-def _hide_userinfo(url: str) -> str:
-    """The URL without user:password@, which must not reach the journal or the screen."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
 
 
 def throttle_body(request: ActionRequest) -> dict[str, Any]:
@@ -112,7 +82,7 @@ class HttpExecutor:
 
     def operation(self, request: ActionRequest) -> Operation:
         endpoint = self._endpoint(request.kind)
-        description = f"{endpoint.method} {_hide_userinfo(self._url(endpoint))}"
+        description = f"{endpoint.method} {hide_userinfo(self._url(endpoint))}"
         if request.kind == "throttle":
             description += " " + json.dumps(throttle_body(request))
         return Operation(self.name, clean(description, DETAIL_LEN))
@@ -141,7 +111,7 @@ class HttpExecutor:
         content = json.dumps(throttle_body(request)).encode()
         import httpx  # imported when an action first runs, not while the dashboard starts
 
-        from probes.http import classify
+        from probes.http.client import classify
 
         try:
             status, raw, location = await asyncio.wait_for(
@@ -173,10 +143,15 @@ class HttpExecutor:
         its Location header."""
         import httpx
 
+        from probes.http.tls import verifying_context
+
         timeout = httpx.Timeout(self.timeout_s)
-        # No proxies from the environment and no redirects: a control call goes exactly where the config says.
+        # No proxies from the environment and no redirects: a control call goes exactly where the config says;
+        # https verified as the poller verifies it (the system's CA store, not httpx's own bundle).
         async with (
-            httpx.AsyncClient(timeout=timeout, trust_env=False, follow_redirects=False) as client,
+            httpx.AsyncClient(
+                timeout=timeout, trust_env=False, follow_redirects=False, verify=verifying_context()
+            ) as client,
             client.stream(method, url, content=content, headers=headers) as resp,
         ):
             chunks: list[bytes] = []
@@ -310,37 +285,3 @@ class CommandExecutor:
         _kill_group(proc)
         with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
             await asyncio.wait_for(proc.wait(), 5.0)
-
-
-def executor_for(
-    service: ServiceConfig, kind: ActionKind, timeout_s: float, *, environ: Mapping[str, str] | None = None
-) -> Executor | str:
-    """The executor for an action: the service manager for restart/start/drain (systemd, launchd), then a
-    control endpoint, then a command, then the service manager for the rest; else why none can do it."""
-    if kind not in ALL_KINDS:  # getattr below must only ever see an action's name
-        return f"unknown action: {clean(kind, 40)}"
-    if kind == "check_models":
-        from agentops_tui.actions.litellm_exec import LiteLLMHealthExecutor
-
-        if service.litellm is None:
-            return f"no model check for {clean(service.name, 120)}: it is not a LiteLLM proxy (no litellm: section)"
-        return LiteLLMHealthExecutor(service.litellm, timeout_s, environ)
-    docker = docker_executor_for(service, kind, timeout_s)
-    if docker is not None and kind == "drain":  # HTTP drain (if any) then stop with a grace period, in one executor
-        return docker
-    from agentops_tui.actions.native import NATIVE_FIRST, native_executor  # imports this module
-
-    native = native_executor(service, kind, timeout_s, environ)
-    if native is not None and not isinstance(native, str) and kind in NATIVE_FIRST:
-        return native
-    control = service.control
-    if control is not None and getattr(control, kind, None) is not None:
-        return HttpExecutor(control, timeout_s, environ)
-    command = service.command
-    if command is not None and getattr(command, kind, None):
-        return CommandExecutor(command, environ)
-    if docker is not None:
-        return docker
-    if native is not None:
-        return native
-    return f"no {kind} for {clean(service.name, 120)}: no control endpoint or command configured for it"

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agentops_tui.actions.executors import DETAIL_LEN, DrainFirst
-from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
+from agentops_tui.actions.base import DETAIL_LEN, Executor
+from agentops_tui.actions.executors import DrainFirst
+from agentops_tui.actions.model import ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import ServiceConfig
-from probes.launchd import NOT_FOUND, LaunchctlError, domain_target, launchctl
-from probes.sanitize import clean
+from probes.sources.launchd.probe import NOT_FOUND, LaunchctlError, domain_target, launchctl
+from probes.text.sanitize import clean
 
 
 def argv(kind: str, target: str) -> list[str]:
@@ -59,3 +60,25 @@ class LaunchdExecutor:
         return Outcome(
             False, f"launchctl {args[0]} exit {code}: {text}" if text else f"launchctl {args[0]} exit {code}", kind
         )
+
+
+KINDS: tuple[ActionKind, ...] = ("restart", "start", "drain", "resume")
+
+
+def offer(
+    service: ServiceConfig, kind: ActionKind, timeout_s: float, environ: Mapping[str, str] | None = None
+) -> Executor | str | None:
+    """The launchd executor, or why launchd cannot do it (str), or None when it is not launchd's to do."""
+    if service.launchd is None:
+        return None
+    name = clean(service.name, 120)
+    if kind == "throttle":
+        return (
+            f"no throttle for {name}: launchd cannot limit a running job; configure control.throttle "
+            "(the agent's own rate-limit endpoint)"
+        )
+    if kind not in KINDS:
+        return None
+    if not service.launchd.label:
+        return f"no {kind} for {name}: launchd actions need one job label (label:), not a prefix"
+    return LaunchdExecutor(service, timeout_s, environ)

@@ -20,16 +20,18 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from agentops_tui.actions.base import DETAIL_LEN, Executor
+from agentops_tui.actions.chooser import executor_for
 from agentops_tui.actions.docker_exec import DockerExecutor, throttle_params_problem
-from agentops_tui.actions.executors import DETAIL_LEN, CommandExecutor, Executor, executor_for
+from agentops_tui.actions.executors import CommandExecutor
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError, JournalTail
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
 from probes.config import FleetConfig, ServiceConfig
-from probes.configtrust import ALLOW_FLAG
-from probes.fleet import ServiceView
-from probes.redact import redactor_for
-from probes.sanitize import clean, clean_json
+from probes.config.trust import ALLOW_FLAG
+from probes.text.redact import redactor_for
+from probes.text.sanitize import clean, clean_json
+from probes.view import ServiceView
 
 ViewLookup = Callable[[str], ServiceView | None]
 Settle = Callable[[str], Awaitable[ServiceView | None]]

@@ -16,12 +16,13 @@ from typing import Any
 
 import httpx
 
-from agentops_tui.actions.executors import DETAIL_LEN, MAX_OUTPUT, REDACTED, _hide_userinfo
-from agentops_tui.actions.model import ActionRequest, Operation, Outcome
-from probes.config import LiteLLMConfig
-from probes.http import classify
-from probes.redirects import REDIRECTS, not_followed
-from probes.sanitize import clean
+from agentops_tui.actions.base import DETAIL_LEN, MAX_OUTPUT, REDACTED, hide_userinfo
+from agentops_tui.actions.model import ActionKind, ActionRequest, Operation, Outcome
+from probes.config import LiteLLMConfig, ServiceConfig
+from probes.http.client import classify
+from probes.http.redirects import REDIRECTS, not_followed
+from probes.http.tls import verifying_context
+from probes.text.sanitize import clean
 
 MIN_TIMEOUT_S = 60.0  # every model answers a real request: allow far more than a control call
 
@@ -62,14 +63,16 @@ class LiteLLMHealthExecutor:
         return self.cfg.url.rstrip("/") + "/health"
 
     def operation(self, request: ActionRequest) -> Operation:
-        return Operation(self.name, f"GET {_hide_userinfo(self._url())} (a real request to every model: costs money)")
+        return Operation(self.name, f"GET {hide_userinfo(self._url())} (a real request to every model: costs money)")
 
     async def run(self, request: ActionRequest) -> Outcome:
         environ = self._environ if self._environ is not None else os.environ
         key = environ.get(self.cfg.key_env) if self.cfg.key_env else None
         headers = {"Accept": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s, trust_env=False, follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                timeout=self.timeout_s, trust_env=False, follow_redirects=False, verify=verifying_context()
+            ) as client:
                 resp = await asyncio.wait_for(client.get(self._url(), headers=headers), self.timeout_s)
         except asyncio.TimeoutError:
             return Outcome(False, f"timed out after {self.timeout_s:g}s", "timeout")
@@ -93,3 +96,12 @@ class LiteLLMHealthExecutor:
         if key and key in outcome.detail:
             outcome = Outcome(outcome.ok, outcome.detail.replace(key, REDACTED), outcome.error_kind)
         return outcome
+
+
+def offer(
+    service: ServiceConfig, kind: ActionKind, timeout_s: float, environ: Mapping[str, str] | None = None
+) -> LiteLLMHealthExecutor | None:
+    """The model check of a LiteLLM proxy (the only action this executor does)."""
+    if kind != "check_models" or service.litellm is None:
+        return None
+    return LiteLLMHealthExecutor(service.litellm, timeout_s, environ)

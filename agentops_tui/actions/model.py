@@ -56,3 +56,16 @@ class Outcome:
     ok: bool
     detail: str
     error_kind: ErrorKind | None = None
+
+
+StepName = Literal["drain", "wait_idle", "restart", "wait_healthy", "resume"]
+StepState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
+
+
+@dataclass
+class Step:
+    """One step of the workflow as the progress dialog shows it."""
+
+    name: StepName
+    state: StepState = "pending"
+    detail: str = ""

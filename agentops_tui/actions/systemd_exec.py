@@ -10,11 +10,12 @@ from collections.abc import Mapping
 
 from dbus_fast import Variant
 
-from agentops_tui.actions.executors import DETAIL_LEN, DrainFirst
-from agentops_tui.actions.model import ActionRequest, ErrorKind, Operation, Outcome
+from agentops_tui.actions.base import DETAIL_LEN, Executor
+from agentops_tui.actions.executors import DrainFirst
+from agentops_tui.actions.model import ActionKind, ActionRequest, ErrorKind, Operation, Outcome
 from probes.config import ServiceConfig, SystemdConfig
-from probes.sanitize import clean
-from probes.systemd import MANAGER, MANAGER_PATH, Bus, BusError, bus_address
+from probes.sources.systemd.probe import MANAGER, MANAGER_PATH, Bus, BusError, bus_address
+from probes.text.sanitize import clean
 
 PERMISSION_ERRORS = ("AccessDenied", "InteractiveAuthorizationRequired", "PolicyKit1", "NotAuthorized")
 MEMBER = {"restart": "RestartUnit", "start": "StartUnit", "drain": "StopUnit", "resume": "StartUnit"}
@@ -104,3 +105,17 @@ class SystemdExecutor:
             )
         finally:
             bus.close()
+
+
+KINDS: tuple[ActionKind, ...] = ("restart", "start", "drain", "throttle", "resume")
+
+
+def offer(
+    service: ServiceConfig, kind: ActionKind, timeout_s: float, environ: Mapping[str, str] | None = None
+) -> Executor | str | None:
+    """The systemd executor, or why systemd cannot do it (str), or None when it is not systemd's to do."""
+    if service.systemd is None or kind not in KINDS:
+        return None
+    if not service.systemd.unit:
+        return f"no {kind} for {clean(service.name, 120)}: systemd actions need one unit (unit:), not a pattern"
+    return SystemdExecutor(service, timeout_s, environ)

@@ -13,17 +13,24 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 from agentops_tui.actions.layer import ActionLayer, ViewLookup
-from agentops_tui.actions.model import ActionKind, ActionRequest, ErrorKind, Operation, Outcome, Refusal
-from probes.fleet import ServiceView
+from agentops_tui.actions.model import (
+    ActionKind,
+    ActionRequest,
+    ErrorKind,
+    Operation,
+    Outcome,
+    Refusal,
+    Step,
+    StepName,
+    StepState,
+)
 from probes.model import Status
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import ServiceView
 
-StepName = Literal["drain", "wait_idle", "restart", "wait_healthy", "resume"]
-StepState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 Then = Literal["stay", "resume", "restart"]  # after draining: stay drained; resume; or restart, wait healthy, resume
 
 STEPS: dict[str, tuple[StepName, ...]] = {
@@ -35,15 +42,6 @@ ACTION_OF: dict[str, ActionKind] = {"drain": "drain", "restart": "restart", "res
 STALE_AFTER_POLLS = 3  # as on the dashboard: no new data for three intervals means the view is old
 UPTIME_SLACK_S = 2.0  # rounding of uptime_s and the gap between a poll and our clock
 DRAIN_REASONS = {"draining", "degraded"}  # what a health check says while draining and nothing else is wrong
-
-
-@dataclass
-class Step:
-    """One step of the workflow as the progress dialog shows it."""
-
-    name: StepName
-    state: StepState = "pending"
-    detail: str = ""
 
 
 class StepFailed(Exception):

@@ -8,11 +8,11 @@ from rich.text import Text
 
 from agentops_tui.presentation.formats import fmt_clock, fmt_duration
 from agentops_tui.presentation.palette import Palette
-from probes.alerts import alert_value
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import alert_value
 
 if TYPE_CHECKING:
-    from probes.alerts import Alert
+    from probes.model import Alert
 
 ALERT_COLUMNS = ("STATE", "SERVICE", "ALERT", "VALUE", "SINCE", "FOR", "SOURCE", "SUMMARY")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from probes.health import MESSAGE_KEYS
-from probes.sanitize import clean
-from probes.units import fmt_limit
+from probes.model import MESSAGE_KEYS
+from probes.text.sanitize import clean
+from probes.text.units import fmt_limit
 
 _HTTP_PREFIX = re.compile(r"^(HTTP \d{3}): ")
 

@@ -11,7 +11,6 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from agentops_tui.detail_sources import source_sections
 from agentops_tui.presentation.formats import (
     DASH,
     fmt_bytes,
@@ -25,14 +24,14 @@ from agentops_tui.presentation.formats import (
     fmt_seconds,
 )
 from agentops_tui.presentation.palette import Palette, breaker_style, status_cell
-from probes.model import Status
-from probes.sanitize import clean
-from probes.status import MEMORY_WARN
-from probes.units import fmt_limit
+from agentops_tui.presentation.sources import source_sections
+from probes.model import MEMORY_WARN, Status
+from probes.text.sanitize import clean
+from probes.text.units import fmt_limit
 
 if TYPE_CHECKING:
-    from probes.fleet import ServiceView
     from probes.model import ContainerInfo
+    from probes.view import ServiceView
 
 BLANK = Text("")
 

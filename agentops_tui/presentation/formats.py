@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from probes.units import fmt_count, fmt_percent
-from probes.units import fmt_money as fmt_money  # the shared formats (probes.units), under the names screens use
-from probes.units import fmt_seconds as fmt_seconds
+from probes.text.units import fmt_count, fmt_percent
+from probes.text.units import (
+    fmt_money as fmt_money,  # the shared formats (probes.text.units), under the names screens use
+)
+from probes.text.units import fmt_seconds as fmt_seconds
 
 DASH = "–"
 fmt_rate = fmt_percent

@@ -9,7 +9,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 PHASE_STYLE = {
     "succeeded": "green", "failed": "bold red", "cancelled": "yellow", "started": "bold", "abandoned": "bold yellow",

@@ -13,10 +13,10 @@ from rich.text import Text
 from agentops_tui.presentation.formats import fmt_bytes, fmt_cpu, fmt_money, fmt_number, fmt_rate, fmt_seconds
 from agentops_tui.presentation.palette import GLYPH, LABEL, Palette, reason_style, status_cell
 from probes.model import Status
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 if TYPE_CHECKING:
-    from probes.fleet import FleetSnapshot, ServiceView
+    from probes.view import FleetSnapshot, ServiceView
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("status", "STATUS", 7),

@@ -8,14 +8,12 @@ from rich.text import Text
 
 from agentops_tui.presentation.formats import fmt_duration, fmt_money
 from agentops_tui.presentation.palette import Palette
-from probes.model import Status
-from probes.sanitize import clean
-from probes.spend import BURN_WINDOW
-from probes.units import fmt_count, fmt_percent, fmt_ratio
+from probes.model import BURN_WINDOW, Status
+from probes.text.sanitize import clean
+from probes.text.units import fmt_count, fmt_percent, fmt_ratio
 
 if TYPE_CHECKING:
-    from probes.ledger_budget import BudgetState
-    from probes.spend import Runaway, SpendRow, SpendSummary
+    from probes.model import BudgetState, Runaway, SpendRow, SpendSummary
 
 RUNAWAY_COLUMNS = ("TASK", "SERVICE", "TYPE", "COST", "CALLS", "× MEDIAN", "THROTTLE")
 SERVICE_COLUMNS = ("SERVICE", "TODAY", "REPORTED", "COMPUTED", "CALLS", "BURN/H", "MONTH", "7D AVG", "BUDGET")

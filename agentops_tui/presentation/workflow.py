@@ -9,10 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from agentops_tui.presentation.answers import answer_summary
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 if TYPE_CHECKING:
-    from agentops_tui.actions.workflow import Step
+    from agentops_tui.actions.model import Step
 
 STEP_LABELS = {
     "drain": "drain",

@@ -10,9 +10,9 @@ from textual.widgets import DataTable, Footer, Static
 from agentops_tui.presentation.alerts import ALERT_COLUMNS, alert_row, alerts_title
 from agentops_tui.screens.base import FleetScreen
 from agentops_tui.widgets.list_table import ListTable
-from probes.alerts import Alert
-from probes.fleet import FleetSnapshot
-from probes.sanitize import clean
+from probes.model import Alert
+from probes.text.sanitize import clean
+from probes.view import FleetSnapshot
 
 
 class AlertsScreen(FleetScreen):

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from agentops_tui.actions.model import ActionKind
     from agentops_tui.presentation import Palette
     from probes.config import FleetConfig
-    from probes.fleet import FleetSnapshot, ServiceView
-    from probes.redact import Redactor
+    from probes.text.redact import Redactor
+    from probes.view import FleetSnapshot, ServiceView
 
 
 class Actions(Protocol):

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from agentops_tui.presentation.workflow import confirm_body
 from agentops_tui.screens.dialog import Dialog
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 
 class ConfirmScreen(Dialog[bool]):

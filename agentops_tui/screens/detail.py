@@ -11,9 +11,9 @@ from textual.widgets import Footer, Static
 from agentops_tui.actions.model import ActionKind
 from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.screens.base import Dashboard, FleetScreen
-from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
-from probes.sanitize import clean
+from probes.text.sanitize import clean
+from probes.view import FleetSnapshot, ServiceView, status_now
 
 STALE_CHECK_S = 1.0
 """How often the page asks its clock whether the service turned STALE (a stuck poller sends nothing new)."""

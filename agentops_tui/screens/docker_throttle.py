@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from agentops_tui.actions.docker_exec import MIN_MEMORY, parse_memory, throttle_params_problem
 from agentops_tui.screens.dialog import Dialog
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 
 def parse_limits(cpus_text: str, memory_text: str) -> dict[str, Any] | str:

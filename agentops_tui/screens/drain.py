@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
-from agentops_tui.actions.workflow import Step
+from agentops_tui.actions.model import Step
 from agentops_tui.presentation.workflow import plan_text, result_text, steps_table
 from agentops_tui.screens.dialog import Dialog
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 THEN_CHOICES: tuple[tuple[str, str], ...] = (
     ("stay", "stay drained (maintenance)"),

@@ -17,8 +17,8 @@ from textual.widgets import Footer, RichLog, Static
 
 from agentops_tui.logsource import log_source_for
 from agentops_tui.screens.base import Dashboard
-from probes.logs import DEFAULT_LINES, LogSource
-from probes.sanitize import clean
+from probes.model import DEFAULT_LINES, LogSource
+from probes.text.sanitize import clean
 
 
 class LogsScreen(Screen[None]):

@@ -13,7 +13,7 @@ from agentops_tui.widgets.fleet_summary import FleetSummary
 from agentops_tui.widgets.key_footer import PALETTE, KeyFooter
 from agentops_tui.widgets.service_table import ServiceTable
 from agentops_tui.widgets.spark_panel import SparkPanel
-from probes.fleet import FleetSnapshot
+from probes.view import FleetSnapshot
 
 SPARKS_MIN = 5  # rows of the trend panel when the fleet needs all the others
 

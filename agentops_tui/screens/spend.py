@@ -21,8 +21,8 @@ from agentops_tui.presentation.spend import (
 )
 from agentops_tui.screens.base import FleetScreen
 from probes.config import FleetConfig
-from probes.fleet import FleetSnapshot
-from probes.spend import Runaway
+from probes.model import Runaway
+from probes.view import FleetSnapshot
 
 
 def dashboard_name(cfg: FleetConfig, ledger_service: str) -> str | None:

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from agentops_tui.actions.layer import MAX_REQUESTS_PER_MINUTE
 from agentops_tui.screens.dialog import Dialog
-from probes.sanitize import clean
+from probes.text.sanitize import clean
 
 
 def limit_problem(raw: str) -> str | None:

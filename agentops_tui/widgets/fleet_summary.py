@@ -6,8 +6,8 @@ from textual.widgets import Static
 
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.overview import summary_text
-from probes.fleet import FleetSnapshot
 from probes.model import Status
+from probes.view import FleetSnapshot
 
 
 class FleetSummary(Static):

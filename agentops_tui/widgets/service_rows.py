@@ -14,8 +14,8 @@ from rich.text import Text
 from agentops_tui.presentation.overview import COLUMN_KEYS, row_cells
 from agentops_tui.presentation.palette import Palette
 from agentops_tui.sorts import SORT_KEYS, SORTS
-from probes.fleet import FleetSnapshot, ServiceView, status_now
 from probes.model import Status
+from probes.view import FleetSnapshot, ServiceView, status_now
 
 CellKey = tuple[str, str]
 """What a cell reads and how it looks: a row is drawn again only when one of these changes."""

@@ -25,8 +25,8 @@ from agentops_tui.presentation import Palette
 from agentops_tui.presentation.overview import fit_columns
 from agentops_tui.sorts import SORT_MARK
 from agentops_tui.widgets.service_rows import RowModel
-from probes.fleet import FleetSnapshot
 from probes.model import Status
+from probes.view import FleetSnapshot
 
 PAD = 1  # blank cells each side of a column
 STALE_CHECK_S = 1.0

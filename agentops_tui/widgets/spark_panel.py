@@ -14,8 +14,8 @@ from agentops_tui.presentation import Palette, fmt_duration, fmt_money, fmt_rate
 from agentops_tui.presentation.overview import trend_title
 from agentops_tui.widgets.spark import Spark
 from probes.config import Thresholds
-from probes.fleet import HISTORY, ServiceView
 from probes.model import Status
+from probes.view import HISTORY, ServiceView
 
 
 @dataclass(frozen=True)

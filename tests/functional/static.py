@@ -11,8 +11,8 @@ from rich.style import Style
 
 from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.source import StaticSource
-from probes.configload import parse_config
-from probes.fleet import FleetSnapshot
+from probes.config.load import parse_config
+from probes.view import FleetSnapshot
 from tests.fixtures.fleet import static_snapshot
 
 

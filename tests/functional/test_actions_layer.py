@@ -23,14 +23,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agentops_tui.actions.journal import Journal
 from agentops_tui.actions.layer import ActionLayer
-from agentops_tui.actions.model import ACTION_KINDS, ActionRequest, Operation, Outcome, Plan, Refusal
-from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.actions.model import ACTION_KINDS, ActionRequest, Operation, Outcome, Plan, Refusal, Step
+from agentops_tui.actions.workflow import DrainWorkflow
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import ActionsConfig, ControlConfig, ControlEndpoint, FleetConfig, ServiceConfig
-from probes.configload import load_config
-from probes.fleet import FleetSnapshot, ServiceView
+from probes.config.load import load_config
 from probes.model import Status
-from probes.runner import PollerThread
+from probes.runtime.runner import PollerThread
+from probes.view import FleetSnapshot, ServiceView
 
 T = TypeVar("T")
 REFRESH_S = 1.0

@@ -19,7 +19,7 @@ from agentops_tui.screens.journal import JournalScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig
-from probes.configload import parse_config
+from probes.config.load import parse_config
 from probes.model import Status
 from tests.functional.helpers import row_status, wait_until
 

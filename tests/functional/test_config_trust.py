@@ -18,7 +18,7 @@ from agentops_tui.actions.model import ActionRequest, Plan, Refusal
 from agentops_tui.app import make_app
 from agentops_tui.cli import _load
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.configload import load_config
+from probes.config.load import load_config
 from tests.functional.helpers import wait_until
 
 

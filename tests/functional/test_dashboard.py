@@ -16,7 +16,7 @@ from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig
-from probes.configload import load_config, parse_config
+from probes.config.load import load_config, parse_config
 from probes.model import Status
 from tests.functional.helpers import free_port, row_status, row_text, silent_server, upcoming_window, wait_until
 

@@ -13,7 +13,7 @@ from agentops_tui.app import make_app
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.demo.roster import QUEUE_NAME
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.configload import parse_config
+from probes.config.load import parse_config
 from probes.model import Status
 from tests.functional.helpers import row_status, row_text, wait_until
 

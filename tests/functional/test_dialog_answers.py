@@ -10,7 +10,7 @@ from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
 from agentops_tui.screens.throttle import ThrottleScreen
-from probes.configload import parse_config
+from probes.config.load import parse_config
 
 SIZE = (120, 34)
 

@@ -8,10 +8,10 @@ import time
 from collections.abc import Iterator
 
 from probes.config import DockerConfig, FleetConfig, ServiceConfig
-from probes.docker_compose import expand_compose
-from probes.fleet import FleetSnapshot, ServiceView
 from probes.model import Status
-from probes.runner import PollerThread
+from probes.runtime.runner import PollerThread
+from probes.sources.docker.compose import expand_compose
+from probes.view import FleetSnapshot, ServiceView
 from tests.functional.docker_helpers import container, fleet, httpd_args, inspect, name, wait
 from tests.functional.helpers import free_port
 from tests.testbed.docker import DockerDaemon

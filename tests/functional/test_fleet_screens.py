@@ -16,8 +16,8 @@ from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.screens.spend import SpendScreen
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.fleet import FleetSnapshot
 from probes.model import Status
+from probes.view import FleetSnapshot
 from tests.fixtures.fleet import full_snapshot, view
 from tests.functional.helpers import wait_until
 from tests.functional.static import screen_lines, static_app

@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler
 import psutil
 import pytest
 
-from probes.configload import parse_config
+from probes.config.load import parse_config
 from probes.model import Status
-from probes.scheduler import Scheduler
+from probes.runtime.scheduler import Scheduler
 from tests.functional.helpers import free_port, serve_handler, silent_server
 
 EVIL = "\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07[@click=app.quit]x[/] \x1b[2J\x9b31m\r" + "L" * 5000

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from agentops_tui.app import make_app
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.configload import load_config
+from probes.config.load import load_config
 from tests.functional.helpers import row_text, serve, wait_until
 
 # A YAML double-quoted string takes \u escapes: the name carries a right-to-left override and a zero-width space.

@@ -20,7 +20,7 @@ from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig
-from probes.configload import load_config
+from probes.config.load import load_config
 from tests.functional.helpers import row_status, row_text, wait_until
 from tests.functional.hostile_names import DEP, NAMES, REPLY, hostile_server, write_config
 

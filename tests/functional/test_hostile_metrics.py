@@ -13,12 +13,12 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from probes.config import LiteLLMConfig
-from probes.configload import parse_config
-from probes.fleet import FleetSnapshot, status_now
-from probes.http import make_client
-from probes.litellm import LiteLLMProbe
+from probes.config.load import parse_config
+from probes.http.client import make_client
 from probes.model import ProbeError, Status
-from probes.scheduler import Scheduler
+from probes.runtime.scheduler import Scheduler
+from probes.sources.litellm.probe import LiteLLMProbe
+from probes.view import FleetSnapshot, status_now
 from tests.functional.helpers import serve_handler
 
 GOOD = b'agent_requests_total{status="success"} 5\nagent_active_tasks 3\n'

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from probes.config import LiteLLMConfig, QueueConfig
-from probes.http import make_client
-from probes.litellm import LiteLLMProbe
+from probes.http.client import make_client
 from probes.model import Status
-from probes.queue import QueueProbe, queue_verdicts
+from probes.sources.litellm.probe import LiteLLMProbe
+from probes.sources.queue.probe import QueueProbe
+from probes.sources.queue.status import queue_verdicts
 from tests.functional.helpers import free_port, serve, silent_server
 from tests.testbed.redis import RedisServer, redis_module
 

@@ -18,9 +18,9 @@ from agentops_tui.actions.journal import Journal
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.actions.model import ActionRequest, Operation, Plan
 from probes.config import ControlConfig, ControlEndpoint, FleetConfig, LaunchdConfig, ServiceConfig
-from probes.fleet import FleetState
-from probes.launchd import LaunchdProbe
+from probes.fleet.state import FleetState
 from probes.model import Status
+from probes.sources.launchd.probe import LaunchdProbe
 from tests.launchd_fake import FakeLaunchctl, install
 
 UID = os.getuid()

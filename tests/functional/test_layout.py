@@ -10,8 +10,8 @@ from agentops_tui.app import AgentOpsApp
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.fleet import FleetSnapshot
 from probes.model import Status
+from probes.view import FleetSnapshot
 from tests.fixtures.fleet import burst_snapshot, view
 from tests.functional.helpers import row_text, wait_until
 from tests.functional.static import screen_lines, static_app

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from probes.ledger import LedgerProbe
+from probes.sources.ledger.probe import LedgerProbe
 
 WRITER = """
 import datetime as dt, json, os, sys, time

@@ -17,13 +17,13 @@ from agentops_tui.actions.model import ActionRequest, Plan
 from agentops_tui.app import make_app
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import LiteLLMConfig
-from probes.configload import parse_config
-from probes.http import make_client
-from probes.http_fast import Redirect
-from probes.litellm import LITELLM_METRICS, LiteLLMProbe, LiteLLMResult
-from probes.metrics import MetricsProbe
+from probes.config.load import parse_config
+from probes.http.client import make_client
+from probes.http.fast import Redirect
 from probes.model import Status
-from probes.prices import PriceBook
+from probes.sources.litellm.probe import LITELLM_METRICS, LiteLLMProbe, LiteLLMResult
+from probes.sources.metrics.probe import MetricsProbe
+from probes.spend.prices import PriceBook
 from tests.functional.helpers import row_status, row_text, wait_until
 from tests.testbed.litellm import MASTER_KEY, LiteLLMProxy, running_proxy
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from probes.config import LaunchdConfig, ServiceConfig, SystemdConfig
-from probes.file_logs import FileLogSource
-from probes.journal_logs import JournalLogSource, message
-from probes.native_logs import native_log_source
+from probes.files.logs import FileLogSource
+from probes.registry import native_log_source
+from probes.sources.systemd.logs import JournalLogSource, message
 from tests.testbed.systemd import SystemdContainer
 
 # The first test here may build the systemd image (debootstrap, about a minute) in the session fixture.

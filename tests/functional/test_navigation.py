@@ -19,7 +19,7 @@ from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.screens.spend import SpendScreen
 from agentops_tui.screens.throttle import ThrottleScreen
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.file_logs import FileLogSource
+from probes.files.logs import FileLogSource
 from tests.fixtures.fleet import burst_snapshot
 from tests.functional.helpers import wait_until
 from tests.functional.static import screen_lines, static_app

@@ -17,7 +17,7 @@ from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.help import HelpScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig
-from probes.configload import parse_config
+from probes.config.load import parse_config
 from tests.functional.helpers import wait_until
 from tests.functional.test_actions_ui import SIZE, admin, phases
 from tests.functional.test_actions_ui import select as select_service

@@ -10,6 +10,7 @@ import io
 import json
 import statistics
 import time
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -26,11 +27,11 @@ from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.screens.alerts import AlertsScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig, PrometheusConfig
-from probes.configload import parse_config
-from probes.http import Client, make_client
-from probes.metrics import MetricsProbe
+from probes.config.load import parse_config
+from probes.http.client import Client, fetch, make_client
 from probes.model import Status
-from probes.promql import PromQLProbe
+from probes.sources.metrics.probe import MetricsProbe
+from probes.sources.prometheus.probe import PromQLProbe
 from tests.conftest import FLEET_CYCLE_S
 from tests.functional.helpers import row_status, row_text, serve, silent_server, upcoming_window, wait_until
 from tests.testbed.prometheus import PrometheusServer
@@ -139,8 +140,8 @@ async def test_promql_p95_and_error_rate_agree_with_direct_scraping(
 async def young_error_series(client: Client, url: str) -> set[str]:
     """Jobs whose error series has fewer samples than the 30 s window holds (it appeared inside the window)."""
     query = 'min by (job) (count_over_time(agent_requests_total{status="error"}[30s]))'
-    async with client.session.get(f"{url}/api/v1/query", params={"query": query}) as resp:
-        data = await resp.json()
+    _, body, _ = await fetch(client, f"{url}/api/v1/query?{urllib.parse.urlencode({'query': query})}", {}, 5.0, 1 << 20)
+    data = json.loads(body)
     return {r["metric"]["job"] for r in data["data"]["result"] if float(r["value"][1]) < 29}
 
 

@@ -15,12 +15,12 @@ from agentops_tui.actions.executors import HttpExecutor
 from agentops_tui.actions.litellm_exec import LiteLLMHealthExecutor
 from agentops_tui.actions.model import ActionRequest
 from probes.config import ControlConfig, ControlEndpoint, LiteLLMConfig
-from probes.configload import parse_config
-from probes.fleet import FleetSnapshot
-from probes.http import fetch, make_client
-from probes.http_fast import FetchError
+from probes.config.load import parse_config
+from probes.http.client import fetch, make_client
+from probes.http.fast import FetchError
 from probes.model import Status
-from probes.scheduler import Scheduler
+from probes.runtime.scheduler import Scheduler
+from probes.view import FleetSnapshot
 from tests.functional.helpers import serve_handler
 
 SECRET = "s3cret-api-key-0123456789"
@@ -153,7 +153,7 @@ def test_a_redirect_to_another_origin_is_not_followed_and_no_secret_leaves(ports
         "proxy": "litellm: {url: 'BASE/away', key_env: REDIR_TOKEN}",
         "prom": "prometheus: {url: 'BASE/away', token_env: REDIR_TOKEN}",
     })  # fmt: skip
-    snap = _run(text, 2.2)  # four rounds: the first polls connect, the later ones go through probes.rounds
+    snap = _run(text, 2.2)  # four rounds: the first polls connect, the later ones go through probes.http.rounds
     assert Other.seen == [], _secrets_seen(Other.seen) or Other.seen
     assert any(SECRET in h.get("X-Api-Key", "") for _, h in Origin.seen)  # the origin itself gets its headers
     got = {v.name: (v.status, v.reason) for v in snap.services}

@@ -14,9 +14,9 @@ import pytest
 from agentops_tui.app import make_app
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import QueueConfig
-from probes.configload import parse_config
-from probes.model import Status
-from probes.queue import QueueProbe, QueueResult
+from probes.config.load import parse_config
+from probes.model import QueueResult, Status
+from probes.sources.queue.probe import QueueProbe
 from tests.functional.helpers import row_status, row_text, wait_until
 from tests.testbed.redis import RedisServer, redis_module
 

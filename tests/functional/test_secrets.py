@@ -27,7 +27,7 @@ from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import ActionsConfig, FleetConfig
-from probes.configload import parse_config
+from probes.config.load import parse_config
 from tests.functional.helpers import row_text, serve_handler, wait_until
 
 TOKEN = "ctl-SUPERSECRET-0123456789abcdef"

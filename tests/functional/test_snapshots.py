@@ -17,12 +17,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from agentops_tui.actions.workflow import DrainWorkflow, Step
+from agentops_tui.actions.model import Step
+from agentops_tui.actions.workflow import DrainWorkflow
 from agentops_tui.app import AgentOpsApp
 from agentops_tui.screens.drain import WorkflowScreen
 from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.widgets.service_table import ServiceTable
-from probes.file_logs import FileLogSource
+from probes.files.logs import FileLogSource
 from tests.fixtures.fleet import burst_snapshot, full_snapshot
 from tests.functional.helpers import wait_until
 from tests.functional.static import in_terminal_colours, screen_lines

@@ -21,9 +21,9 @@ from typing import TypeVar
 import pytest
 
 from probes.config import LedgerConfig, ProcessConfig
-from probes.file_logs import FileLogSource
-from probes.ledger import LedgerProbe
-from probes.process import ProcessProbe
+from probes.files.logs import FileLogSource
+from probes.sources.ledger.probe import LedgerProbe
+from probes.sources.process.probe import ProcessProbe
 from tests.functional.test_cli import CLI, _read_until, run_cli
 
 KINDS = {

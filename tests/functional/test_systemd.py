@@ -21,10 +21,10 @@ from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.actions.model import ActionRequest, Outcome, Plan
 from agentops_tui.actions.systemd_exec import SystemdExecutor
 from probes.config import ControlConfig, ControlEndpoint, FleetConfig, HealthConfig, ServiceConfig, SystemdConfig
-from probes.fleet import FleetState
+from probes.fleet.state import FleetState
 from probes.model import Status
-from probes.scheduler import service_manager_probes
-from probes.systemd import SystemdProbe, SystemdUnit
+from probes.runtime.factory import service_manager_probes
+from probes.sources.systemd.probe import SystemdProbe, SystemdUnit
 from tests.functional.helpers import free_port
 from tests.functional.test_launchd import control_server
 from tests.testbed.systemd import SystemdContainer

@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from agentops_tui.actions.workflow import Step
+from agentops_tui.actions.model import Step
 from agentops_tui.app import make_app
 from agentops_tui.presentation.answers import answer_summary
 from agentops_tui.screens.detail import DetailScreen
@@ -25,9 +25,9 @@ from agentops_tui.screens.drain import WorkflowScreen
 from agentops_tui.source import StaticSource
 from agentops_tui.widgets.service_table import ServiceTable
 from agentops_tui.widgets.spark import Spark, levels
-from probes.configload import parse_config
-from probes.fleet import FleetSnapshot
+from probes.config.load import parse_config
 from probes.model import Status
+from probes.view import FleetSnapshot
 from tests.fixtures.fleet import view as fixture_view
 from tests.functional.helpers import row_status, row_text, serve, serve_handler, wait_until
 

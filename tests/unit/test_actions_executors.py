@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from agentops_tui.actions.executors import CommandExecutor, HttpExecutor, executor_for
+from agentops_tui.actions.chooser import executor_for
+from agentops_tui.actions.executors import CommandExecutor, HttpExecutor
 from agentops_tui.actions.model import ActionKind, ActionRequest
 from probes.config import CommandConfig, ControlConfig, ControlEndpoint, ServiceConfig
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from probes.alerts import DEFAULTS, FLEET, AlertEngine, _Window, resolve_rules
-from probes.configload import parse_config
-from probes.fleet import FleetState, ServiceView
+from probes.config.load import parse_config
+from probes.fleet.alerts import DEFAULTS, FLEET, AlertEngine, _Window, resolve_rules
+from probes.fleet.state import FleetState
 from probes.model import HealthResult, ProbeError, Status
+from probes.view import ServiceView
 
 STEP = 10.0  # seconds between evaluations (a poll round)
 
@@ -170,9 +171,9 @@ def test_one_burn_rate_for_the_spend_screen_and_the_cost_alerts() -> None:
 
     from agentops_tui.presentation import Palette
     from agentops_tui.presentation.spend import headline
-    from probes.model import LedgerResult, MetricsResult
-    from probes.prices import PriceBook
-    from probes.spend import BURN_WINDOW, SpendBook
+    from probes.model import BURN_WINDOW, LedgerResult, MetricsResult
+    from probes.spend.book import SpendBook
+    from probes.spend.prices import PriceBook
 
     now = dt.datetime.combine(dt.date.today(), dt.time(12, 30)).timestamp()
     cfg, _ = parse_config(

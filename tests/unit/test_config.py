@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from probes import config as models
-from probes.configload import ConfigError, find_config, load_config, parse_config
+from probes.config.load import ConfigError, find_config, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,13 +11,13 @@ from agentops_tui.actions.docker_exec import fmt_memory, parse_memory, throttle_
 from agentops_tui.presentation.overview import docker_summary
 from agentops_tui.screens.docker_throttle import parse_limits
 from probes.config import DockerConfig, FleetConfig, ServiceConfig
-from probes.configload import ConfigError, parse_config
-from probes.docker import _epoch, from_inspect, matches, state_key
-from probes.docker_logs import split_lines
-from probes.docker_stats import StatSample, cgroup_sample, cpu_percent, engine_sample
-from probes.fleet import FleetState
+from probes.config.load import ConfigError, parse_config
+from probes.fleet.state import FleetState
 from probes.model import ContainerInfo, DockerResult, ProbeError, Status
-from probes.status import container_verdict, docker_verdict
+from probes.sources.docker.logs import split_lines
+from probes.sources.docker.probe import _epoch, from_inspect, matches, state_key
+from probes.sources.docker.stats import StatSample, cgroup_sample, cpu_percent, engine_sample
+from probes.sources.docker.status import container_verdict, docker_verdict
 
 WGET_404 = "wget: server returned error: HTTP/1.1 404 Not Found"
 # The shape of `docker inspect` on this machine's engine (20.10, API 1.41), trimmed; hostile text added.

@@ -7,10 +7,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from probes.configload import parse_config
-from probes.fleet import HISTORY, SAMPLES, FleetState
-from probes.ledger import LedgerProbe
+from probes.config.load import parse_config
+from probes.fleet.state import FleetState
 from probes.model import HealthResult, LedgerResult, MetricsDerived, MetricsResult, ProbeError, Status
+from probes.sources.ledger.probe import LedgerProbe
+from probes.view import HISTORY, SAMPLES
 
 CFG, _ = parse_config(
     "daily_budget_usd: 10\nservices:\n"
@@ -121,7 +122,7 @@ def test_spend_read_in_part_is_flagged_and_an_unbroken_budget_is_unknown(tmp_pat
 
 
 def test_unhealthy_answer_is_the_last_error_with_its_cause() -> None:
-    from probes.health import parse_health
+    from probes.sources.health.probe import parse_health
 
     state = FleetState(CFG)
     body = b'{"status": "unhealthy", "checks": {"db": true}, "message": "error rate 31% over 60s"}'

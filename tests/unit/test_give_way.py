@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from probes import scheduler
-from probes.configload import parse_config
-from probes.scheduler import Scheduler
+from probes.config.load import parse_config
+from probes.runtime import scheduler
+from probes.runtime.scheduler import Scheduler
 
 CFG = parse_config("services:\n  - name: a\n    health: {url: 'http://127.0.0.1:9/health'}\n", "t.yaml")[0]
 

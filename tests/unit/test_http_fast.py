@@ -4,14 +4,15 @@ asyncio servers for the malformed cases."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from probes.http import fetch, make_client
-from probes.http_fast import FastHTTP, FetchError, Redirect
+from probes.http.client import fetch, make_client
+from probes.http.fast import FastHTTP, FetchError, Redirect
 from tests.functional.helpers import Script, raw, serve_handler
 
 JSON = b'{"status": "healthy"}'
@@ -106,6 +107,21 @@ async def test_request_carries_our_headers_and_the_callers(http_port: int) -> No
     assert "Accept-Encoding" not in seen
 
 
+async def test_credentials_in_the_url_go_as_basic_auth_on_the_fast_path(http_port: int) -> None:
+    Handler.seen_headers.clear()
+    fast = FastHTTP()
+    try:
+        url = f"http://us%40er:p%3Aw@127.0.0.1:{http_port}/health"
+        assert await fast.get(url, {"X-Api-Key": "k"}, 2.0, 1000) == (200, JSON, "application/json")
+        assert await fast.get(url, {"Authorization": "Bearer t"}, 2.0, 1000) is None  # two: httpx says which
+    finally:
+        fast.close()
+    seen = Handler.seen_headers[-1]
+    assert seen["Authorization"] == "Basic " + base64.b64encode(b"us@er:p:w").decode()
+    assert seen["Host"] == f"127.0.0.1:{http_port}"  # no user or password in it
+    assert seen["X-Api-Key"] == "k"
+
+
 async def test_chunked_body_is_decoded_and_trailers_ignored(http_port: int) -> None:
     fast = FastHTTP()
     try:
@@ -152,7 +168,7 @@ async def test_declared_length_over_the_cap_fails_at_once() -> None:
     async with raw(script) as base:
         assert await error_of(fast, base + "/") == ("too_large", "response of 104857600 bytes exceeds the cap")
         await asyncio.sleep(0)
-    assert not fast._hosts[("127.0.0.1", int(base.rsplit(":", 1)[1]))].conns  # closed, not pooled
+    assert not fast._hosts[("127.0.0.1", int(base.rsplit(":", 1)[1]), False)].conns  # closed, not pooled
 
 
 @pytest.mark.parametrize(
@@ -264,7 +280,7 @@ async def test_cancellation_leaves_no_half_read_connection(http_port: int) -> No
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        pool = fast._hosts[("127.0.0.1", http_port)]
+        pool = fast._hosts[("127.0.0.1", http_port, False)]
         assert not pool.idle and pool.busy == 0
         await asyncio.sleep(0.4)  # the late answer arrives on a closed connection, not into the pool
         assert not pool.idle
@@ -299,11 +315,10 @@ async def test_a_redirect_is_raised_on_a_kept_connection_and_fetch_follows_it(ht
         assert client.fast.connections_opened == 1  # every hop on the one keep-alive connection
 
 
-async def test_fetch_uses_the_fast_client_for_http_only(http_port: int) -> None:
+async def test_fetch_uses_the_fast_client_for_what_it_can_carry(http_port: int) -> None:
     async with make_client(4) as client:
         assert await fetch(client, f"http://127.0.0.1:{http_port}/health", {}, 2.0, 1000) == (
             200, JSON, "application/json")  # fmt: skip
         assert client.fast.connections_opened == 1
-        assert await client.fast.get("https://127.0.0.1/x", {}, 1.0, 10) is None
-        assert await client.fast.get("http://user:pw@127.0.0.1/x", {}, 1.0, 10) is None
+        assert client.fast.checkout(f"https://127.0.0.1:{http_port}/x", {}) is None  # https: its own pool, none idle
         assert await client.fast.get("http://127.0.0.1/a b", {}, 1.0, 10) is None

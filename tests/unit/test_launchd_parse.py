@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from probes.launchd import LaunchdResult
-from probes.launchd_parse import MASK, parse_list, parse_print
-from probes.model import ProbeError, Status
-from probes.native_facts import launchd_facts
-from probes.status import launchd_verdict
+from probes.model import LaunchdResult, ProbeError, Status
+from probes.sources.launchd.facts import launchd_facts
+from probes.sources.launchd.parse import MASK, parse_list, parse_print
+from probes.sources.launchd.status import launchd_verdict
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "launchd"
 
@@ -64,7 +63,7 @@ def test_negative_exit_code_is_a_signal() -> None:
 
 
 def test_not_loaded_and_probe_failures() -> None:
-    from probes.launchd_parse import LaunchdJob
+    from probes.model import LaunchdJob
 
     gone = LaunchdResult(at=0.0, jobs=(LaunchdJob("com.example.gone", "gui/501/com.example.gone", loaded=False),))
     assert launchd_verdict(gone).status is Status.CRIT

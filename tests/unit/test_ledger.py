@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 from probes.config import LedgerConfig
-from probes.ledger import LedgerProbe
-from probes.ledger_rotated import is_rotation_of
-from probes.ledger_tail import CHUNK, LineTail
+from probes.files.tail import CHUNK, LineTail
+from probes.sources.ledger.probe import LedgerProbe
+from probes.sources.ledger.rotated import is_rotation_of
 
 
 def rec(service: str, cost: float, when: dt.datetime | None = None) -> str:

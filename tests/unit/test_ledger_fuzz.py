@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from probes.ledger import LedgerProbe
-from probes.ledger_tail import LineTail
+from probes.files.tail import LineTail
+from probes.sources.ledger.probe import LedgerProbe
 
 N = 10_000
 

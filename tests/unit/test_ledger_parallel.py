@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import probes.ledger
-from probes.ledger import LedgerProbe
-from probes.ledger_pool import FoldWorker
-from probes.ledger_tail import CHUNK
+import probes.sources.ledger.probe
+from probes.files.tail import CHUNK
+from probes.sources.ledger.probe import LedgerProbe
+from probes.spend.pool import FoldWorker
 
 
 def write_ledger(path: Path, n: int) -> None:
@@ -55,7 +55,7 @@ def test_workers_give_the_same_totals_as_one_process(big: Path, monkeypatch: pyt
     serial = LedgerProbe(str(big), 2.0, 1.0)
     serial.read_budget_s = 600
     expected = totals(serial)
-    monkeypatch.setattr(probes.ledger, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(probes.sources.ledger.probe, "PARALLEL_MIN_BYTES", 1)
     sent = []
     orig = FoldWorker.send
     monkeypatch.setattr(FoldWorker, "send", lambda self, data: (sent.append(len(data)), orig(self, data))[1])
@@ -71,7 +71,7 @@ def test_a_worker_that_dies_loses_nothing(big: Path, monkeypatch: pytest.MonkeyP
     serial = LedgerProbe(str(big), 2.0, 1.0)
     serial.read_budget_s = 600
     expected = totals(serial)
-    monkeypatch.setattr(probes.ledger, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(probes.sources.ledger.probe, "PARALLEL_MIN_BYTES", 1)
     orig = FoldWorker.send
 
     def send_then_die(self: FoldWorker, data: bytes) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from probes.config import LedgerConfig, ModelPrice
-from probes.ledger import LedgerProbe
+from probes.sources.ledger.probe import LedgerProbe
 
 
 def now_iso() -> str:

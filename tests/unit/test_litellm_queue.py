@@ -12,15 +12,16 @@ from rich.console import Console
 
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.detail import detail_renderable
-from probes.alerts import AlertEngine
 from probes.config import LiteLLMConfig, QueueConfig
-from probes.configload import ConfigError, parse_config
-from probes.fleet import ServiceView
-from probes.litellm import LiteLLMProbe, deployments_of, parse_own
-from probes.litellm_spendlogs import read_spend_logs, spend_log_rows
-from probes.model import HealthResult, MetricsResult, Status
-from probes.queue import QueueProbe, QueueResult, _Point, _unreachable, queue_verdicts
-from probes.spend import SpendBook
+from probes.config.load import ConfigError, parse_config
+from probes.fleet.alerts import AlertEngine
+from probes.model import HealthResult, MetricsResult, QueueResult, Status
+from probes.sources.litellm.probe import LiteLLMProbe, deployments_of, parse_own
+from probes.sources.litellm.spendlogs import read_spend_logs, spend_log_rows
+from probes.sources.queue.probe import QueueProbe, _Point, _unreachable
+from probes.sources.queue.status import queue_verdicts
+from probes.spend.book import SpendBook
+from probes.view import ServiceView
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "litellm_metrics_failing.txt"
 
@@ -97,7 +98,7 @@ def test_queue_verdicts() -> None:
 
 
 def test_detail_page_shows_queue_and_deployments_as_text() -> None:
-    from probes.litellm import Deployment, KeySpend, LiteLLMResult
+    from probes.sources.litellm.probe import Deployment, KeySpend, LiteLLMResult
 
     ll = LiteLLMResult(
         0.0, 0.0, HealthResult(0.0, 0.0), MetricsResult(0.0, 0.0),

@@ -12,15 +12,14 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from agentops_tui.actions.workflow import Step
+from agentops_tui.actions.model import Step
 from agentops_tui.presentation import Palette, fmt_bytes, fmt_clock, fmt_cpu, fmt_cpus, fmt_duration
 from agentops_tui.presentation.alerts import alert_row, alerts_title
 from agentops_tui.presentation.journal import entry_table, journal_row, journal_title
 from agentops_tui.presentation.overview import fit_columns, row_cells, summary_text, trend_title
 from agentops_tui.presentation.workflow import confirm_body, plan_text, result_text, steps_table
-from probes.alerts import Alert
-from probes.fleet import FleetSnapshot
-from probes.model import ContainerInfo, Status
+from probes.model import Alert, ContainerInfo, Status
+from probes.view import FleetSnapshot
 from tests.fixtures.fleet import T0, static_snapshot, view
 
 P = Palette()

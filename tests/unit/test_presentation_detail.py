@@ -15,8 +15,7 @@ from agentops_tui.presentation.detail import (
     field_value,
     last_error_text,
 )
-from probes.alerts import Alert
-from probes.model import ContainerInfo, Status
+from probes.model import Alert, ContainerInfo, Status
 from tests.fixtures.fleet import T0, static_snapshot, view
 
 P = Palette()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from probes.config import ModelPrice
-from probes.prices import PriceBook
+from probes.spend.prices import PriceBook
 
 
 def test_genai_prices_table_matches_list_prices() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from probes.config import ProcessConfig
-from probes.process import LINUX, ProcessProbe
+from probes.sources.process.probe import LINUX, ProcessProbe
 
 pytestmark = pytest.mark.skipif(not LINUX, reason="the /proc reader is the Linux path")
 

@@ -10,11 +10,18 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from probes.config import PrometheusConfig
-from probes.configload import ConfigError, parse_config
-from probes.http import make_client
+from probes.config.load import ConfigError, parse_config
+from probes.http.client import make_client
+from probes.http.parse_thread import INLINE_MAX
 from probes.model import ProbeError
-from probes.parse_thread import INLINE_MAX
-from probes.promql import PromQLProbe, build_queries, parse_alerts, parse_matrix, parse_vector, prometheus_headers
+from probes.sources.prometheus.probe import (
+    PromQLProbe,
+    build_queries,
+    parse_alerts,
+    parse_matrix,
+    parse_vector,
+    prometheus_headers,
+)
 from tests.functional.helpers import serve_handler
 
 

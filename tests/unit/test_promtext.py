@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.parser import text_string_to_metric_families
 
 from probes.config import MetricsConfig
-from probes.promtext import _label, derive, histogram_quantile, parse_exposition, samples
+from probes.formats.promtext import _label, derive, histogram_quantile, parse_exposition, samples
 
 CFG = MetricsConfig(url="http://x/metrics")
 BUCKETS = [0.5, 1, 2, 5, 10, 30, 60]

@@ -11,9 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from probes.config import MetricsConfig
-from probes.metrics import MetricsProbe
-from probes.model import ProbeError
-from probes.promtext import (
+from probes.formats.promtext import (
     _BUCKET,
     _COUNT,
     _REQ,
@@ -27,6 +25,8 @@ from probes.promtext import (
     samples,
     skipped_note,
 )
+from probes.model import ProbeError
+from probes.sources.metrics.probe import MetricsProbe
 
 CFG = MetricsConfig(url="http://x/metrics")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from probes.configload import parse_config
-from probes.redact import MASK, PLAIN, Redactor, config_secrets, is_secret_name, redactor_for
+from probes.config.load import parse_config
+from probes.text.redact import MASK, PLAIN, Redactor, config_secrets, is_secret_name, redactor_for
 
 TOKEN = "ctl-SUPERSECRET-0123456789abcdef"
 

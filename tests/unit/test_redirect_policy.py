@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from probes.http_wire import FetchError
-from probes.redirects import follow, not_followed, origin, shown
+from probes.http.redirects import follow, not_followed, origin, shown
+from probes.http.wire import FetchError
 
 
 @pytest.mark.parametrize(

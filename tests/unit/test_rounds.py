@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from probes.config import HealthConfig
-from probes.health import HealthProbe
-from probes.http import Client, make_client
+from probes.http.client import Client, make_client
+from probes.http.parse_thread import INLINE_MAX
+from probes.http.rounds import HttpRound, RoundProbe
 from probes.model import HealthResult
-from probes.parse_thread import INLINE_MAX
-from probes.rounds import HttpRound, RoundProbe
+from probes.sources.health.probe import HealthProbe
 from tests.functional.helpers import raw
 
 OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 21\r\n\r\n{"status": "healthy"}'
@@ -129,7 +129,7 @@ async def test_a_redirect_goes_to_the_ordinary_poll_from_then_on() -> None:
 @pytest.mark.parametrize(
     ("second", "kind", "words"),
     [
-        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "garbage", "bad status line"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "garbage", "not HTTP"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\n", "too_large", "exceeds the cap"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{not json", "garbage", "invalid JSON"),
     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.sanitize import clean, clean_json
+from probes.text.sanitize import clean, clean_json
 
 
 def test_strips_csi_osc_and_c1() -> None:

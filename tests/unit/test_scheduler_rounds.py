@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from probes.configload import parse_config
-from probes.fleet import FleetSnapshot
+from probes.config.load import parse_config
 from probes.model import Status
-from probes.scheduler import Scheduler
+from probes.runtime.scheduler import Scheduler
+from probes.view import FleetSnapshot
 from tests.functional.helpers import serve_handler
 
 BODY = b'{"status": "healthy"}'

@@ -9,12 +9,11 @@ from rich.console import Console
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.detail import detail_renderable
 from probes.config import FleetConfig, LaunchdConfig, ServiceConfig, SystemdConfig
-from probes.fleet import FleetState
-from probes.launchd import LaunchdResult
-from probes.launchd_parse import parse_print
-from probes.model import ProbeError, Status
-from probes.status import systemd_verdict
-from probes.systemd import REFRESH_STEADY, SystemdProbe, SystemdResult, SystemdUnit
+from probes.fleet.state import FleetState
+from probes.model import LaunchdResult, ProbeError, Status
+from probes.sources.launchd.parse import parse_print
+from probes.sources.systemd.probe import REFRESH_STEADY, SystemdProbe, SystemdResult, SystemdUnit
+from probes.sources.systemd.status import systemd_verdict
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "launchd"
 
@@ -94,7 +93,7 @@ def test_detail_page_shows_the_service_manager_masked() -> None:
 def test_config_needs_a_unit_or_a_label() -> None:
     import pytest
 
-    from probes.configload import ConfigError, parse_config
+    from probes.config.load import ConfigError, parse_config
 
     text = "services:\n  - name: a\n    systemd: {bus: system}\n  - name: b\n    launchd: {domain: gui}\n"
     with pytest.raises(ConfigError) as info:
@@ -146,15 +145,15 @@ def test_memory_limit_feeds_the_memory_alert_rule() -> None:
     state.apply("systemd:x", {"a": SystemdResult(1.0, (unit(main_pid=7, memory_current=85, memory_max=100),))})
     view = state.services["a"].view
     assert (view.rss_bytes, view.memory_limit_bytes) == (85, 100)
-    from probes.alerts import _memory_share
+    from probes.fleet.alerts import _memory_share
 
     assert _memory_share(view) == (0.85, "memory 85% of its limit")
 
 
 def test_logs_key_picks_the_service_managers_source() -> None:
     from agentops_tui.logsource import log_source_for
-    from probes.file_logs import FileLogSource
-    from probes.journal_logs import JournalLogSource
+    from probes.files.logs import FileLogSource
+    from probes.sources.systemd.logs import JournalLogSource
 
     unit_svc = ServiceConfig(name="a", systemd=SystemdConfig(unit="agent.service"))
     assert isinstance(log_source_for(unit_svc), JournalLogSource)

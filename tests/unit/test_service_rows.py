@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from agentops_tui.presentation import Palette
 from agentops_tui.widgets.service_rows import RowModel
-from probes.fleet import FleetSnapshot, ServiceView
 from probes.model import Status
+from probes.view import FleetSnapshot, ServiceView
 from tests.fixtures.fleet import view
 
 

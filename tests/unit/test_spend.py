@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from probes import spend
 from probes.config import BudgetConfig, FleetConfig, ServiceConfig
-from probes.ledger_budget import evaluate_budget, fleet_budget, fleet_budgets
 from probes.model import Status
-from probes.prices import PriceBook
-from probes.spend import SpendBook, merge
+from probes.spend import book as spend
+from probes.spend.book import SpendBook
+from probes.spend.budget import evaluate_budget, fleet_budget, fleet_budgets
+from probes.spend.prices import PriceBook
+from probes.spend.summary import merge
 
 NOON = dt.datetime.combine(dt.date.today(), dt.time(12, 30)).timestamp()
 
@@ -123,7 +124,7 @@ def test_fleet_budget_falls_back_to_daily_budget_usd() -> None:
 
 
 def test_service_over_its_budget_shows_it_on_its_row() -> None:
-    from probes.fleet import FleetState
+    from probes.fleet.state import FleetState
     from probes.model import HealthResult, LedgerResult
 
     cfg = FleetConfig(

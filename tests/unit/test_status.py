@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from probes.config import Thresholds
-from probes.health import parse_health
-from probes.model import HealthResult, MetricsDerived, MetricsResult, ProbeError, ProcessResult, Status
-from probes.status import effective, evaluate
+from probes.fleet.status import evaluate
+from probes.model import (
+    Alert,
+    HealthResult,
+    MetricsDerived,
+    MetricsResult,
+    ProbeError,
+    ProcessResult,
+    Status,
+    decide,
+    effective,
+)
+from probes.sources.health.probe import parse_health
 
 T = Thresholds()
 
@@ -84,6 +94,18 @@ def test_stale_after_three_intervals() -> None:
     assert effective(Status.OK, "healthy", 5.9, 2.0) == (Status.OK, "healthy")
     st, reason = effective(Status.OK, "healthy", 6.5, 2.0)
     assert st is Status.STALE and reason.startswith("no data for 6s")
+
+
+def test_one_rule_decides_sources_then_alerts_then_age() -> None:
+    """decide() is the only place a row's status is decided: the snapshot puts the alerts on, the screen the age."""
+    firing = Alert("a", "breaker_open", "firing", 0.0, 1.0, "breaker open: db", "critical")
+    pending = Alert("a", "latency_p95", "pending", 0.0, 12.0, "p95 12s")
+    sources = (Status.WARN, "degraded; breaker open: db")
+    assert decide(*sources, (pending,)) == sources
+    led = decide(*sources, (firing, pending))
+    assert led == (Status.CRIT, "alert breaker_open (breaker open: db); degraded")
+    assert decide(*led, (), 5.9, 2.0) == led
+    assert decide(*sources, (firing,), 6.5, 2.0) == (Status.STALE, f"no data for 6s (last: CRIT {led[1]})")
 
 
 def test_health_http_500_html_is_crit_and_bad_shapes_unknown() -> None:

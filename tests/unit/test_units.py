@@ -11,14 +11,12 @@ from agentops_tui.presentation.alerts import alert_row
 from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.presentation.overview import budget_text, row_cells
 from agentops_tui.presentation.spend import headline, service_cells
-from probes.alerts import Alert
 from probes.config import BudgetConfig, Thresholds
-from probes.fleet import FleetSnapshot
-from probes.ledger_budget import evaluate_budget
-from probes.model import MetricsDerived, MetricsResult, Status
-from probes.spend import SpendRow, SpendSummary
-from probes.status import metrics_verdicts
-from probes.units import fit, fmt_count, fmt_limit, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
+from probes.fleet.status import metrics_verdicts
+from probes.model import Alert, MetricsDerived, MetricsResult, SpendRow, SpendSummary, Status
+from probes.spend.budget import evaluate_budget
+from probes.text.units import fit, fmt_count, fmt_limit, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
+from probes.view import FleetSnapshot
 from tests.fixtures.fleet import view
 
 P = Palette()

@@ -1,0 +1,58 @@
+"""Typed configuration (probes.config.models, .policy), loaded and checked by probes.config.load.
+
+The models are re-exported here: `from probes.config import FleetConfig`.
+"""
+
+from probes.config.models import (
+    DockerConfig,
+    FleetConfig,
+    HealthConfig,
+    LaunchdConfig,
+    LedgerConfig,
+    LiteLLMConfig,
+    MetricNames,
+    MetricsConfig,
+    ModelPrice,
+    ProcessConfig,
+    PrometheusConfig,
+    QueueConfig,
+    ServiceConfig,
+    SystemdConfig,
+    timeout_for,
+)
+from probes.config.policy import (
+    ActionsConfig,
+    AlertRule,
+    AlertsConfig,
+    BudgetConfig,
+    CommandConfig,
+    ControlConfig,
+    ControlEndpoint,
+    Thresholds,
+)
+
+__all__ = [
+    "ActionsConfig",
+    "AlertRule",
+    "AlertsConfig",
+    "BudgetConfig",
+    "CommandConfig",
+    "ControlConfig",
+    "ControlEndpoint",
+    "DockerConfig",
+    "FleetConfig",
+    "HealthConfig",
+    "LaunchdConfig",
+    "LedgerConfig",
+    "LiteLLMConfig",
+    "MetricNames",
+    "MetricsConfig",
+    "ModelPrice",
+    "ProcessConfig",
+    "PrometheusConfig",
+    "QueueConfig",
+    "ServiceConfig",
+    "SystemdConfig",
+    "Thresholds",
+    "timeout_for",
+]

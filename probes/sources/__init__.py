@@ -1,0 +1,1 @@
+"""The backends, one package each (probes.sources.<name>), found through probes.registry."""
