@@ -27,10 +27,6 @@ MAX_CPUS = 1024  # a remote host's CPUs are unknown here; its engine refuses mor
 KINDS: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "start")
 
 
-def fmt_cpus(cpus: float | None) -> str:
-    return "no limit" if not cpus else f"{cpus:g} CPUs"
-
-
 def fmt_memory(value: int | None) -> str:
     if not value:
         return "no limit"
