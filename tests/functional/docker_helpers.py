@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from probes.config import DockerConfig, FleetConfig, ServiceConfig
@@ -41,15 +40,6 @@ def inspect(daemon: DockerDaemon, cname: str) -> dict[str, Any]:
     out = daemon.docker("inspect", cname).stdout
     data: dict[str, Any] = json.loads(out)[0]
     return data
-
-
-def wait(cond: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(step)
-    raise AssertionError(f"not within {timeout:g}s: {what}")
 
 
 def fleet(daemon: DockerDaemon, services: dict[str, DockerConfig], refresh: float = 1.0) -> FleetConfig:

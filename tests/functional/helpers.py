@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from agentops_tui.demo import schedule
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.model import Status
+from tests.waiting import apoll
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -31,13 +32,8 @@ def upcoming_window(kind: str, epoch: float, cycle_s: float, lead_s: float = 4.0
 
 
 async def wait_until(pilot: Pilot[object], cond: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if cond():
-            return True
-        await pilot.pause(step)
-    return cond()
+    """waiting.apoll with the pilot's pause, so the app runs between looks; the caller asserts on the answer."""
+    return bool(await apoll(cond, timeout, step=step, sleep=pilot.pause))
 
 
 def row_status(table: ServiceTable, name: str) -> Status | None:

@@ -13,9 +13,9 @@ import json
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -31,6 +31,7 @@ from probes.config.load import load_config
 from probes.model import Status
 from probes.runtime.runner import PollerThread
 from probes.view import FleetSnapshot, ServiceView
+from tests.waiting import await_for, wait_for
 
 T = TypeVar("T")
 REFRESH_S = 1.0
@@ -78,11 +79,9 @@ def latest(cfg: FleetConfig) -> Iterator[Latest]:
     poller = PollerThread(cfg, latest.publish)
     poller.start()
     try:
-        deadline = time.monotonic() + 20
         names = [svc.name for svc in cfg.services]
-        while not all((v := latest.view(n)) is not None and v.status is not Status.UNKNOWN for n in names):
-            assert time.monotonic() < deadline, "the poller never saw the whole fleet"
-            time.sleep(0.1)
+        seen = lambda: all((v := latest.view(n)) is not None and v.status is not Status.UNKNOWN for n in names)  # noqa: E731
+        wait_for(seen, 20, "the poller to see the whole fleet", step=0.1)
         yield latest
     finally:
         poller.stop()
@@ -104,18 +103,8 @@ def requests_total(client: httpx.Client, fleet: DemoFleet, name: str) -> float:
     )
 
 
-async def eventually(check: Callable[[], T | bool | None], timeout: float, what: str) -> T:
-    """Poll until check() gives something truthy; connection errors (a restarting agent) count as not yet."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except httpx.HTTPError:
-            result = None
-        if result:
-            return cast(T, result)
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.2)
+# connection errors (a restarting agent) count as "not yet"
+eventually = functools.partial(await_for, ignore=(httpx.HTTPError,))
 
 
 def phases(journal: Journal, plan_id: str) -> list[str]:

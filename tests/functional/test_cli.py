@@ -22,6 +22,7 @@ from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from probes.config import FleetConfig
 from tests.functional.helpers import free_port, serve, serve_handler, silent_server
+from tests.waiting import Deadline
 
 CLI = [sys.executable, "-m", "agentops_tui.cli"]
 
@@ -215,9 +216,9 @@ def test_hangup_after_the_terminal_is_gone_still_exits(tmp_path: Path) -> None:
             os.close(fd)  # the terminal goes away first
             fd = -1
             os.kill(pid, signal.SIGHUP)
-            deadline = time.monotonic() + 15
+            deadline = Deadline(15)
             done = 0
-            while time.monotonic() < deadline and not done:
+            while deadline and not done:
                 done, _ = os.waitpid(pid, os.WNOHANG)
                 time.sleep(0.1)
             assert done, "the dashboard kept running after its terminal went away"
@@ -231,8 +232,8 @@ def test_hangup_after_the_terminal_is_gone_still_exits(tmp_path: Path) -> None:
 
 def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
     buf = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and needle not in buf:
+    deadline = Deadline(timeout)
+    while deadline and needle not in buf:
         ready, _, _ = select.select([fd], [], [], 0.2)
         if ready:
             try:

@@ -15,26 +15,17 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
 from agentops_tui.demo import runtime
+from tests.waiting import wait_for
 
 CLI = [sys.executable, "-m", "agentops_tui.cli"]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll until check() is truthy; the bound only stops a hung test, it is not a timing goal."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def processes_of(marker: str) -> list[psutil.Process]:

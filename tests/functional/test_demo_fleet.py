@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.demo.metrics import METRIC_NAMES
 from agentops_tui.demo.roster import PROXY_NAME, QUEUE_NAME
+from tests import waiting
 
 HEALTH_KEYS = {"status", "checks", "uptime_s", "breakers", "active_tasks", "draining", "max_requests_per_minute"}
 LEDGER_KEYS = {"timestamp", "service", "model", "input_tokens", "output_tokens", "cost_usd", "task_id", "task_type"}
@@ -44,19 +45,8 @@ def url(fleet: DemoFleet, name: str, path: str) -> str:
     return f"http://127.0.0.1:{fleet.port_of(name)}{path}"
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll until check() returns something truthy; generous, since CI machines are slow."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except httpx.HTTPError:
-            result = None
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
+# connection errors (an agent restarting) count as "not yet"; generous bounds, since CI machines are slow
+wait_for = functools.partial(waiting.wait_for, timeout=15.0, ignore=(httpx.HTTPError,))
 
 
 def http_services(fleet: DemoFleet) -> list[str]:

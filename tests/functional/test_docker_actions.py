@@ -25,9 +25,10 @@ from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import ControlConfig, ControlEndpoint, DockerConfig, FleetConfig
 from probes.model import Status
-from tests.functional.docker_helpers import container, fleet, inspect, name, wait
+from tests.functional.docker_helpers import container, fleet, inspect, name
 from tests.functional.helpers import row_status, wait_until
 from tests.testbed.docker import DockerDaemon
+from tests.waiting import wait_for
 
 SIZE = (120, 30)
 
@@ -160,20 +161,20 @@ async def test_throttle_dialog_shows_limits_and_updates_the_container(docker_dae
             assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
             started = inspect(docker_daemon, c)["State"]["StartedAt"]
             await pilot.press("y")
-            wait(lambda: inspect(docker_daemon, c)["State"]["StartedAt"] != started, 30, "restarted by the engine")
+            wait_for(lambda: inspect(docker_daemon, c)["State"]["StartedAt"] != started, 30, "restarted by the engine")
 
             await pilot.press("d")  # a Docker drain is one confirmed operation (no idle wait): stop with grace
             assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
             assert isinstance(app.screen, ConfirmScreen)
             assert any("docker stop --time 10" in value for _, value in app.screen.lines)
             await pilot.press("y")
-            wait(lambda: inspect(docker_daemon, c)["State"]["Running"] is False, 30, "stopped by the engine")
+            wait_for(lambda: inspect(docker_daemon, c)["State"]["Running"] is False, 30, "stopped by the engine")
             assert await wait_until(pilot, lambda: row_status(app.screen.query_one(ServiceTable), "box") is Status.CRIT,
                                     10)  # fmt: skip
             await pilot.press("S")
             assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
             await pilot.press("y")
-            wait(lambda: inspect(docker_daemon, c)["State"]["Running"] is True, 30, "started by the engine")
+            wait_for(lambda: inspect(docker_daemon, c)["State"]["Running"] is True, 30, "started by the engine")
 
 
 async def test_logs_view_strips_escapes_and_stays_bounded(docker_daemon: DockerDaemon) -> None:

@@ -18,6 +18,7 @@ from probes.model import Status
 from tests.functional.docker_helpers import fleet, name
 from tests.functional.helpers import row_status, row_text, wait_until
 from tests.testbed.docker import BUSYBOX_IMAGE, DockerDaemon
+from tests.waiting import poll
 
 SIZE = (120, 30)
 
@@ -30,11 +31,8 @@ def containerd_gone(daemon: DockerDaemon, timeout: float = 15.0) -> None:
         pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not Path(f"/proc/{pid}").exists():
-            return
-        time.sleep(0.2)
+    if poll(lambda: not Path(f"/proc/{pid}").exists(), timeout):
+        return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     time.sleep(0.5)

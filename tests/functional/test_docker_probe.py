@@ -12,9 +12,10 @@ from probes.model import Status
 from probes.runtime.runner import PollerThread
 from probes.sources.docker.compose import expand_compose
 from probes.view import FleetSnapshot, ServiceView
-from tests.functional.docker_helpers import container, fleet, httpd_args, inspect, name, wait
+from tests.functional.docker_helpers import container, fleet, httpd_args, inspect, name
 from tests.functional.helpers import free_port
 from tests.testbed.docker import DockerDaemon
+from tests.waiting import wait_for
 
 NO_SUCH_SOCKET = "unix:///run/agentops-testbed/i4-no-such.sock"
 
@@ -59,25 +60,27 @@ def test_health_flips_healthy_unhealthy_healthy(docker_daemon: DockerDaemon) -> 
     with container(docker_daemon, name("health"), *args, cmd=cmd) as c:
         cfg = fleet(docker_daemon, {"web": DockerConfig(container=c)})
         with polling(cfg) as latest:
-            wait(lambda: latest.status("web") is Status.OK, 20, "healthy -> OK")
+            wait_for(lambda: latest.status("web") is Status.OK, 20, "healthy -> OK")
             view = latest.view("web")
             assert view is not None and "healthy" in view.reason
             assert view.containers[0].health == "healthy" and view.uptime_s is not None
             docker_daemon.docker("exec", c, "busybox", "rm", "/www/health")
-            wait(lambda: latest.status("web") is Status.CRIT, 20, "unhealthy -> CRIT")
+            wait_for(lambda: latest.status("web") is Status.CRIT, 20, "unhealthy -> CRIT")
             view = latest.view("web")
             assert view is not None and "unhealthy" in view.reason
             assert "404" in view.containers[0].health_output or view.containers[0].health_output  # wget's complaint
             docker_daemon.docker("exec", c, "sh", "-c", "echo ok > /www/health")
-            wait(lambda: latest.status("web") is Status.OK, 20, "healthy again -> OK")
+            wait_for(lambda: latest.status("web") is Status.OK, 20, "healthy again -> OK")
 
 
 def test_crash_loop_under_restart_policy(docker_daemon: DockerDaemon) -> None:
     with container(docker_daemon, name("crash"), "--restart", "on-failure", cmd=("sh", "-c", "sleep 1; exit 3")) as c:
         cfg = fleet(docker_daemon, {"crashy": DockerConfig(container=c)})
         with polling(cfg) as latest:
-            wait(lambda: inspect(docker_daemon, c)["RestartCount"] >= 2, 60, "engine restarts it")
-            wait(lambda: (v := latest.view("crashy")) is not None and v.restarts_recent >= 1, 20, "restart growth seen")
+            wait_for(lambda: inspect(docker_daemon, c)["RestartCount"] >= 2, 60, "engine restarts it")
+            wait_for(
+                lambda: (v := latest.view("crashy")) is not None and v.restarts_recent >= 1, 20, "restart growth seen"
+            )
             bad = [s for _, n, s, r in latest.seen if n == "crashy" and s in (Status.CRIT, Status.WARN)]
             assert bad, "a crash-looping container is never OK for a whole run"
             reasons = " ".join(r for _, n, _, r in latest.seen if n == "crashy")
@@ -90,12 +93,12 @@ def test_memory_share_of_limit_warns_above_80_percent(docker_daemon: DockerDaemo
     with container(docker_daemon, name("mem"), "--memory", "64m", "--shm-size", "60m", cmd=("sh", "-c", fill)) as c:
         cfg = fleet(docker_daemon, {"hungry": DockerConfig(container=c, stats_interval=1.0)})
         with polling(cfg) as latest:
-            wait(lambda: latest.status("hungry") is not None and latest.status("hungry") is not Status.UNKNOWN, 20,
+            wait_for(lambda: latest.status("hungry") is not None and latest.status("hungry") is not Status.UNKNOWN, 20,
                  "first sweep")  # fmt: skip
             view = latest.view("hungry")
             assert view is not None and view.containers[0].mem_limit == 64 * 1024 * 1024
             ok = lambda: (v := latest.view("hungry")) is not None and "memory" in v.reason  # noqa: E731
-            wait(ok, 30, "memory above 80% of the limit")
+            wait_for(ok, 30, "memory above 80% of the limit")
             view = latest.view("hungry")
             assert view is not None and view.status is Status.WARN and "memory 8" in view.reason
 
@@ -104,23 +107,23 @@ def test_events_update_state_before_the_next_poll(docker_daemon: DockerDaemon) -
     with container(docker_daemon, name("ev"), cmd=("sleep", "3600")) as c:
         cfg = fleet(docker_daemon, {"ev": DockerConfig(container=c)}, refresh=20.0)  # polls 20 s apart
         with polling(cfg) as latest:
-            wait(lambda: latest.status("ev") is Status.OK, 15, "first poll")
+            wait_for(lambda: latest.status("ev") is Status.OK, 15, "first poll")
             time.sleep(1.0)  # the events stream is connected by now
             killed = time.monotonic()
             docker_daemon.docker("kill", c)
-            wait(lambda: latest.status("ev") is Status.CRIT, 5, "die event -> CRIT well before the next poll")
+            wait_for(lambda: latest.status("ev") is Status.CRIT, 5, "die event -> CRIT well before the next poll")
             assert time.monotonic() - killed < 5
             docker_daemon.docker("start", c)
-            wait(lambda: latest.status("ev") is Status.OK, 5, "start event -> OK")
+            wait_for(lambda: latest.status("ev") is Status.OK, 5, "start event -> OK")
 
 
 def test_missing_container_is_crit_and_bad_host_unknown(docker_daemon: DockerDaemon) -> None:
     cfg = fleet(docker_daemon, {"gone": DockerConfig(container=name("never"))})
     with polling(cfg) as latest:
-        wait(lambda: latest.status("gone") is Status.CRIT, 15, "no container -> CRIT")
+        wait_for(lambda: latest.status("gone") is Status.CRIT, 15, "no container -> CRIT")
     nowhere = FleetConfig(services=[ServiceConfig(name="x", docker=DockerConfig(container="x", host=NO_SUCH_SOCKET))])
     with polling(nowhere) as latest:
-        wait(lambda: (v := latest.view("x")) is not None and v.status is Status.UNKNOWN, 15, "UNKNOWN")
+        wait_for(lambda: (v := latest.view("x")) is not None and v.status is Status.UNKNOWN, 15, "UNKNOWN")
         view = latest.view("x")
         assert view is not None and view.reason == "docker daemon unreachable"
 
@@ -138,7 +141,7 @@ def test_compose_project_expands_to_one_row_per_service(docker_daemon: DockerDae
         assert notes == []
         assert [s.name for s in expanded.services] == ["stack/agent", "stack/redis"]
         with polling(expanded) as latest:
-            wait(lambda: latest.status("stack/agent") is Status.OK, 15, "agent row OK")
-            wait(lambda: latest.status("stack/redis") is Status.CRIT, 15, "redis row CRIT (exited)")
+            wait_for(lambda: latest.status("stack/agent") is Status.OK, 15, "agent row OK")
+            wait_for(lambda: latest.status("stack/redis") is Status.CRIT, 15, "redis row CRIT (exited)")
             view = latest.view("stack/redis")
             assert view is not None and "exited (code 1)" in view.reason

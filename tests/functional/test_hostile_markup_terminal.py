@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.functional.hostile_names import DEP, NAMES, hostile_server, write_config
+from tests.waiting import Deadline
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -52,8 +53,8 @@ class Tmux:
             return []
 
     def wait_for(self, cond: Callable[[list[str]], bool], timeout: float = 15) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = Deadline(timeout)
+        while deadline:
             lines = self.screen()
             if cond(lines) or self.exited():
                 return lines
@@ -62,9 +63,9 @@ class Tmux:
 
     def settled(self, timeout: float = 10) -> list[str]:
         """The screen once two captures 0.3 s apart are the same."""
-        deadline = time.monotonic() + timeout
+        deadline = Deadline(timeout)
         last = self.screen()
-        while time.monotonic() < deadline:
+        while deadline:
             time.sleep(0.3)
             now = self.screen()
             if now == last:
@@ -77,8 +78,8 @@ class Tmux:
 
     def exit_status(self, timeout: float = 10) -> int | None:
         """The command's exit status once it ends (None if it is still running after `timeout`)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self.status.exists():
+        deadline = Deadline(timeout)
+        while deadline and not self.status.exists():
             time.sleep(0.1)
         text = self.status.read_text().strip() if self.status.exists() else ""
         return int(text) if text else None
@@ -167,9 +168,9 @@ def test_a_crash_exits_non_zero(tmp_path: Path) -> None:
             assert b"bad[/nope]markup" in out
             os.write(fd, b"?")
             out += _read(fd, lambda b: b"induced crash" in b, 15)
-            deadline = time.monotonic() + 15
+            deadline = Deadline(15)
             done, status = 0, 0
-            while not done and time.monotonic() < deadline:
+            while not done and deadline:
                 done, status = os.waitpid(pid, os.WNOHANG)
                 _read(fd, lambda _: False, 0.2)
         finally:
@@ -185,8 +186,8 @@ def test_a_crash_exits_non_zero(tmp_path: Path) -> None:
 
 def _read(fd: int, enough: Callable[[bytes], bool], timeout: float) -> bytes:
     buf = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not enough(buf):
+    deadline = Deadline(timeout)
+    while deadline and not enough(buf):
         ready, _, _ = select.select([fd], [], [], 0.1)
         if ready:
             try:

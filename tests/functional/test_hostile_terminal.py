@@ -9,11 +9,11 @@ import pty
 import select
 import signal
 import sys
-import time
 from contextlib import suppress
 from pathlib import Path
 
 from tests.functional.helpers import serve
+from tests.waiting import Deadline
 
 EVIL = "\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07[@click=app.quit]boom[/]\x1b[2J\x9b31m\r\x85tail"
 FORBIDDEN = (b"\x1b]52", b"pwned", b"cHduZWQ", b"\x1b[2J", b"\xc2\x9b", b"\xc2\x85")  # C1 as UTF-8
@@ -26,8 +26,8 @@ def evil_body() -> bytes:
 
 def read_for(fd: int, seconds: float) -> bytes:
     out = b""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    end = Deadline(seconds)
+    while end:
         ready, _, _ = select.select([fd], [], [], 0.1)
         if ready:
             try:

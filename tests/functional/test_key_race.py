@@ -9,7 +9,6 @@ import pty
 import select
 import signal
 import sys
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -28,6 +27,7 @@ from tests.functional import vt
 from tests.functional.helpers import wait_until
 from tests.functional.test_actions_ui import SIZE
 from tests.functional.test_actions_ui import select as select_service
+from tests.waiting import Deadline
 
 
 def type_at_once(app: AgentOpsApp, keys: str | list[str]) -> None:
@@ -133,8 +133,8 @@ class Terminal:
             os.execv(argv[0], argv)
 
     def read(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        end = Deadline(seconds)
+        while end:
             ready, _, _ = select.select([self.fd], [], [], 0.05)
             if ready:
                 try:
@@ -143,8 +143,8 @@ class Terminal:
                     return
 
     def wait_for(self, cond: Callable[[list[str]], bool], timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
+        end = Deadline(timeout)
+        while end:
             self.read(0.1)
             if cond(self.screen.lines()):
                 return True

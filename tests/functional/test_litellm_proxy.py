@@ -4,7 +4,6 @@ as breakers on the proxy's row, and spend and tokens read back from its metrics 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from probes.sources.metrics.probe import MetricsProbe
 from probes.spend.prices import PriceBook
 from tests.functional.helpers import row_status, row_text, wait_until
 from tests.testbed.litellm import MASTER_KEY, LiteLLMProxy, running_proxy
+from tests.waiting import agather
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -38,24 +38,18 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMProxy]:
 
 async def scrape(probe: LiteLLMProbe, timeout: float = 20.0) -> LiteLLMResult:
     """One good scrape (the proxy's first /metrics/ after start can be slow on a loaded machine: retry)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe.collect()
-        if result.metrics.ok or time.monotonic() > deadline:
-            assert result.metrics.ok, result.metrics.error
-            return result
-        await asyncio.sleep(0.2)
+    result = await agather(probe.collect, lambda r: r.metrics.ok, timeout)
+    assert result.metrics.ok, result.metrics.error
+    return result
 
 
 async def wait_for_calls(probe: LiteLLMProbe, calls: int, timeout: float = 20.0) -> LiteLLMResult:
     """The proxy updates its metrics just after answering: scrape until `calls` successful calls show."""
-    deadline = time.monotonic() + timeout
-    while True:
-        r = await scrape(probe)
-        assert r.summary is not None
-        if r.summary.today.calls >= calls or time.monotonic() > deadline:
-            return r
-        await asyncio.sleep(0.3)
+    r = await agather(
+        lambda: scrape(probe), lambda r: r.summary is None or r.summary.today.calls >= calls, timeout, 0.3
+    )
+    assert r.summary is not None
+    return r
 
 
 def config_text(proxy: LiteLLMProxy, interval: float = 1.0) -> str:

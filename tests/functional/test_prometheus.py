@@ -12,6 +12,7 @@ import statistics
 import time
 import urllib.parse
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -35,6 +36,7 @@ from probes.sources.prometheus.probe import PromQLProbe
 from tests.conftest import FLEET_CYCLE_S
 from tests.functional.helpers import row_status, row_text, serve, silent_server, upcoming_window, wait_until
 from tests.testbed.prometheus import PrometheusServer
+from tests.waiting import wait_for
 
 SIZE = (120, 30)
 RULES = """
@@ -234,14 +236,15 @@ def test_check_counts_prometheus_alerts_in_its_json_and_exit_code(
     demo_fleet: DemoFleet, prometheus: PrometheusServer
 ) -> None:
     cfg = with_prometheus(demo_fleet, prometheus.url)
-    deadline = time.monotonic() + 20
-    while True:  # the rule needs its `for: 2s` after Prometheus's first evaluations
+
+    def firing() -> tuple[dict[str, Any], list[dict[str, Any]], int] | None:
         out, code = run_check(cfg, as_json=True, settle_s=0.5)
         data = json.loads(out)
         ours = [a for a in data["alerts"] if a["name"] == "PlannerServes"]
-        if (ours and ours[0]["state"] == "firing") or time.monotonic() > deadline:
-            break
-        time.sleep(1)
+        return (data, ours, code) if ours and ours[0]["state"] == "firing" else None
+
+    # the rule needs its `for: 2s` after Prometheus's first evaluations
+    data, ours, code = wait_for(firing, 20, "PlannerServes firing in check's JSON", step=1)
     assert ours == [
         {**ours[0], "service": "planner", "state": "firing", "severity": "critical", "source": "prometheus"}
     ]

@@ -17,6 +17,7 @@ from probes.config import QueueConfig
 from probes.config.load import parse_config
 from probes.model import QueueResult, Status
 from probes.sources.queue.probe import QueueProbe
+from tests import waiting
 from tests.functional.helpers import row_status, row_text, wait_until
 from tests.testbed.redis import RedisServer, redis_module
 
@@ -86,10 +87,7 @@ class Workers:
 
     def wait_done(self, n: int, timeout: float) -> bool:
         """Block until the workers have finished `n` tasks (True) or `timeout` passed (False)."""
-        deadline = time.monotonic() + timeout
-        while self.done < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.done >= n
+        return bool(waiting.poll(lambda: self.done >= n, timeout, step=0.05))
 
     def stop(self) -> None:
         self.stop_flag.set()

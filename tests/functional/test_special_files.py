@@ -13,7 +13,6 @@ import signal
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +24,7 @@ from probes.files.logs import FileLogSource
 from probes.sources.ledger.probe import LedgerProbe
 from probes.sources.process.probe import ProcessProbe
 from tests.functional.test_cli import CLI, _read_until, run_cli
+from tests.waiting import Deadline
 
 KINDS = {
     "fifo": "is a FIFO, not a regular file",
@@ -151,9 +151,9 @@ def test_the_dashboard_quits_with_a_fifo_as_its_ledger(tmp_path: Path) -> None:
             assert b"solo" in first, first[-800:]
             first += _read_until(fd, b"is a FIFO", 10)
             os.write(fd, b"q")
-            deadline = time.monotonic() + 30  # a bound for a hang, not a timing goal
+            deadline = Deadline(30)  # a bound for a hang, not a timing goal
             done = 0
-            while time.monotonic() < deadline and not done:
+            while deadline and not done:
                 _read_until(fd, b"\x1b[?1049l", 0.1)  # keep the terminal drained
                 done, _ = os.waitpid(pid, os.WNOHANG)
             assert done, "the dashboard did not quit"

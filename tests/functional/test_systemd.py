@@ -28,6 +28,7 @@ from probes.sources.systemd.probe import SystemdProbe, SystemdUnit
 from tests.functional.helpers import free_port
 from tests.functional.test_launchd import control_server
 from tests.testbed.systemd import SystemdContainer
+from tests.waiting import agather
 
 # The first test here may build the systemd image (debootstrap, about a minute) in the session fixture.
 pytestmark = pytest.mark.timeout(900)
@@ -81,13 +82,14 @@ async def poll_until(
     """Poll (a fresh FleetState each time) until `done(state)` holds; returns the last state."""
     probe = probe or service_manager_probes(cfg)[0]  # type: ignore[assignment]
     assert isinstance(probe, SystemdProbe)
-    deadline = time.monotonic() + timeout
-    while True:
+    found = probe
+
+    async def fresh() -> FleetState:
         state = FleetState(cfg)
-        state.apply(probe.key, await asyncio.wait_for(probe.collect(), probe.timeout + 1))
-        if done(state) or time.monotonic() > deadline:  # type: ignore[operator]
-            return state
-        await asyncio.sleep(0.2)
+        state.apply(found.key, await asyncio.wait_for(found.collect(), found.timeout + 1))
+        return state
+
+    return await agather(fresh, done, timeout)  # type: ignore[arg-type]
 
 
 def row(state: FleetState, name: str) -> tuple[Status, str]:

@@ -9,7 +9,6 @@ import re
 import select
 import signal
 import sys
-import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from probes.model import Status
 from probes.view import FleetSnapshot
 from tests.fixtures.fleet import view as fixture_view
 from tests.functional.helpers import row_status, row_text, serve, serve_handler, wait_until
+from tests.waiting import Deadline
 
 SIZE = (160, 30)
 
@@ -116,8 +116,8 @@ def run_in_pty(cfg: Path, env: dict[str, str], needles: tuple[bytes, ...], timeo
         os.execv(sys.executable, [sys.executable, "-m", "agentops_tui.cli", "--config", str(cfg)])
     out = b""
     try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not all(n in out for n in needles):
+        deadline = Deadline(timeout)
+        while deadline and not all(n in out for n in needles):
             ready, _, _ = select.select([fd], [], [], 0.2)
             if ready:
                 with contextlib.suppress(OSError):

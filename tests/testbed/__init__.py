@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
+from tests import waiting
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -36,14 +37,14 @@ def binary(name: str) -> str:
 
 def wait_for(ready: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None) -> None:
     """Poll `ready` until it is true; fail with the reason if the process died or time ran out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
+
+    def ready_or_dead() -> bool:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode} before it was ready")
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} not ready within {timeout:.0f} s")
+        return ready()
+
+    if not waiting.poll(ready_or_dead, timeout, step=0.1):
+        raise RuntimeError(f"{what} not ready within {timeout:.0f} s")
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:

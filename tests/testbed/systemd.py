@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.testbed import binary, missing
 from tests.testbed.docker import ROOT, DockerDaemon, _lock
+from tests.waiting import Deadline
 
 IMAGE = "agentops/systemd:test"
 ROOTFS_TAR = ROOT / "systemd-rootfs.tar"
@@ -88,9 +89,9 @@ class SystemdContainer:
 
     def wait_running(self, timeout: float = 60.0) -> None:
         """Wait until `systemctl is-system-running` says running (or degraded) and the bus socket exists."""
-        deadline = time.monotonic() + timeout
+        deadline = Deadline(timeout)
         state = ""
-        while time.monotonic() < deadline:
+        while deadline:
             res = self.exec("systemctl", "is-system-running", check=False)
             state = res.stdout.strip()
             if state in ("running", "degraded") and (self.bus_dir / "system_bus_socket").exists():
