@@ -11,9 +11,22 @@ from __future__ import annotations
 from probes.backend import Backend
 from probes.config import ServiceConfig
 from probes.model import LogSource
-from probes.sources import docker, health, launchd, ledger, litellm, metrics, process, prometheus, queue, systemd
+from probes.sources import (
+    docker,
+    health,
+    launchd,
+    ledger,
+    litellm,
+    logs,
+    metrics,
+    process,
+    prometheus,
+    queue,
+    systemd,
+)
 
 BACKENDS: tuple[Backend, ...] = (
+    logs.BACKEND,
     health.BACKEND,
     metrics.BACKEND,
     process.BACKEND,

@@ -174,6 +174,16 @@ class LaunchdConfig:
 
 
 @dataclass(frozen=True)
+class LogsConfig:
+    """A log file the service writes (its stderr redirected, say): the logs view (`l`) shows it."""
+
+    path: str
+    """The file; followed across rotation (rename or copy-truncate)."""
+    format: Literal["json", "text"] = "text"
+    """json: one JSON object a line (timestamp, level, event, then its other fields); text: lines as written."""
+
+
+@dataclass(frozen=True)
 class PrometheusConfig:
     """A Prometheus server queried with PromQL: one query per metric family for every service it serves."""
 
@@ -291,6 +301,8 @@ class ServiceConfig:
     """systemd unit."""
     launchd: LaunchdConfig | None = None
     """launchd job."""
+    logs: LogsConfig | None = None
+    """A log file; without one, `l` shows the container's logs, the unit's journal or the job's output files."""
     prometheus: PrometheusConfig | None = None
     """Prometheus server for this service."""
     queue: QueueConfig | None = None

@@ -1,0 +1,33 @@
+"""One JSON log entry as one line: the fields people read first, then the rest as key=value, all cleaned.
+
+A value decoded from JSON can hold what the raw line could not (an escaped ESC, say), so the rendered line is
+cleaned again here, whatever the source already did to the raw one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from probes.text.sanitize import clean
+
+LINE_LEN = 4096
+FIRST = ("timestamp", "level", "event")
+"""The guide's log() puts these first; other names for them (time, msg...) stay ordinary fields."""
+
+
+def _value(v: Any) -> str:
+    """A string as it reads once cleaned (quoted when it has spaces); anything else as compact JSON."""
+    if not isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    v = clean(v, LINE_LEN)
+    return v if v and not any(c.isspace() for c in v) else '"' + v.replace('"', '\\"') + '"'
+
+
+def render(entry: dict[str, Any]) -> str:
+    """`2026-12-03T10:00:00Z ERROR tool_failed tool=db error="connection refused"`."""
+    head = [str(entry.get(k)) for k in FIRST if k in entry]
+    if "level" in entry:
+        head[1 if "timestamp" in entry else 0] = str(entry["level"]).upper()
+    rest = [f"{k}={_value(v)}" for k, v in entry.items() if k not in FIRST]
+    return clean(" ".join(head + rest), LINE_LEN)

@@ -1,0 +1,62 @@
+"""The logs backend (a service's `logs:` file): its config block, how a JSON line reads, and that it is the log
+source a service with one gets, ahead of its service manager's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from probes.config import LaunchdConfig, LogsConfig, ServiceConfig
+from probes.config.load import ConfigError, parse_config
+from probes.registry import log_source
+from probes.sources.logs.render import render
+from probes.sources.logs.source import JsonLines, TextLines, shown
+
+
+def test_a_guide_log_line_reads_time_level_event_then_fields() -> None:
+    entry = {"timestamp": "2026-12-03T10:00:00+00:00", "level": "error", "event": "tool_failed",
+             "agent_id": "a1", "tool": "database_query", "error": "connection refused", "n": 3}  # fmt: skip
+    assert render(entry) == (
+        '2026-12-03T10:00:00+00:00 ERROR tool_failed agent_id=a1 tool=database_query error="connection refused" n=3'
+    )
+
+
+def test_hostile_json_values_are_cleaned_after_decoding() -> None:
+    line = json.dumps({"level": "info", "event": "x", "msg": "\x1b]0;pwned\x07[red]hi[/red]\u202e"})
+    out = shown(line)
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert out.startswith("INFO x msg=")
+
+
+@pytest.mark.parametrize("line", ["not json", "{broken", "[1, 2]", '{"a": 1'])
+def test_a_line_that_is_not_a_json_object_stays_as_written(line: str) -> None:
+    assert shown(line) == line
+
+
+def test_config_block_and_its_errors() -> None:
+    text = "services:\n  - name: a\n    logs: {path: /var/log/a.jsonl, format: json}\n"
+    cfg, _ = parse_config(text, "cfg.yaml")
+    assert cfg.services[0].logs == LogsConfig(path="/var/log/a.jsonl", format="json")
+    with pytest.raises(ConfigError) as err:
+        parse_config("services:\n  - name: a\n    logs:\n      path: x\n      format: xml\n", "cfg.yaml")
+    assert "cfg.yaml:5: services[0].logs.format: must be one of 'json', 'text'" in str(err.value)
+
+
+def test_a_services_own_log_file_wins_over_its_managers_output(tmp_path: Path) -> None:
+    facts = (("stdout", str(tmp_path / "out.log")), ("stderr", str(tmp_path / "err.log")))
+    job = LaunchdConfig(label="com.example.agent")
+    own = log_source(ServiceConfig(name="a", launchd=job, logs=LogsConfig(path=str(tmp_path / "a.log"))), facts)
+    assert isinstance(own, TextLines) and own.label == str(tmp_path / "a.log")
+    theirs = log_source(ServiceConfig(name="a", launchd=job), facts)
+    assert theirs is not None and not isinstance(theirs, (str, TextLines))
+    assert isinstance(log_source(ServiceConfig(name="a", logs=LogsConfig(path="x", format="json")), ()), JsonLines)
+
+
+def test_json_file_tail_renders_and_keeps_text_lines(tmp_path: Path) -> None:
+    path = tmp_path / "agent.jsonl"
+    path.write_text(json.dumps({"level": "warn", "event": "rate_limited", "retry_after_s": 30}) + "\nplain\n")
+    lines = asyncio.run(JsonLines(str(path)).tail(10))
+    assert lines == ["WARN rate_limited retry_after_s=30", "plain"]
