@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual.widgets import Static
 
 from agentops_tui.actions.model import Step
@@ -28,16 +27,11 @@ from probes.config.load import parse_config
 from probes.model import Status
 from probes.view import FleetSnapshot
 from tests.fixtures.fleet import view as fixture_view
+from tests.fixtures.plain import plain
 from tests.functional.helpers import row_status, row_text, serve, serve_handler, wait_until
 from tests.waiting import Deadline
 
 SIZE = (160, 30)
-
-
-def plain(renderable: object, width: int = 160) -> str:
-    console = Console(width=width, record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
 
 
 async def test_unhealthy_503_names_its_cause_in_the_row_and_the_detail() -> None:

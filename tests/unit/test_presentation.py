@@ -3,13 +3,11 @@ the dialogs' text. Strings from outside are shown as written, never run as marku
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 import textwrap
 from typing import Any
 
-from rich.console import Console, RenderableType
 from rich.text import Text
 
 from agentops_tui.actions.model import Step
@@ -21,15 +19,10 @@ from agentops_tui.presentation.workflow import confirm_body, plan_text, result_t
 from probes.model import Alert, ContainerInfo, Status
 from probes.view import FleetSnapshot
 from tests.fixtures.fleet import T0, static_snapshot, view
+from tests.fixtures.plain import plain
 
 P = Palette()
 HOSTILE = "[@click=app.quit]x[/]"
-
-
-def plain(r: RenderableType, width: int = 160) -> str:
-    console = Console(width=width, file=io.StringIO(), color_system=None)
-    console.print(r)
-    return console.file.getvalue()  # type: ignore[attr-defined]
 
 
 def test_formats_say_a_dash_for_what_is_not_known() -> None:

@@ -3,10 +3,6 @@ they stopped, and every value from outside is shown as written."""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console, RenderableType
-
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.detail import (
     container_cells,
@@ -17,15 +13,10 @@ from agentops_tui.presentation.detail import (
 )
 from probes.model import Alert, ContainerInfo, Status
 from tests.fixtures.fleet import T0, static_snapshot, view
+from tests.fixtures.plain import plain
 
 P = Palette()
 HOSTILE = "[@click=app.quit]x[/]"
-
-
-def plain(r: RenderableType, width: int = 160) -> str:
-    console = Console(width=width, file=io.StringIO(), color_system=None)
-    console.print(r)
-    return console.file.getvalue()  # type: ignore[attr-defined]
 
 
 def test_facts_leave_out_what_the_service_does_not_report() -> None:

@@ -3,8 +3,6 @@ alerts, the Spend screen and `check`, so a value read in a column is the value r
 
 from __future__ import annotations
 
-from rich.console import Console
-
 from agentops_tui.check import snapshot_table
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.alerts import alert_row
@@ -18,14 +16,9 @@ from probes.spend.budget import evaluate_budget
 from probes.text.units import fit, fmt_count, fmt_limit, fmt_money, fmt_percent, fmt_ratio, fmt_seconds
 from probes.view import FleetSnapshot
 from tests.fixtures.fleet import view
+from tests.fixtures.plain import plain
 
 P = Palette()
-
-
-def plain(renderable: object) -> str:
-    console = Console(width=200, record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
 
 
 def test_the_rules() -> None:
