@@ -106,8 +106,8 @@ class Fleet(Protocol):
     """Spend aggregates by source (a ledger's path, a proxy's probe key): merged for the Spend screen."""
     ledger_notes: dict[str, tuple[str | None, tuple[str, ...]]]
     """Ledger path -> (what its spend leaves out, the other files read for it)."""
-    ledger_routes: dict[str, list[tuple[str, str]]]
-    """Ledger path -> (service, the ledger's `service` value of it) for every service reading that ledger."""
+    ledger_routes: dict[str, list[tuple[str, tuple[str, ...]]]]
+    """Ledger path -> (service, the `service` values of its records) for every service reading that ledger."""
     prom_alerts: dict[str, tuple[Alert, ...]]
     """Alerts a Prometheus server reports, by probe."""
 

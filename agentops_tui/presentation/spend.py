@@ -68,7 +68,9 @@ def runaway_cells(r: Runaway, throttle: str | None, p: Palette) -> tuple[Text, .
     )
 
 
-def service_cells(row: SpendRow, budget: BudgetState | None, p: Palette) -> tuple[Text, ...]:
+def service_cells(row: SpendRow, budget: BudgetState | None, p: Palette, reader: str | None = None) -> tuple[Text, ...]:
+    """One service's spend; records with no `service` field are named for the service that reads them."""
+    name = row.name or f"{reader or '–'} (no service field)"
     state = Text("–", style=p.dim)
     if budget is not None and (budget.daily_usd or budget.monthly_usd):
         st = budget.status
@@ -77,7 +79,7 @@ def service_cells(row: SpendRow, budget: BudgetState | None, p: Palette) -> tupl
             style=p.of(st) if st is not Status.OK else p.dim,
         )
     return (
-        Text(clean(row.name, 40), style="bold"),
+        Text(clean(name, 40), style="bold"),
         Text(fmt_money(row.usd), style="bold"),
         Text(fmt_money(row.reported_usd)),
         Text(fmt_money(row.computed_usd), style=p.warn if row.computed_usd else p.dim),

@@ -20,17 +20,9 @@ from agentops_tui.presentation.spend import (
     service_cells,
 )
 from agentops_tui.screens.base import FleetScreen
-from probes.config import FleetConfig
+from probes.config import ledger_reader
 from probes.model import Runaway
 from probes.view import FleetSnapshot
-
-
-def dashboard_name(cfg: FleetConfig, ledger_service: str) -> str | None:
-    """The dashboard row whose ledger records carry this `service` value (the one the throttle key acts on)."""
-    for svc in cfg.services:
-        if svc.ledger is not None and (svc.ledger.service or svc.name) == ledger_service:
-            return svc.name
-    return None
 
 
 class SpendScreen(FleetScreen):
@@ -79,11 +71,15 @@ class SpendScreen(FleetScreen):
         self.query_one("#hourly", Sparkline).data = list(s.hourly)
         cfg = self.dashboard.cfg
         budgets = {v.name: v.budget for v in snap.services}
-        self._fill("#runaways", [(r.task_id, runaway_cells(r, dashboard_name(cfg, r.service), p)) for r in s.runaways])
+        self._fill("#runaways", [(r.task_id, runaway_cells(r, ledger_reader(cfg, r.service), p)) for r in s.runaways])
         rows = sorted(s.services, key=lambda r: -r.usd)
         self._fill(
             "#by-service",
-            [(r.name, service_cells(r, budgets.get(dashboard_name(cfg, r.name) or ""), p)) for r in rows],
+            [
+                (r.name, service_cells(r, budgets.get(reader or ""), p, reader))
+                for r in rows
+                for reader in [ledger_reader(cfg, r.name)]
+            ],
         )
         self._fill("#by-tier", [(r.name, group_cells(r, p)) for r in s.tiers])
         self._fill("#by-model", [(r.name, group_cells(r, p, tier=True)) for r in s.models])
@@ -112,7 +108,7 @@ class SpendScreen(FleetScreen):
 
     def action_throttle(self) -> None:
         r = self.selected_runaway()
-        name = dashboard_name(self.dashboard.cfg, r.service) if r else None
+        name = ledger_reader(self.dashboard.cfg, r.service) if r else None
         if name is None:
             self.notify("no runaway task on a dashboard service selected", timeout=2, markup=False)
             return

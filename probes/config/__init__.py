@@ -31,8 +31,10 @@ from probes.config.policy import (
     ControlEndpoint,
     Thresholds,
 )
+from probes.config.routes import NO_SERVICE, ledger_keys, ledger_reader
 
 __all__ = [
+    "NO_SERVICE",
     "ActionsConfig",
     "AlertRule",
     "AlertsConfig",
@@ -56,5 +58,7 @@ __all__ = [
     "ServiceConfig",
     "SystemdConfig",
     "Thresholds",
+    "ledger_keys",
+    "ledger_reader",
     "timeout_for",
 ]

@@ -50,13 +50,14 @@ def evaluate_budget(
 
 
 def service_budget(
-    budgets: BudgetConfig | None, summary: SpendSummary | None, ledger_service: str
+    budgets: BudgetConfig | None, summary: SpendSummary | None, keys: tuple[str, ...]
 ) -> BudgetState | None:
-    """A service's budget state from its ledger's summary (None without budgets or data)."""
+    """A service's budget state from its ledger's summary, over its records (`keys`: the `service` values that
+    are its own); None without budgets or data."""
     if budgets is None or summary is None:
         return None
-    row = summary.service(ledger_service)
-    today, month, burn = (row.usd, row.month_usd, row.burn_usd_per_h) if row else (0.0, 0.0, 0.0)
+    rows = [r for r in map(summary.service, keys) if r is not None]
+    today, month, burn = (sum(r.usd for r in rows), sum(r.month_usd for r in rows), sum(r.burn_usd_per_h for r in rows))
     return evaluate_budget(budgets, today, month, burn, seconds_left(summary))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from probes.backend import Backend, Fleet, Row, Shared
-from probes.config import FleetConfig, timeout_for
+from probes.config import FleetConfig, ledger_keys, timeout_for
 from probes.model import LedgerResult, Probe
 from probes.spend.budget import service_budget, unsure
 
@@ -35,33 +35,34 @@ def merge(fleet: Fleet, path: str, r: Any) -> list[str]:
     routes = fleet.ledger_routes.get(path)
     if routes is None:
         routes = fleet.ledger_routes[path] = [
-            (svc.name, svc.ledger.service or svc.name)
+            (svc.name, ledger_keys(fleet.cfg, svc))
             for svc in fleet.cfg.services
             if svc.ledger is not None and svc.ledger.path == path
         ]
-    for name, ledger_service in routes:
-        take(fleet.services[name], r, ledger_service)
+    for name, keys in routes:
+        take(fleet.services[name], r, keys)
     return [name for name, _ in routes]
 
 
-def take(row: Row, r: LedgerResult, ledger_service: str) -> None:
-    """One service's share of a ledger: spend known to be incomplete says why, and its budget is not trusted."""
+def take(row: Row, r: LedgerResult, keys: tuple[str, ...]) -> None:
+    """One service's share of a ledger (its records: `keys`, probes.config.ledger_keys): spend known to be
+    incomplete says why, and its budget is not trusted."""
     gap = r.error.message if r.error is not None else r.gap()
     row.ledger_issue = f"ledger: {gap}" + ("" if r.error is not None else "; spend incomplete") if gap else None
     row.ledger_failed = r.error is not None
     if not r.ok and r.error is not None:
         row.note_error("ledger", r.error.message, r.at)
         if r.summary is not None:
-            row.budget = unsure(service_budget(row.cfg.budgets, r.summary, ledger_service), r.error.message)
+            row.budget = unsure(service_budget(row.cfg.budgets, r.summary, keys), r.error.message)
         return
-    spend = r.spend_today.get(ledger_service, 0.0)
+    spend = sum(r.spend_today.get(k, 0.0) for k in keys)
     mark: float | None = row.parts.get("ledger")  # the spend of the last read: the sparkline plots what it grew
     if mark is not None:
         row.plot("spend", max(0.0, spend - mark), r.at)
     row.parts["ledger"] = spend
     row.spend_today = spend
-    row.calls_today = r.calls_today.get(ledger_service, 0)
-    row.budget = service_budget(row.cfg.budgets, r.summary, ledger_service)
+    row.calls_today = sum(r.calls_today.get(k, 0) for k in keys)
+    row.budget = service_budget(row.cfg.budgets, r.summary, keys)
     if gap:
         row.budget = unsure(row.budget, gap)
 
