@@ -39,9 +39,8 @@ class FleetState:
             thresholds = cfg.thresholds_of(svc)
             self.services[svc.name] = ServiceState(svc, thresholds, interval, self.redact, cfg, backends)
         self.ledger_summaries: dict[str, SpendSummary] = {}
-        self.ledger_routes: dict[
-            str, list[tuple[str, tuple[str, ...]]]
-        ] = {}  # filled by the ledger backend as ledgers report
+        # filled by the ledger backend as ledgers report
+        self.ledger_routes: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         self.ledger_notes: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # path -> (what is missing, read too)
         self.engine = AlertEngine(cfg)
         self.prom_alerts: dict[str, tuple[Alert, ...]] = {}

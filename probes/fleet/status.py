@@ -83,8 +83,8 @@ def failing_checks(checks: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for name, value in checks.items():
         if name == "last_inference_age_s" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value >= INFERENCE_AGE_LIMIT_S:
-                out.append(f"{name} {fmt_seconds(value)}")
+            if value >= INFERENCE_AGE_LIMIT_S:  # the number and the guide's limit, so the rule can be checked
+                out.append(f"{name} {value:.0f} s >= {INFERENCE_AGE_LIMIT_S:.0f} s")
         elif _check_failed(value):
             said = _check_message(value)
             out.append(f"{name} ({said})" if said else name)

@@ -19,14 +19,17 @@ class Verdict:
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
-    """Worst status wins; reasons at that level are joined, skipping the bland OK ones when others exist."""
+    """Worst status wins; reasons at that level are joined, then the lesser problems' after them (a failing
+    dependency check is often the cause of the error rate beside it), skipping the bland OK ones."""
     if not verdicts:
         return Verdict(Status.UNKNOWN, "no sources configured")
     worst = max(v.status.rank for v in verdicts)
     top = [v for v in verdicts if v.status.rank == worst]
-    reasons = list(dict.fromkeys(v.reason for v in top))
     if top[0].status is Status.OK:
-        reasons = reasons[:1]
+        return Verdict(Status.OK, top[0].reason)
+    lesser = sorted((v for v in verdicts if v.status.rank < worst and v.status is not Status.OK),
+                    key=lambda v: -v.status.rank)  # fmt: skip
+    reasons = list(dict.fromkeys(v.reason for v in [*top, *lesser]))
     return Verdict(top[0].status, "; ".join(reasons))
 
 

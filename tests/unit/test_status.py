@@ -12,6 +12,8 @@ from probes.model import (
     ProbeError,
     ProcessResult,
     Status,
+    Verdict,
+    combine,
     decide,
     effective,
 )
@@ -172,7 +174,7 @@ def test_deployment_guide_health_shape_names_what_failed() -> None:
     assert reason_of(200, body) == (Status.WARN, "degraded (model_proxy failing)")
     body = b'{"status": "degraded", "checks": {"model_proxy": true, "memory_store": true, ' \
            b'"last_inference_age_s": 412.0}, "uptime_s": 900.0}'  # fmt: skip
-    assert reason_of(200, body) == (Status.WARN, "degraded (last_inference_age_s 412s failing)")
+    assert reason_of(200, body) == (Status.WARN, "degraded (last_inference_age_s 412 s >= 300 s failing)")
 
 
 def test_degraded_names_its_half_open_breakers_and_draining() -> None:
@@ -183,3 +185,11 @@ def test_degraded_names_its_half_open_breakers_and_draining() -> None:
     v = evaluate(parse_health(200, b'{"status": "degraded", "breakers": {"anthropic": "open"}}', 0, 0.1),
                  None, None, {"anthropic": "open"}, T)  # fmt: skip
     assert v.reason == "degraded; breaker open: anthropic"
+
+
+def test_the_worst_leads_and_the_lesser_problems_follow() -> None:
+    """A provider failing: the error rate is the worst, the health check naming the dependency is its cause."""
+    cause = Verdict(Status.WARN, "degraded (model_proxy failing)")
+    verdicts = [Verdict(Status.OK, "healthy"), cause, Verdict(Status.CRIT, "error rate 100%"), cause]
+    assert combine(verdicts) == Verdict(Status.CRIT, "error rate 100%; degraded (model_proxy failing)")
+    assert combine([Verdict(Status.OK, "healthy"), Verdict(Status.OK, "ledger only")]) == Verdict(Status.OK, "healthy")
