@@ -71,6 +71,8 @@ class AlertsConfig:
     """Model API latency (a health check's latency_ms) above threshold seconds (5 s), for 2 m."""
     cost_hourly: AlertRule = field(default_factory=AlertRule)
     """USD per hour above threshold (2) times the hourly budget (daily budget / 24), for 5 m."""
+    cost_spike: AlertRule = field(default_factory=AlertRule)
+    """The service's own cost estimate (agent_cost_estimate_hourly) above threshold USD per hour (10), for 5 m."""
     breaker_open: AlertRule = field(default_factory=AlertRule)
     """Any circuit breaker open (fires at once by default)."""
     health_unreachable: AlertRule = field(default_factory=AlertRule)

@@ -51,6 +51,8 @@ DEFAULTS: dict[str, RuleSpec] = {
         RuleSpec("memory", True, 0.8, 300.0, 0.0, "warning"),
         RuleSpec("model_latency", True, 5.0, 120.0, 0.0, "warning"),
         RuleSpec("cost_hourly", True, 2.0, 300.0, 0.0, "warning"),
+        # The guide's AgentCostSpike: the agent's own cost estimate (agent_cost_estimate_hourly) > $10/h for 5 m.
+        RuleSpec("cost_spike", True, 10.0, 300.0, 0.0, "warning"),
         RuleSpec("breaker_open", True, 0.0, 0.0, 0.0, "warning"),
         RuleSpec("health_unreachable", True, 0.0, 60.0, 0.0, "critical"),
         # The guide: active tasks > queue depth limit. The value is the depth as a share of queue.depth_limit.
@@ -192,6 +194,9 @@ class AlertEngine:
             return _model_latency(v)
         if spec.name == "cost_hourly":
             return self._cost_ratio(v)
+        if spec.name == "cost_spike":
+            usd = v.cost_hourly_usd
+            return None if usd is None else (usd, f"cost estimate {fmt_money(usd)}/h")
         if spec.name == "breaker_open":
             opened = sorted(dep for dep, state in v.breakers if state == "open")
             return (float(len(opened)), f"breaker open: {', '.join(opened)}") if opened else (0.0, "")

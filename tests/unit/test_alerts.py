@@ -48,6 +48,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"checks": (("model_proxy", {"ok": True, "latency_ms": 80.0}),)},
     ),
     "cost_hourly": ({"cost_hourly_usd": 3.0}, {"cost_hourly_usd": 0.5}),  # budget 24/day = 1/h
+    "cost_spike": ({"cost_hourly_usd": 12.5}, {"cost_hourly_usd": 9.0}),  # the guide's $10/h, budget or not
     "breaker_open": ({"breakers": (("anthropic", "open"),)}, {"breakers": (("anthropic", "closed"),)}),
     "health_unreachable": ({"health_error_kind": "refused"}, {"health_http_status": 200}),
 }
@@ -68,7 +69,8 @@ def run(e: AlertEngine, fields: dict[str, Any], start: float, seconds: float, ru
 def test_each_default_rule_goes_pending_then_firing_then_resolved(rule: str) -> None:
     bad, good = CASES[rule]
     spec = DEFAULTS[rule]
-    e = engine()
+    # $12.5/h is also over the budget's pace: only the rule under test here
+    e = engine("    alerts: {cost_hourly: {enabled: false}}\n") if rule == "cost_spike" else engine()
     t0 = 1_000_000.0
     if rule == "tokens_per_request":  # its baseline is the service's own average: 20 minutes of normal use first
         assert {s for _, s in run(e, good, t0 - 1200, 1200, rule)} == {"none"}
