@@ -30,6 +30,7 @@ def service_json(v: ServiceView) -> dict[str, Any]:
         "latency_p95_s": _round(v.latency_p95_s, 4),
         "error_rate": _round(v.error_rate, 4),
         "breakers": dict(v.breakers),
+        "log_events": dict(v.log_events),
         "active_tasks": v.active_tasks,
         "spend_today_usd": _round(v.spend_today_usd, 6),
         "spend_partial": v.spend_partial,

@@ -77,6 +77,10 @@ class Row(Protocol):
     ledger_failed: bool
     parts: dict[str, Any]
     """What a backend keeps between two of its results for this service, by the backend's name."""
+    log_breakers: dict[str, str]
+    """Breakers inferred from the service's own log (the logs backend); a reported state wins over these."""
+    log_facts: tuple[tuple[str, str], ...]
+    """What the service's log says lately (rate limits, failed tools), for the detail page and `check`."""
     history: dict[str, collections.deque[float]]
     history_at: dict[str, collections.deque[float]]
 

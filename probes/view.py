@@ -97,6 +97,8 @@ class ServiceView:
     """The latest poll of a LiteLLM proxy: deployments, spend by model and key, key budgets."""
     spend_partial: bool = False
     """The ledger's spend is known to be incomplete (not read to its end, a file of today not read, or failed)."""
+    log_events: tuple[tuple[str, str], ...] = ()
+    """What the service's own log says lately (rate limits, failed tools: the logs backend), as (what, detail)."""
 
     def series(self, name: str) -> tuple[float, ...]:
         return dict(self.history).get(name, ())

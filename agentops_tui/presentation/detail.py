@@ -44,6 +44,8 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
         parts += [BLANK, containers_table(v, p)]
     if v.native:
         parts += [BLANK, native_table(v)]
+    if v.log_events:
+        parts += [BLANK, log_events_table(v)]
     parts += [BLANK, facts_table(v, p)]
     for table, shown in ((checks_table(v), v.checks), (breakers_table(v, p), v.breakers),
                          (samples_table(v, p), v.samples)):  # fmt: skip
@@ -199,5 +201,13 @@ def native_table(v: ServiceView) -> Table:
     """What systemd or launchd says about the service (a launchd environment arrives already masked)."""
     table = _table("Service manager", "field", "value")
     for k, val in v.native:
+        table.add_row(Text(clean(k, 80)), Text(clean(val, 300)))
+    return table
+
+
+def log_events_table(v: ServiceView) -> Table:
+    """What the service's own log says lately (rate limits, failed tools), the service's words cleaned."""
+    table = _table("From its log", "event", "last 5 minutes")
+    for k, val in v.log_events:
         table.add_row(Text(clean(k, 80)), Text(clean(val, 300)))
     return table

@@ -20,18 +20,25 @@ POLL_BYTES = 1024 * 1024  # read per follow poll
 LINE_LEN = 4096
 
 
-class _EndTail(LineTail):
-    """A LineTail that starts after the file's last complete line instead of at its top."""
+class EndTail(LineTail):
+    """A LineTail that starts near the file's end instead of at its top."""
 
-    def start_at_end(self) -> None:
+    def start_at_end(self, back: int = 0) -> None:
+        """Start after the last complete line, or with `back` > 0 at the first line that begins in the file's
+        last `back` bytes (a recent window to read again)."""
         f = self._open()
         if f is None:
             return
         size = os.fstat(f.fd).st_size
-        start = max(0, size - 65536)
-        data = os.pread(f.fd, size - start, start)
-        end = data.rfind(b"\n")
-        f.offset = start + end + 1 if end >= 0 else (start if start else 0)
+        window = max(0, size - back) if back > 0 else size
+        at = max(0, min(window, size - 65536) - 1)  # from the byte before the window: does a line begin there?
+        data = os.pread(f.fd, size - at, at)
+        last = data.rfind(b"\n")
+        f.offset = at + last + 1 if last >= 0 else at  # after the last complete line
+        if back > 0 and window == 0:
+            f.offset = 0
+        elif back > 0 and (first := data.find(b"\n", window - 1 - at)) >= 0:
+            f.offset = at + first + 1
         f.sig = os.pread(f.fd, min(SIG, f.offset), f.offset - min(SIG, f.offset)) if f.offset else b""
         self.cur = f
 
@@ -63,7 +70,7 @@ class FileLogSource:
             self.files = [(stdout, "")]
         self.label = label or " + ".join(clean(p, 200) for p, _ in self.files)
         self.poll_s = poll_s
-        self._tails: list[_EndTail] = []
+        self._tails: list[EndTail] = []
 
     async def tail(self, n: int = DEFAULT_LINES) -> list[str]:
         def read() -> list[str]:
@@ -75,7 +82,7 @@ class FileLogSource:
         return await asyncio.to_thread(read)
 
     async def follow(self) -> AsyncIterator[str]:
-        tails = [(_EndTail(path), tag) for path, tag in self.files]
+        tails = [(EndTail(path), tag) for path, tag in self.files]
         for t, _ in tails:
             t.start_at_end()
             self._tails.append(t)

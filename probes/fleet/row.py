@@ -41,6 +41,10 @@ def primary_source(cfg: ServiceConfig, backends: tuple[Backend, ...] = BACKENDS)
     return next((b.name for b in ranked if getattr(cfg, b.name) is not None), "prometheus")
 
 
+SERIES = ("latency", "errors", "spend")
+"""The sparklines' series."""
+
+
 class ServiceState:
     """Latest results and bounded history for one service (mutable; poller thread only)."""
 
@@ -78,15 +82,13 @@ class ServiceState:
         self.ledger_issue: str | None = None  # why the ledger's spend is incomplete, for the row
         self.ledger_failed = False  # and whether that is a failed read
         self.parts: dict[str, Any] = {}
+        self.log_breakers: dict[str, str] = {}
+        self.log_facts: tuple[tuple[str, str], ...] = ()
         self.updated = time.monotonic()
         self.last_error: str | None = None
         self.last_error_at: float | None = None
-        self.history: dict[str, collections.deque[float]] = {
-            k: collections.deque(maxlen=HISTORY) for k in ("latency", "errors", "spend")
-        }
-        self.history_at: dict[str, collections.deque[float]] = {
-            k: collections.deque(maxlen=HISTORY) for k in self.history
-        }
+        self.history: dict[str, collections.deque[float]] = {k: collections.deque(maxlen=HISTORY) for k in SERIES}
+        self.history_at: dict[str, collections.deque[float]] = {k: collections.deque(maxlen=HISTORY) for k in SERIES}
         self.samples: collections.deque[Sample] = collections.deque(maxlen=SAMPLES)
         self.reported: set[str] = set()  # the backends that have sent a result for this service
         self._sources: tuple[str, ...] | None = None
@@ -168,7 +170,8 @@ class ServiceState:
         return self.last_good_metrics, "metrics" if self.last_good_metrics else None
 
     def _breakers(self, m: MetricsResult | None) -> dict[str, str]:
-        out: dict[str, str] = {}
+        """Inferred from the log, then reported by the metrics, then by the health answer: the last word wins."""
+        out: dict[str, str] = dict(self.log_breakers)
         if m is not None:
             out.update(m.breakers)
         if self.health is not None and self.health.ok:
@@ -262,4 +265,5 @@ class ServiceState:
             metrics_source=metrics_source, containers=containers, restarts_recent=docker.restarts_recent(self),
             native=tuple((k, self.redact(v)) for k, v in facts), memory_limit_bytes=self._memory_limit(), queue=q,
             litellm=self.litellm, spend_partial=self.ledger_issue is not None,
+            log_events=tuple((k, self.redact(v)) for k, v in self.log_facts),
         )  # fmt: skip

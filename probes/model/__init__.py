@@ -7,7 +7,7 @@ here, so the UI can import these types without the HTTP client or a backend's li
 from probes.model.alerts import Alert, AlertState, sort_alerts
 from probes.model.launchd import LaunchdJob, LaunchdResult
 from probes.model.litellm import Deployment, KeySpend, LiteLLMResult
-from probes.model.logs import DEFAULT_LINES, LogSource
+from probes.model.logs import DEFAULT_LINES, LogEvent, LogEventsResult, LogSource
 from probes.model.prometheus import PromResult
 from probes.model.queue import QueueResult
 from probes.model.results import (
@@ -47,6 +47,8 @@ __all__ = [
     "LaunchdResult",
     "LedgerResult",
     "LiteLLMResult",
+    "LogEvent",
+    "LogEventsResult",
     "LogSource",
     "MetricsDerived",
     "MetricsResult",

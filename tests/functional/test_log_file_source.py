@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,11 +12,13 @@ from probes.config.load import parse_config
 from tests.functional.helpers import serve, wait_until
 from tests.functional.test_actions_ui import SIZE
 from tests.functional.test_actions_ui import select as select_service
+from tests.functional.test_cli import run_cli
 
 
 def line(level: str, event: str, **fields: object) -> str:
     """A line as the guide's agents write to stderr."""
-    return json.dumps({"timestamp": "2026-12-03T10:00:00+00:00", "level": level, "event": event,
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat()
+    return json.dumps({"timestamp": stamp, "level": level, "event": event,
                        "agent_id": "default", **fields}) + "\n"  # fmt: skip
 
 
@@ -47,3 +50,21 @@ async def test_l_shows_the_services_json_log_and_follows_it(tmp_path: Path) -> N
             assert await wait_until(pilot, lambda: "ERROR tool_failed" in shown(), 10), shown()
             assert "\x1b" not in shown() and 'error="connection refused"' in shown()
             await pilot.press("escape")
+
+
+def test_check_reports_the_breaker_and_rate_limits_its_log_names(tmp_path: Path) -> None:
+    """The guide's agents keep breaker state only in their log: `check --json` reads it back from the file."""
+    log = tmp_path / "agent.jsonl"
+    log.write_text(
+        line("info", "task_started", task_id="t1")
+        + line("error", "circuit_opened", failures=5, service="anthropic")
+        + line("warn", "rate_limited", provider="openai", retry_after_s=30)
+    )
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"refresh_interval: 2\nservices:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n"
+    )
+    out = run_cli("check", "--config", str(cfg), "--json", "--settle", "0", timeout=60)
+    svc = json.loads(out.stdout)["services"][0]
+    assert svc["breakers"] == {"anthropic": "open"}
+    assert svc["log_events"] == {"rate limited (5 min)": "openai x1; last retry_after_s 30"}

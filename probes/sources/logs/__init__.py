@@ -1,15 +1,43 @@
-"""The logs backend: a log file a service names in its `logs:` block, shown by the logs view (`l`).
+"""The logs backend: a log file a service names in its `logs:` block.
 
-It polls nothing and merges nothing (its only offer is a log source), so it is the smallest backend there is:
-this package and its line in probes.registry. Listed first there, so a service's own log file wins over its
-container's logs, its unit's journal and its job's output files.
+It offers the file as the service's log for the logs view (`l`), and, for a JSON log, follows it for the events
+agents log (probes.sources.logs.events): breakers opened on a dependency, rate limits, failed tools. Listed
+first in probes.registry, so a service's own log file wins over its container's logs, its unit's journal and its
+job's output files.
 """
 
 from __future__ import annotations
 
-from probes.backend import Backend
-from probes.config import ServiceConfig
-from probes.model import LogSource
+from typing import Any
+
+from probes.backend import Backend, Row, Shared, per_service
+from probes.config import FleetConfig, ServiceConfig, timeout_for
+from probes.model import LogEventsResult, LogSource, Probe
+
+
+def probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
+    """One probe for each service with a JSON log file."""
+    from probes.sources.logs.probe import LogEventsProbe
+
+    iv = cfg.refresh_interval
+    return [
+        LogEventsProbe(svc.name, svc.logs.path, iv, timeout_for(None, iv))
+        for svc in cfg.services
+        if svc.logs is not None and svc.logs.format == "json"
+    ]
+
+
+def take(row: Row, r: LogEventsResult) -> None:
+    from probes.sources.logs.events import LogState
+
+    state = row.parts.get("logs")
+    if state is None:
+        state = row.parts["logs"] = LogState()
+    for e in r.events:
+        state.feed(e)
+    row.log_breakers = state.breakers(r.at)
+    row.log_facts = state.facts(r.at)
+    row.note_error("logs", r.error.message if r.error else None, r.at)
 
 
 def log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...]) -> LogSource | str | None:
@@ -21,4 +49,4 @@ def log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...]) -> LogSou
     return JsonLines(svc.logs.path) if svc.logs.format == "json" else TextLines(svc.logs.path)
 
 
-BACKEND = Backend("logs", log_source=log_source)
+BACKEND = Backend("logs", probes, per_service(LogEventsResult, take), log_source=log_source)
