@@ -44,11 +44,9 @@ def detail_renderable(v: ServiceView, st: Status, reason: str, p: Palette) -> Gr
         parts += [BLANK, containers_table(v, p)]
     if v.native:
         parts += [BLANK, native_table(v)]
-    if v.log_events:
-        parts += [BLANK, log_events_table(v)]
     parts += [BLANK, facts_table(v, p)]
     for table, shown in ((checks_table(v), v.checks), (breakers_table(v, p), v.breakers),
-                         (samples_table(v, p), v.samples)):  # fmt: skip
+                         (log_events_table(v), v.log_events), (samples_table(v, p), v.samples)):  # fmt: skip
         if shown:
             parts += [BLANK, table]
     parts += [BLANK, last_error_text(v)]
