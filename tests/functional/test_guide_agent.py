@@ -1,0 +1,149 @@
+"""The dashboard on an agent written the deployment guide's way (tests/guide_agent.py), run as a plain process with
+a real model provider it calls over HTTP: numbers, spend to the cent, the breaker its log names, rate limits."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+
+import pytest
+
+from probes.config.load import parse_config
+from probes.runtime.runner import PollerThread
+from probes.view import FleetSnapshot, ServiceView
+from tests.functional.helpers import free_port
+from tests.testbed import stop
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.timeout(180)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Provider:
+    """A model provider on loopback: `mode` ok (200 with usage), fail (500, and its /ping down) or limit (429)."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # the agent's model_proxy check
+                self._answer(500 if provider.mode == "fail" else 200, b"{}")
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if provider.mode == "fail":
+                    self._answer(500, b'{"error": "upstream unavailable"}')
+                elif provider.mode == "limit":
+                    self._answer(429, b'{"error": "rate limited"}', retry_after="30")
+                else:
+                    time.sleep(0.02)
+                    self._answer(200, b'{"input_tokens": 1200, "output_tokens": 300}')
+
+            def _answer(self, code: int, body: bytes, retry_after: str = "") -> None:
+                self.send_response(code)
+                if retry_after:
+                    self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
+        Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class Polled:
+    """The poller's snapshots as they come, with when each came."""
+
+    def __init__(self) -> None:
+        self.snaps: list[tuple[float, FleetSnapshot]] = []
+
+    def publish(self, snap: FleetSnapshot) -> None:
+        self.snaps.append((time.time(), snap))
+
+    def view(self) -> ServiceView | None:
+        return self.snaps[-1][1].services[0] if self.snaps else None
+
+    def breakers(self) -> dict[str, str]:
+        v = self.view()
+        return dict(v.breakers) if v else {}
+
+    def log_events(self) -> dict[str, str]:
+        v = self.view()
+        return dict(v.log_events) if v else {}
+
+    def spend(self) -> float:
+        v = self.view()
+        return round(v.spend_today_usd or 0.0, 2) if v else 0.0
+
+
+@contextlib.contextmanager
+def guide_agent(tmp_path: Path, provider: Provider) -> Iterator[tuple[int, Path, Path]]:
+    port, ledger, log = free_port(), tmp_path / "costs.jsonl", tmp_path / "agent.jsonl"
+    argv = [sys.executable, "-m", "tests.guide_agent", "--port", str(port), "--provider", provider.url,
+            "--ledger", str(ledger), "--interval", "0.1", "--recovery", "5"]  # fmt: skip
+    with log.open("wb") as err:
+        proc = subprocess.Popen(argv, cwd=ROOT, stderr=err, stdout=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: b"agent_started" in log.read_bytes(), 20, "the guide agent to start")
+        yield port, ledger, log
+    finally:
+        stop(proc)
+
+
+def ledger_usd(path: Path) -> float:
+    return sum(json.loads(line)["cost_usd"] for line in path.read_text().splitlines() if line)
+
+
+def opened_at(log: Path) -> float | None:
+    """When the agent logged circuit_opened (the time the line was read back, a poll's grain is enough)."""
+    return time.time() if b'"circuit_opened"' in log.read_bytes() else None
+
+
+def test_a_guide_agent_lights_up_as_a_plain_process(tmp_path: Path) -> None:
+    provider = Provider()
+    with guide_agent(tmp_path, provider) as (port, ledger, log):
+        text = (
+            "refresh_interval: 1.0\nservices:\n  - name: guide\n"
+            f"    health: {{url: 'http://127.0.0.1:{port}/health'}}\n"
+            f"    metrics: {{url: 'http://127.0.0.1:{port}/metrics'}}\n"
+            f"    ledger: {{path: '{ledger}'}}\n"
+            f"    logs: {{path: '{log}', format: json}}\n"
+        )
+        cfg, _ = parse_config(text, "guide.yaml", {})
+        polled = Polled()
+        poller = PollerThread(cfg, polled.publish)
+        poller.start()
+        try:
+
+            def numbers() -> ServiceView | None:
+                v = polled.view()
+                ok = v is not None and v.latency_p95_s is not None and v.error_rate is not None
+                return v if ok and v.spend_today_usd else None  # type: ignore[union-attr]
+
+            v = wait_for(numbers, 30, "p95, error rate and spend from the guide agent")
+            assert v.status.value == "OK", v.reason
+            provider.mode = "fail"  # no more records: the spend on the row must come to the ledger's, to the cent
+            wait_for(lambda: polled.spend() == round(ledger_usd(ledger), 2), 15, "spend today equal to the records")
+            seen = wait_for(lambda: opened_at(log), 20, "the agent to log circuit_opened")
+            wait_for(lambda: polled.breakers().get("anthropic") == "open", 10, "the breaker open on the row")
+            after = [at for at, _ in polled.snaps if at > seen]  # two polls, and the one in flight when it was read
+            assert len(after) <= 3, f"{len(after)} polls after the line before the breaker showed"
+            v = polled.view()
+            assert v is not None and "model_proxy" in v.reason and "anthropic" in v.reason, v.reason
+            provider.mode = "limit"
+            limits = wait_for(lambda: polled.log_events().get("rate limited (5 min)"), 20, "rate limits counted")
+            assert limits.startswith("anthropic x") and limits.endswith("last retry_after_s 30"), limits
+        finally:
+            poller.stop()
