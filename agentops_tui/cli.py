@@ -1,4 +1,4 @@
-"""Command line: `agentops-tui` (dashboard), `agentops-tui demo`, `agentops-tui check`.
+"""Command line: `agentops-tui` (dashboard), `agentops-tui demo`, `agentops-tui check`, `agentops-tui logs`.
 
 Textual is imported only by the commands that draw, so `check` and `demo --fleet-only` start fast and run
 where no terminal exists.
@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--settle", type=_settle, default=2.0, help="seconds between the two scrapes rates come from")
     c.add_argument("--ledger-time", type=_seconds, metavar="SECONDS",
                    help="most time to read each ledger (default 8); spend not read to the end is flagged")  # fmt: skip
+    g = sub.add_parser("logs", help="print a service's recent log lines that meet a query (level=error since=1h word)")
+    g.add_argument("service", help="the service's name")
+    g.add_argument("query", nargs="*", help="field=value, field!=value, since=1h, until=10m, words")
+    g.add_argument("--config", dest="logs_config", help="config file")
+    g.add_argument("--json", action="store_true", help="print each line as one JSON object")
+    g.add_argument("--lines", type=int, default=10_000, help="how many of the last lines to search (default 10000)")
     return p
 
 
@@ -151,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
             out, code = run_check(_load(path, args.allow_insecure_config), args.json, args.settle, args.ledger_time)
             print(out)
             return code
+        if args.command == "logs":
+            from agentops_tui.logs_cmd import run_logs
+
+            path = find_config(args.logs_config or args.config)
+            if path is None:
+                print("agentops-tui: no config (give --config or set AGENTOPS_TUI_CONFIG)", file=sys.stderr)
+                return 3
+            return run_logs(_load(path, args.allow_insecure_config), args.service, " ".join(args.query), args.json,
+                            max(1, args.lines))  # fmt: skip
         path = find_config(args.config)
         if path is None:
             print(f"agentops-tui: no config at {xdg_config_path()}; opening the built-in demo fleet", file=sys.stderr)

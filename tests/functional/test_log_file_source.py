@@ -68,3 +68,28 @@ def test_check_reports_the_breaker_and_rate_limits_its_log_names(tmp_path: Path)
     svc = json.loads(out.stdout)["services"][0]
     assert svc["breakers"] == {"anthropic": "open"}
     assert svc["log_events"] == {"rate limited (5 min)": "openai x1; last retry_after_s 30"}
+
+
+def test_the_logs_command_prints_what_a_query_matches(tmp_path: Path) -> None:
+    """`agentops-tui logs SERVICE QUERY`: the lines of the service's log that meet the query, plain or JSON."""
+    log = tmp_path / "agent.jsonl"
+    log.write_text(
+        line("info", "task_started", task_id="t1", model="claude-opus")
+        + line("error", "tool_failed", tool="search", model="claude-opus", error="timeout")
+        + line("error", "tool_failed", tool="search", model="claude-sonnet", error="timeout")
+        + "not json: \x1b[31mtimeout\x1b[0m\n"
+    )
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"services:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n")
+    out = run_cli("logs", "guide-agent", "level=error", "model=claude-opus", "since=1h", "--config", str(cfg))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [out.stdout.splitlines()[0]] and " ERROR tool_failed " in out.stdout
+    assert "model=claude-opus" in out.stdout and "1 matching line(s)" in out.stderr
+    as_json = run_cli("logs", "guide-agent", "timeout", "--json", "--config", str(cfg))
+    rows = [json.loads(r) for r in as_json.stdout.splitlines()]
+    assert [r.get("model") for r in rows] == ["claude-opus", "claude-sonnet", None]
+    assert rows[-1] == {"line": "not json: timeout"}  # escape sequences gone
+    assert run_cli("logs", "guide-agent", "level=fatal", "--config", str(cfg)).returncode == 1
+    bad = run_cli("logs", "guide-agent", "since=yesterday", "--config", str(cfg))
+    assert bad.returncode == 2 and "since=yesterday" in bad.stderr
+    assert run_cli("logs", "nobody", "--config", str(cfg)).returncode == 2

@@ -10,10 +10,10 @@ trial call went through and work goes on). `rate_limited` and `tool_failed` are 
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import json
 
 from probes.model import LogEvent
+from probes.sources.logs.query import timestamp
 from probes.text.sanitize import clean
 
 RECOVERY_S = 60.0
@@ -41,18 +41,8 @@ def event_of(line: bytes, read_at: float) -> LogEvent | None:
         if k not in ("timestamp", "level", "event")
     )
     level = clean(entry.get("level", ""), 16).lower()
-    return LogEvent(_when(entry.get("timestamp"), read_at), level, clean(entry["event"], 64), fields)
-
-
-def _when(stamp: object, read_at: float) -> float:
-    """An ISO 8601 timestamp in seconds; `read_at` when there is none or it will not parse."""
-    if not isinstance(stamp, str):
-        return read_at
-    try:
-        t = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return read_at
-    return t.timestamp() if t.tzinfo else t.astimezone().timestamp()
+    at = timestamp(entry.get("timestamp"))
+    return LogEvent(read_at if at is None else at, level, clean(entry["event"], 64), fields)
 
 
 class LogState:

@@ -16,6 +16,10 @@ class TextLines(FileLogSource):
     def __init__(self, path: str) -> None:
         super().__init__(path, None)
 
+    async def raw(self, n: int = DEFAULT_LINES) -> list[str]:
+        """The last `n` lines as written (cleaned), whatever the format: what a query reads."""
+        return await FileLogSource.tail(self, n)
+
 
 class JsonLines(TextLines):
     """The file's JSON lines as `time LEVEL event key=value ...`; a line that is not a JSON object stays as it is."""

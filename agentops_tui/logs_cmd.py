@@ -1,0 +1,60 @@
+"""`agentops-tui logs SERVICE [QUERY]`: a service's recent log lines that meet a query, plain or as JSON lines.
+
+The same lines and the same query (probes.sources.logs.query) as the logs screen, without Textual: for a script,
+a pipe, or a terminal where the dashboard is not open. Exit 0 with matches, 1 without, 2 for a bad query or an
+unknown service, 3 when the service has no log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+from probes.config import FleetConfig
+from probes.model import LogSource
+from probes.registry import log_source
+from probes.sources.logs.query import QueryError, decode, parse_query
+from probes.sources.logs.render import render
+from probes.text.sanitize import clean
+
+
+async def _lines(source: LogSource, n: int) -> list[str]:
+    from probes.sources.logs.source import TextLines
+
+    try:
+        if isinstance(source, TextLines):
+            return await source.raw(n)  # a JSON log's lines as written, so their fields can be queried
+        return await source.tail(n)
+    finally:
+        await source.close()
+
+
+def run_logs(cfg: FleetConfig, service: str, query: str, as_json: bool, n: int) -> int:
+    svc = next((s for s in cfg.services if s.name == service), None)
+    if svc is None:
+        names = ", ".join(clean(s.name, 40) for s in cfg.services[:20])
+        print(f"agentops-tui: no service {clean(service, 80)!r} in the config ({names})", file=sys.stderr)
+        return 2
+    try:
+        q = parse_query(query, time.time())
+    except QueryError as exc:
+        print(f"agentops-tui: bad query: {exc}", file=sys.stderr)
+        return 2
+    source = log_source(svc)
+    if source is None or isinstance(source, str):
+        print(f"agentops-tui: {source or f'no logs for {svc.name}'}", file=sys.stderr)
+        return 3
+    shown = 0
+    for line in asyncio.run(_lines(source, n)):
+        entry = decode(line)
+        if not q.matches(line, entry):
+            continue
+        shown += 1
+        if as_json:
+            print(json.dumps(entry if entry is not None else {"line": line}, ensure_ascii=True))
+        else:
+            print(render(entry) if entry is not None else line)
+    print(f"{shown} matching line(s) of the last {n} from {clean(source.label, 200)}", file=sys.stderr)
+    return 0 if shown else 1

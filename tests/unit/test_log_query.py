@@ -1,0 +1,58 @@
+"""The log query (`level=error model=claude-opus since=1h timeout`) over the guide's JSON lines and text lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from probes.sources.logs.query import QueryError, decode, parse_query
+
+NOW = 1_800_000_000.0
+
+
+def entry(minutes_ago: float, level: str, event: str, **fields: object) -> str:
+    at = dt.datetime.fromtimestamp(NOW - minutes_ago * 60, dt.timezone.utc).isoformat()
+    return json.dumps({"timestamp": at, "level": level, "event": event, "agent_id": "a", **fields})
+
+
+LINES = [
+    entry(90, "error", "tool_failed", model="claude-opus", error="timeout after 30s"),  # too old for since=1h
+    entry(30, "error", "tool_failed", model="claude-opus", error="timeout after 30s"),
+    entry(20, "ERROR", "tool_failed", model="claude-sonnet", error="timeout"),
+    entry(10, "info", "task_completed", model="claude-opus"),
+    entry(5, "warn", "rate_limited", provider="anthropic", retry_after_s=30),
+    "Traceback (most recent call last): timeout",
+]
+
+
+def matching(query: str) -> list[int]:
+    q = parse_query(query, NOW)
+    return [i for i, line in enumerate(LINES) if q.matches(line, decode(line))]
+
+
+def test_the_guides_example_all_errors_of_the_last_hour_where_the_model_was_opus() -> None:
+    assert matching("level=error model=claude-opus since=1h") == [1]
+    assert matching("level=error model=claude-opus since=1h timeout") == [1]
+
+
+def test_fields_words_and_ranges() -> None:
+    assert matching("level=error") == [0, 1, 2]  # any case of the value
+    assert matching("level!=error") == [3, 4]  # a text line has no level to differ
+    assert matching("timeout") == [0, 1, 2, 5]  # words are looked for in text lines too
+    assert matching("retry_after_s=30") == [4]
+    assert matching("since=15m") == [3, 4]
+    assert matching("until=15m level=error") == [0, 1, 2]
+    assert matching("") == list(range(len(LINES)))
+
+
+@pytest.mark.parametrize("bad", ["since=yesterday", "until=5x", "since=12:00pm"])
+def test_a_bad_time_names_its_term(bad: str) -> None:
+    with pytest.raises(QueryError, match=bad.split("=")[0]):
+        parse_query(bad, NOW)
+
+
+def test_what_is_not_a_term_is_a_word() -> None:
+    q = parse_query("=x a= x==y", NOW)
+    assert q.words == ("=x", "a=", "x==y") and not q.equal
