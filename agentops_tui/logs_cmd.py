@@ -1,6 +1,6 @@
 """`agentops-tui logs SERVICE [QUERY]`: a service's recent log lines that meet a query, plain or as JSON lines.
 
-The same lines and the same query (probes.sources.logs.query) as the logs screen, without Textual: for a script,
+The same lines and the same query (probes.formats.logquery) as the logs screen, without Textual: for a script,
 a pipe, or a terminal where the dashboard is not open. Exit 0 with matches, 1 without, 2 for a bad query or an
 unknown service, 3 when the service has no log.
 """
@@ -13,19 +13,15 @@ import sys
 import time
 
 from probes.config import FleetConfig
+from probes.formats.jsonlog import decode, render
+from probes.formats.logquery import QueryError, parse_query
 from probes.model import LogSource
 from probes.registry import log_source
-from probes.sources.logs.query import QueryError, decode, parse_query
-from probes.sources.logs.render import render
 from probes.text.sanitize import clean
 
 
 async def _lines(source: LogSource, n: int) -> list[str]:
-    from probes.sources.logs.source import TextLines
-
     try:
-        if isinstance(source, TextLines):
-            return await source.raw(n)  # a JSON log's lines as written, so their fields can be queried
         return await source.tail(n)
     finally:
         await source.close()

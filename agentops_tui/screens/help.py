@@ -22,7 +22,7 @@ KEYS = (
     ("d", "drain, then stay drained, resume, or restart and resume (Docker: then stop)"),
     ("R", "resume after a drain"),
     ("S", "start a stopped container"),
-    ("l", "logs of the selected service (f: follow on/off)"),
+    ("l", "logs of the selected service (f: follow on/off; /: query, e.g. level=error since=1h timeout)"),
     (
         "Space",
         "mark or unmark for a bulk action, and the cursor moves down; the header counts marks, an action uses them",

@@ -93,3 +93,43 @@ def test_the_logs_command_prints_what_a_query_matches(tmp_path: Path) -> None:
     bad = run_cli("logs", "guide-agent", "since=yesterday", "--config", str(cfg))
     assert bad.returncode == 2 and "since=yesterday" in bad.stderr
     assert run_cli("logs", "nobody", "--config", str(cfg)).returncode == 2
+
+
+async def test_the_query_bar_shows_only_what_meets_it_and_counts(tmp_path: Path) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_text(
+        line("info", "task_started", task_id="t1", model="claude-opus")
+        + line("error", "tool_failed", tool="search", model="claude-opus", error="timeout")
+        + line("warn", "rate_limited", provider="anthropic", retry_after_s=30)
+        + line("error", "tool_failed", tool="db", model="claude-sonnet", error="refused")
+    )
+    cfg, _ = parse_config(f"services:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n", "c.yaml")
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.received == 4, 10)
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        await pilot.press("slash", *"level=error q")  # typed at once: q goes into the bar, it does not leave
+        await pilot.pause(0.2)
+
+        def shown() -> list[str]:
+            return [strip.text.rstrip() for strip in screen.log_view.lines]
+
+        assert isinstance(app.screen, LogsScreen)
+        await pilot.press("backspace", "backspace")
+        assert await wait_until(pilot, lambda: len(shown()) == 2, 5), shown()
+        assert all(" ERROR tool_failed " in s for s in shown())
+        assert "2 of 4 match 'level=error'" in str(screen.query_one("#logs-title").render())
+        await pilot.press(*" model=claude-opus")
+        assert await wait_until(pilot, lambda: len(shown()) == 1 and "tool=search" in shown()[0], 5), shown()
+        with log.open("a") as fh:  # a new line that meets the query shows, one that does not stays hidden
+            fh.write(
+                line("error", "tool_failed", model="claude-opus", tool="fetch") + line("info", "x", model="claude-opus")
+            )
+        assert await wait_until(pilot, lambda: len(shown()) == 2 and "tool=fetch" in shown()[1], 10), shown()
+        await pilot.press("escape")  # closes the bar: every line again
+        assert await wait_until(pilot, lambda: len(shown()) == 6, 5), shown()
+        assert isinstance(app.screen, LogsScreen)
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: not isinstance(app.screen, LogsScreen), 5)

@@ -84,6 +84,23 @@ async def _logs(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.3)
 
 
+def _log_line(i: int) -> str:
+    """The planner's log: the guide's JSON lines, a warning and an error now and then, and a text line."""
+    if i % 20 == 19:
+        return f"Traceback (most recent call last): step {i}\n"
+    level, event = ("error", "tool_failed") if i % 10 == 7 else ("warn", "rate_limited") if i % 10 == 3 else \
+        ("info", "task_completed")  # fmt: skip
+    at = f"2026-09-21T09:{i // 60:02d}:{i % 60:02d}+00:00"
+    entry = {"timestamp": at, "level": level, "event": event, "agent_id": "planner", "task_id": f"t-{i}"}
+    return json.dumps({**entry, "tokens": 120 + i}) + "\n"
+
+
+async def _logs_query(pilot: Pilot[Any]) -> None:
+    await _logs(pilot)
+    await pilot.press("slash", *"level=error")
+    await pilot.pause(0.3)
+
+
 async def _bulk(pilot: Pilot[Any]) -> None:
     for name in ("planner", "writer"):
         await _select(pilot, name)
@@ -120,6 +137,7 @@ SCREENS: dict[str, Steps] = {
     "overview": _settle,
     "detail": _keys("enter", select="planner"),  # the service with checks, samples and extra fields
     "logs": _logs,
+    "logs-query": _logs_query,
     "journal": _keys("a"),
     "journal_entry": _keys("a", "down", "enter"),
     "alerts": _keys("exclamation_mark"),
@@ -146,8 +164,7 @@ def test_every_screen(
     monkeypatch.delenv("DOCKER_HOST", raising=False)  # the Docker throttle names the engine it would talk to
     Path("audit.jsonl").write_text("".join(json.dumps(r) + "\n" for r in JOURNAL))
     Path("audit.jsonl").chmod(0o600)
-    Path("planner.log").write_text("".join(f"2026-09-21 09:{i // 60:02d}:{i % 60:02d} planner: step {i} done "
-                                           f"(tokens={120 + i})\n" for i in range(60)))  # fmt: skip
+    Path("planner.log").write_text("".join(_log_line(i) for i in range(60)))
     app = static_app_of(full_snapshot(), journal="audit.jsonl")
 
     async def run_before(pilot: Pilot[Any]) -> None:

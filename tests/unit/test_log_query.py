@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from probes.sources.logs.query import QueryError, decode, parse_query
+from probes.formats.jsonlog import decode
+from probes.formats.logquery import QueryError, parse_query
 
 NOW = 1_800_000_000.0
 

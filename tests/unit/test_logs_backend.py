@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from agentops_tui.presentation import Palette
+from agentops_tui.presentation.logs import log_line
 from probes.config import LaunchdConfig, LogsConfig, ServiceConfig
 from probes.config.load import ConfigError, parse_config
+from probes.files.logs import FileLogSource
+from probes.formats.jsonlog import decode, render
 from probes.registry import log_source
-from probes.sources.logs.render import render
-from probes.sources.logs.source import JsonLines, TextLines, shown
 
 
 def test_a_guide_log_line_reads_time_level_event_then_fields() -> None:
@@ -26,14 +28,14 @@ def test_a_guide_log_line_reads_time_level_event_then_fields() -> None:
 
 def test_hostile_json_values_are_cleaned_after_decoding() -> None:
     line = json.dumps({"level": "info", "event": "x", "msg": "\x1b]0;pwned\x07[red]hi[/red]\u202e"})
-    out = shown(line)
+    out = log_line(line, decode(line), Palette()).plain
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert out.startswith("INFO x msg=")
 
 
 @pytest.mark.parametrize("line", ["not json", "{broken", "[1, 2]", '{"a": 1'])
 def test_a_line_that_is_not_a_json_object_stays_as_written(line: str) -> None:
-    assert shown(line) == line
+    assert decode(line) is None and log_line(line, None, Palette()).plain == line
 
 
 def test_config_block_and_its_errors() -> None:
@@ -49,14 +51,15 @@ def test_a_services_own_log_file_wins_over_its_managers_output(tmp_path: Path) -
     facts = (("stdout", str(tmp_path / "out.log")), ("stderr", str(tmp_path / "err.log")))
     job = LaunchdConfig(label="com.example.agent")
     own = log_source(ServiceConfig(name="a", launchd=job, logs=LogsConfig(path=str(tmp_path / "a.log"))), facts)
-    assert isinstance(own, TextLines) and own.label == str(tmp_path / "a.log")
+    assert isinstance(own, FileLogSource) and own.label == str(tmp_path / "a.log")
     theirs = log_source(ServiceConfig(name="a", launchd=job), facts)
-    assert theirs is not None and not isinstance(theirs, (str, TextLines))
-    assert isinstance(log_source(ServiceConfig(name="a", logs=LogsConfig(path="x", format="json")), ()), JsonLines)
+    assert isinstance(theirs, FileLogSource) and theirs.label == f"{tmp_path / 'out.log'} + {tmp_path / 'err.log'}"
 
 
-def test_json_file_tail_renders_and_keeps_text_lines(tmp_path: Path) -> None:
+def test_a_json_line_is_coloured_by_its_level(tmp_path: Path) -> None:
+    p = Palette()
+    lines = [json.dumps({"level": lv, "event": "e"}) for lv in ("error", "WARNING", "info", "debug")]
+    assert [log_line(x, decode(x), p).style for x in lines] == [p.crit, p.warn, "", p.dim]
     path = tmp_path / "agent.jsonl"
-    path.write_text(json.dumps({"level": "warn", "event": "rate_limited", "retry_after_s": 30}) + "\nplain\n")
-    lines = asyncio.run(JsonLines(str(path)).tail(10))
-    assert lines == ["WARN rate_limited retry_after_s=30", "plain"]
+    path.write_text(lines[0] + "\nplain\n")
+    assert asyncio.run(FileLogSource(str(path), None).tail(10)) == [lines[0], "plain"]  # as written: the view renders

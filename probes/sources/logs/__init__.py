@@ -41,12 +41,12 @@ def take(row: Row, r: LogEventsResult) -> None:
 
 
 def log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...]) -> LogSource | str | None:
-    """The file of the service's `logs:` block, its JSON lines rendered when its format is json."""
+    """The file of the service's `logs:` block, its lines as written (the logs view renders JSON lines)."""
     if svc.logs is None:
         return None
-    from probes.sources.logs.source import JsonLines, TextLines
+    from probes.files.logs import FileLogSource
 
-    return JsonLines(svc.logs.path) if svc.logs.format == "json" else TextLines(svc.logs.path)
+    return FileLogSource(svc.logs.path, None)
 
 
 BACKEND = Backend("logs", probes, per_service(LogEventsResult, take), log_source=log_source)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections
 import json
 
+from probes.formats.jsonlog import timestamp
 from probes.model import LogEvent
-from probes.sources.logs.query import timestamp
 from probes.text.sanitize import clean
 
 RECOVERY_S = 60.0

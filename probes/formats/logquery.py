@@ -1,8 +1,8 @@
 """A log query people type: `level=error model=claude-opus since=1h timeout`.
 
 Terms, all of which a line must meet:
-- `field=value` (`field!=value`): the JSON line's field equals (differs from) the value, case-insensitively;
-  `level=error` also takes `ERROR`, `err` and `error`'s other spellings are not guessed;
+- `field=value` (`field!=value`): the JSON line's field equals (differs from) the value, in any case
+  (`level=error` takes `ERROR`; other spellings such as `err` are not guessed);
 - `since=1h` / `until=10m` (s, m, h, d ago) or an ISO 8601 time: the line's own `timestamp` in range (a line
   without a time is left out when a range is given: it cannot be placed);
 - any other word: found in the line, case-insensitively (quote nothing: words are split on spaces).
@@ -11,11 +11,11 @@ A line that is not JSON has no fields: it meets no `field=` term, and free words
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from probes.formats.jsonlog import timestamp
 
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -90,25 +90,3 @@ def _time(value: str, now: float, term: str) -> float:
     if at is None:
         raise QueryError(f"{term}: give a time ago (30s, 10m, 1h, 2d) or an ISO 8601 time")
     return at
-
-
-def timestamp(value: object) -> float | None:
-    """An ISO 8601 time in epoch seconds (local time when it has no offset); None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t.timestamp() if t.tzinfo else t.astimezone().timestamp()
-
-
-def decode(line: str) -> dict[str, Any] | None:
-    """A log line's JSON object, None for any other line."""
-    if not line.startswith("{"):
-        return None
-    try:
-        entry = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    return entry if isinstance(entry, dict) else None

@@ -1,4 +1,5 @@
-"""One JSON log entry as one line: the fields people read first, then the rest as key=value, all cleaned.
+"""Structured (JSON) log lines: decoded, their times read, and each shown as one line: the fields people read
+first, then the rest as key=value, all cleaned.
 
 A value decoded from JSON can hold what the raw line could not (an escaped ESC, say), so the rendered line is
 cleaned again here, whatever the source already did to the raw one.
@@ -6,6 +7,7 @@ cleaned again here, whatever the source already did to the raw one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -31,3 +33,25 @@ def render(entry: dict[str, Any]) -> str:
         head[1 if "timestamp" in entry else 0] = str(entry["level"]).upper()
     rest = [f"{k}={_value(v)}" for k, v in entry.items() if k not in FIRST]
     return clean(" ".join(head + rest), LINE_LEN)
+
+
+def timestamp(value: object) -> float | None:
+    """An ISO 8601 time in epoch seconds (local time when it has no offset); None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t.timestamp() if t.tzinfo else t.astimezone().timestamp()
+
+
+def decode(line: str) -> dict[str, Any] | None:
+    """A log line's JSON object, None for any other line."""
+    if not line.startswith("{"):
+        return None
+    try:
+        entry = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return entry if isinstance(entry, dict) else None
