@@ -14,7 +14,7 @@ import time
 
 from probes.config import FleetConfig
 from probes.formats.jsonlog import decode, render
-from probes.formats.logquery import QueryError, parse_query
+from probes.formats.logquery import QueryError, parse_query, select
 from probes.model import LogSource
 from probes.registry import log_source
 from probes.text.sanitize import clean
@@ -42,15 +42,13 @@ def run_logs(cfg: FleetConfig, service: str, query: str, as_json: bool, n: int) 
     if source is None or isinstance(source, str):
         print(f"agentops-tui: {source or f'no logs for {svc.name}'}", file=sys.stderr)
         return 3
-    shown = 0
-    for line in asyncio.run(_lines(source, n)):
+    lines = asyncio.run(_lines(source, n))
+    hits = select(q, lines, decode)
+    for line in (lines[i] for i in hits):
         entry = decode(line)
-        if not q.matches(line, entry):
-            continue
-        shown += 1
         if as_json:
             print(json.dumps(entry if entry is not None else {"line": line}, ensure_ascii=True))
         else:
             print(render(entry) if entry is not None else line)
-    print(f"{shown} matching line(s) of the last {n} from {clean(source.label, 200)}", file=sys.stderr)
-    return 0 if shown else 1
+    print(f"{len(hits)} matching line(s) of the last {n} from {clean(source.label, 200)}", file=sys.stderr)
+    return 0 if hits else 1

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from probes.text.sanitize import clean
+
+_loads: Callable[[str], Any]
+try:  # several times faster than json: a query decodes every line that may match
+    import orjson
+
+    _loads = orjson.loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _loads = json.loads
 
 LINE_LEN = 4096
 FIRST = ("timestamp", "level", "event")
@@ -51,7 +60,7 @@ def decode(line: str) -> dict[str, Any] | None:
     if not line.startswith("{"):
         return None
     try:
-        entry = json.loads(line)
+        entry = _loads(line)
     except (ValueError, RecursionError):
         return None
     return entry if isinstance(entry, dict) else None

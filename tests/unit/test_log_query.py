@@ -8,7 +8,7 @@ import json
 import pytest
 
 from probes.formats.jsonlog import decode
-from probes.formats.logquery import QueryError, parse_query
+from probes.formats.logquery import QueryError, parse_query, select
 
 NOW = 1_800_000_000.0
 
@@ -57,3 +57,29 @@ def test_a_bad_time_names_its_term(bad: str) -> None:
 def test_what_is_not_a_term_is_a_word() -> None:
     q = parse_query("=x a= x==y", NOW)
     assert q.words == ("=x", "a=", "x==y") and not q.equal
+
+
+def test_ranges_over_every_spelling_of_a_time() -> None:
+    """UTC times are compared as text (the fast path); other offsets, fractions and the boundary second parsed."""
+    at = dt.datetime.fromtimestamp(NOW - 1800, dt.timezone.utc)  # 30 minutes ago
+    spellings = [
+        at.isoformat(),  # +00:00
+        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        at.astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat(),
+        (at + dt.timedelta(microseconds=250_000)).isoformat(),
+    ]
+    q = parse_query("since=31m until=29m", NOW)
+    assert all(q.matches(json.dumps({"timestamp": s}), None, decode) for s in spellings)
+    edge = parse_query(f"since={at.isoformat()}", NOW)
+    assert edge.matches(json.dumps({"timestamp": spellings[0]}), None, decode)
+    assert not edge.matches(json.dumps({"timestamp": (at - dt.timedelta(seconds=1)).isoformat()}), None, decode)
+    assert not parse_query("since=29m", NOW).matches(json.dumps({"timestamp": spellings[2]}), None, decode)
+
+
+@pytest.mark.parametrize(
+    "query", ["level=error", "level=error model=claude-opus since=1h timeout", "timeout", "since=40m", "level!=info x"]
+)
+def test_the_bulk_search_finds_what_the_line_by_line_one_does(query: str) -> None:
+    lines = [*LINES * 500, "TIMEOUT in capitals", '{"level": "Error", "timestamp": 3}']
+    q = parse_query(query, NOW)
+    assert select(q, lines, decode) == [i for i, line in enumerate(lines) if q.matches(line, decode(line))]
