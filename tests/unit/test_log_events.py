@@ -110,3 +110,24 @@ def test_the_row_shows_the_logs_breaker_and_what_the_log_says(tmp_path: Path) ->
     assert view.breakers == (("anthropic", "open"),)
     assert view.log_events == (("tools failed (5 min)", "db x1"),)
     assert view.status is Status.WARN and "anthropic" in view.reason
+
+
+def test_hostile_lines_leave_the_probe_reading(tmp_path: Path) -> None:
+    """A 10 MB line, binary, invalid UTF-8, escape sequences and markup: skipped or cleaned, and the events after
+    them still found."""
+    log = tmp_path / "agent.jsonl"
+    log.write_bytes(b"")
+    probe = LogEventsProbe("a", str(log), 2.0, 1.0)
+    assert probe.read().events == ()
+    with log.open("ab") as fh:
+        fh.write(b'{"event": "circuit_opened", "service": "' + b"x" * (10 << 20) + b'"}\n')  # longer than a read
+        fh.write(bytes(range(256)) * 64 + b"\n")
+        fh.write(b'{"level": "error", "event": "tool_failed", "tool": "\xff\xfe\x1b]0;pwned\x07[b]t[/b]"}\n')
+        fh.write(b'{"event": "rate_limited", "provider": "\\u001b[2Jp", "level": "warn"}\n')
+        fh.write(line("error", "circuit_opened", service="anthropic"))
+    seen: list[LogEvent] = []
+    for _ in range(20):  # the long line is skipped a read at a time
+        seen += probe.read().events
+    assert [e.event for e in seen] == ["tool_failed", "rate_limited", "circuit_opened"]
+    text = repr([e.fields for e in seen])
+    assert "\\x1b" not in text and "pwned" not in text and seen[-1].field("service") == "anthropic"

@@ -30,7 +30,7 @@ def event_of(line: bytes, read_at: float) -> LogEvent | None:
     if not line.startswith(b"{"):
         return None
     try:
-        entry = json.loads(line)
+        entry = json.loads(line.decode("utf-8", "replace"), strict=False)  # a stray byte or control: one value
     except (ValueError, RecursionError):
         return None
     if not isinstance(entry, dict) or not isinstance(entry.get("event"), str):
