@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 
@@ -16,6 +17,7 @@ RECENT = 256 * 1024
 PER_POLL = 1024 * 1024
 """At most this much read a poll: a log that grows faster is caught up over the next polls."""
 MAX_EVENTS = 1000
+_NAMES = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(EVENTS)))
 
 
 class LogEventsProbe:
@@ -55,17 +57,44 @@ class LogEventsProbe:
             last_info: LogEvent | None = None  # the newest info line: work goes on (it closes half-open breakers)
             lines = 0
             for b in batches:
-                for line in b.data.split(b"\n"):
-                    lines += 1
-                    e = event_of(line, at) if b'"event"' in line else None
-                    if e is None:
-                        continue
-                    if e.event in EVENTS and len(events) < MAX_EVENTS:
-                        events.append(e)
-                    elif e.level == "info":
-                        last_info = e
+                lines += b.data.count(b"\n")
+                events += picked(b.data, at)[: MAX_EVENTS - len(events)]
+                last_info = newest_info(b.data, at) or last_info
             if last_info is not None:
                 events.append(last_info)
             return LogEventsResult(at=at, events=tuple(events), lines=lines)
         finally:
             self._lock.release()
+
+
+def picked(data: bytes, at: float) -> list[LogEvent]:
+    """The events of complete lines that name one of EVENTS: found in the whole batch at once (C search), so a
+    chatty log's other lines are never decoded."""
+    out: list[LogEvent] = []
+    end = 0
+    for m in _NAMES.finditer(data):
+        if m.start() < end:
+            continue  # a second name on a line already taken
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.end())
+        end = len(data) if end < 0 else end
+        e = event_of(data[start:end], at)
+        if e is not None and e.event in EVENTS:
+            out.append(e)
+    return out
+
+
+def newest_info(data: bytes, at: float) -> LogEvent | None:
+    """The last info-level event line of a batch (the lines before it need no look)."""
+    pos = len(data)
+    for _ in range(100):  # a bound: a batch whose last hundred `"info"` lines are not events has none to give
+        pos = data.rfind(b'"info"', 0, pos)
+        if pos < 0:
+            return None
+        start = data.rfind(b"\n", 0, pos) + 1
+        end = data.find(b"\n", pos)
+        e = event_of(data[start : len(data) if end < 0 else end], at)
+        if e is not None and e.level == "info":
+            return e
+        pos = start
+    return None
