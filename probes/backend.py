@@ -80,6 +80,8 @@ class Row(Protocol):
     log_breakers: dict[str, str]
     """Breakers inferred from the service's own log (the logs backend); a reported state wins over these."""
     log_facts: tuple[tuple[str, str], ...]
+    log_rate_limits: int
+    """Rate limits the service's log reported in the last 5 minutes (the `rate_limited` alert rule reads it)."""
     """What the service's log says lately (rate limits, failed tools), for the detail page and `check`."""
     history: dict[str, collections.deque[float]]
     history_at: dict[str, collections.deque[float]]

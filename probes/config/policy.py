@@ -74,6 +74,8 @@ class AlertsConfig:
     cost_spike: AlertRule = field(default_factory=AlertRule)
     """The service's own cost estimate (agent_cost_estimate_hourly) above threshold USD per hour (10), for 5 m."""
     breaker_open: AlertRule = field(default_factory=AlertRule)
+    rate_limited: AlertRule = field(default_factory=AlertRule)
+    """Rate limits the service's own log reported in the last 5 minutes, above threshold (0: any); fires at once."""
     """Any circuit breaker open (fires at once by default)."""
     health_unreachable: AlertRule = field(default_factory=AlertRule)
     """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""

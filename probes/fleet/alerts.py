@@ -54,6 +54,8 @@ DEFAULTS: dict[str, RuleSpec] = {
         # The guide's AgentCostSpike: the agent's own cost estimate (agent_cost_estimate_hourly) > $10/h for 5 m.
         RuleSpec("cost_spike", True, 10.0, 300.0, 0.0, "warning"),
         RuleSpec("breaker_open", True, 0.0, 0.0, 0.0, "warning"),
+        # The guide's agents log `rate_limited`: any in the last 5 minutes (the service's log) is worth knowing.
+        RuleSpec("rate_limited", True, 0.0, 0.0, 0.0, "warning"),
         RuleSpec("health_unreachable", True, 0.0, 60.0, 0.0, "critical"),
         # The guide: active tasks > queue depth limit. The value is the depth as a share of queue.depth_limit.
         RuleSpec("queue_depth", True, 1.0, 0.0, 0.0, "warning"),
@@ -200,6 +202,9 @@ class AlertEngine:
         if spec.name == "breaker_open":
             opened = sorted(dep for dep, state in v.breakers if state == "open")
             return (float(len(opened)), f"breaker open: {', '.join(opened)}") if opened else (0.0, "")
+        if spec.name == "rate_limited":
+            n = v.rate_limits_5m
+            return (float(n), f"rate limited {n}x in 5 min") if n or "logs" in v.sources else None
         if spec.name == "queue_depth":
             return _queue_depth(v, self.services.get(v.name))
         if spec.name == "queue_stalled":

@@ -84,6 +84,7 @@ class ServiceState:
         self.parts: dict[str, Any] = {}
         self.log_breakers: dict[str, str] = {}
         self.log_facts: tuple[tuple[str, str], ...] = ()
+        self.log_rate_limits = 0
         self.updated = time.monotonic()
         self.last_error: str | None = None
         self.last_error_at: float | None = None
@@ -265,5 +266,5 @@ class ServiceState:
             metrics_source=metrics_source, containers=containers, restarts_recent=docker.restarts_recent(self),
             native=tuple((k, self.redact(v)) for k, v in facts), memory_limit_bytes=self._memory_limit(), queue=q,
             litellm=self.litellm, spend_partial=self.ledger_issue is not None,
-            log_events=tuple((k, self.redact(v)) for k, v in self.log_facts),
+            log_events=tuple((k, self.redact(v)) for k, v in self.log_facts), rate_limits_5m=self.log_rate_limits,
         )  # fmt: skip

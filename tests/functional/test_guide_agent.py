@@ -145,5 +145,7 @@ def test_a_guide_agent_lights_up_as_a_plain_process(tmp_path: Path) -> None:
             provider.mode = "limit"
             limits = wait_for(lambda: polled.log_events().get("rate limited (5 min)"), 20, "rate limits counted")
             assert limits.startswith("anthropic x") and limits.endswith("last retry_after_s 30"), limits
+            firing = wait_for(lambda: [a for a in polled.view().alerts if a.name == "rate_limited"], 10, "the alert")  # type: ignore[union-attr]
+            assert firing[0].state == "firing" and firing[0].summary.startswith("rate limited"), firing
         finally:
             poller.stop()

@@ -37,6 +37,7 @@ def take(row: Row, r: LogEventsResult) -> None:
         state.feed(e)
     row.log_breakers = state.breakers(r.at)
     row.log_facts = state.facts(r.at)
+    row.log_rate_limits = state.rate_limits(r.at)
     row.note_error("logs", r.error.message if r.error else None, r.at)
 
 

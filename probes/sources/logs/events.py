@@ -73,6 +73,9 @@ class LogState:
     def breakers(self, now: float) -> dict[str, str]:
         return {dep: "open" if now - at <= self.recovery_s else "half_open" for dep, at in self.opened.items()}
 
+    def rate_limits(self, now: float) -> int:
+        return sum(1 for at, _, _ in self.limits if now - at <= WINDOW_S)
+
     def facts(self, now: float) -> tuple[tuple[str, str], ...]:
         """Rate limits and failed tools of the last 5 minutes, for the detail page and `check`."""
         out: list[tuple[str, str]] = []
