@@ -347,6 +347,9 @@ class FleetConfig:
     """A Prometheus server that serves every service (one query per metric family for the whole fleet)."""
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     """Fleet-wide built-in alert rules and the bell."""
+    model_tiers: dict[str, list[str]] = field(default_factory=dict)
+    """Tier -> models (a name, or a prefix ending in *): {fast: [claude-haiku*], standard: [claude-sonnet*]}; a
+    model in none is tiered by its cost per million tokens."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Key rebinding by binding id, e.g. {"overview.sort": "o", "app.quit": "ctrl+q"} (see the README)."""
     source: str = "<memory>"

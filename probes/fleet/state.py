@@ -18,7 +18,7 @@ from probes.fleet.row import ServiceState
 from probes.model import Alert, SpendSummary, decide, sort_alerts
 from probes.registry import BACKENDS
 from probes.spend.budget import fleet_budget, fleet_budgets, unsure
-from probes.spend.summary import merge
+from probes.spend.summary import merge, retier
 from probes.text.redact import Redactor, redactor_for
 from probes.view import FleetSnapshot, ServiceView
 
@@ -66,6 +66,8 @@ class FleetState:
         """The fleet as of now: the alert rules are evaluated here, and firing alerts are put on their rows."""
         base = [s.view for s in self.services.values()]
         spend = merge(self.ledger_summaries.values())
+        if spend is not None and self.cfg.model_tiers:
+            spend = retier(spend, self.cfg.model_tiers)
         burn = spend.burn_usd_per_h if spend is not None else None  # the Spend screen's burn is the alerts' too
         alerts = sort_alerts(
             [

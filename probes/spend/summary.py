@@ -4,7 +4,8 @@ date, the last hour's burn, the day's projection and the 7-day average; and seve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace as dc_replace
 
 from probes.model import Runaway, SpendRow, SpendSummary
 
@@ -230,4 +231,27 @@ def _sum_rows(name: str, rows: list[SpendRow]) -> SpendRow:
         burn_usd_per_h=sum(r.burn_usd_per_h for r in rows),
         avg7_usd=sum(avgs) if avgs else None,
         tier=rows[0].tier,
+    )
+
+
+def tier_named(model: str, tiers: Mapping[str, Sequence[str]]) -> str | None:
+    """The configured tier of a model: an exact name, else the longest matching `prefix*`; None when none."""
+    best: tuple[int, str] | None = None
+    for tier, names in tiers.items():
+        for n in names:
+            if n == model:
+                return tier
+            if n.endswith("*") and model.startswith(n[:-1]) and (best is None or len(n) > best[0]):
+                best = (len(n), tier)
+    return best[1] if best else None
+
+
+def retier(s: SpendSummary, tiers: Mapping[str, Sequence[str]]) -> SpendSummary:
+    """The summary with each model in its configured tier (the cost heuristic's for the others), tiers re-summed."""
+    models = tuple(dc_replace(m, tier=tier_named(m.name, tiers) or m.tier) for m in s.models)
+    by: dict[str, list[SpendRow]] = {}
+    for m in models:
+        by.setdefault(m.tier, []).append(m)
+    return dc_replace(
+        s, models=models, tiers=_by_usd([dc_replace(_sum_rows(t, rows), tier="") for t, rows in by.items()])
     )

@@ -56,3 +56,11 @@ def test_keys_and_reader_agree() -> None:
     )  # fmt: skip
     assert [ledger_keys(cfg, s) for s in cfg.services] == [("a", ""), ("bee",), ("c",)]
     assert [ledger_reader(cfg, v) for v in ("a", "", "bee", "c", "zed")] == ["a", "a", "b", "c", None]
+
+
+def test_the_fleets_model_tiers_reach_the_spend_screen(tmp_path: Path) -> None:
+    ledger = tmp_path / "costs.jsonl"
+    guide_records(ledger, [1.0, 2.0])
+    text = "model_tiers: {standard: [claude-sonnet*]}\nservices:\n  - name: agent\n    ledger: {path: LEDGER}\n"
+    snap = state_after_read(text, ledger).snapshot()
+    assert snap.spend is not None and [(t.name, t.usd) for t in snap.spend.tiers] == [("standard", 3.0)]

@@ -12,7 +12,7 @@ from probes.spend import book as spend
 from probes.spend.book import SpendBook
 from probes.spend.budget import evaluate_budget, fleet_budget, fleet_budgets
 from probes.spend.prices import PriceBook
-from probes.spend.summary import merge
+from probes.spend.summary import merge, retier
 
 NOON = dt.datetime.combine(dt.date.today(), dt.time(12, 30)).timestamp()
 
@@ -159,3 +159,20 @@ def test_runaways_between_median_refreshes_check_the_touched_tasks() -> None:
     assert [r.task_id for r in b.summary().runaways] == ["w7"]  # still listed with nothing touched
     now[0] += spend.RUNAWAY_REFRESH_S
     assert [r.task_id for r in b.summary().runaways] == ["w7"]  # and after the medians are taken again
+
+
+def test_configured_model_tiers_win_over_the_cost_heuristic() -> None:
+    """The guide names three tiers; Sonnet and Opus cost alike per token and the heuristic put them in one."""
+    b = book_at(NOON)
+    for i, (model, usd) in enumerate([("claude-haiku-4", 0.1), ("claude-sonnet-4", 6.0), ("claude-opus-4", 9.0),
+                                       ("llama-local", 0.0)]):  # fmt: skip
+        b.add(minute(NOON - 60), "a", model, "x", f"t{i}", usd, 1_000_000, 0)
+    s = b.summary()
+    assert {m.name: m.tier for m in s.models}["claude-opus-4"] == {m.name: m.tier for m in s.models}["claude-sonnet-4"]
+    tiers = {"fast": ["claude-haiku*"], "standard": ["claude-sonnet*"], "complex": ["claude-opus*", "claude-opus-4"]}
+    r = retier(s, tiers)
+    assert {m.name: m.tier for m in r.models} == {
+        "claude-haiku-4": "fast", "claude-sonnet-4": "standard", "claude-opus-4": "complex", "llama-local": "unpriced"
+    }  # fmt: skip
+    assert {t.name: t.usd for t in r.tiers} == {"fast": 0.1, "standard": 6.0, "complex": 9.0, "unpriced": 0.0}
+    assert r.today == s.today and sum(t.calls for t in r.tiers) == 4
