@@ -125,7 +125,7 @@ def _demo(args: argparse.Namespace, read_only: bool) -> int:
         return run_fleet_only(None, out, args.services, args.cycle, args.base_port, args.refresh)
     # Its own temporary directory: removed on every way out, by a janitor process when this one is killed.
     fleet = DemoFleet(None, services=args.services, cycle_s=args.cycle, base_port=args.base_port,
-                      refresh_interval=args.refresh)  # fmt: skip
+                      refresh_interval=args.refresh, guide=True)  # fmt: skip
     print("starting the demo fleet…", file=sys.stderr)
     try:
         fleet.start()

@@ -1,7 +1,8 @@
 """Regenerate screenshots/ from the real demo fleet, through the same app factory the CLI uses.
 
 Starts the demo fleet, waits until the scheduled faults and sparklines have something to show, then saves the
-overview and one detail screen as SVG (and PNG when rsvg-convert is installed).
+overview, one detail screen and the guide agent's log queried for errors as SVG (and PNG when rsvg-convert is
+installed).
 
     python scripts/screenshots.py [--wait 45]
 """
@@ -20,6 +21,8 @@ from pathlib import Path
 from agentops_tui.app import make_app
 from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
+from agentops_tui.demo.guide import FAILING
+from agentops_tui.demo.roster import GUIDE_NAME
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config.load import load_config
 
@@ -42,6 +45,15 @@ async def shoot(cfg_path: Path, fleet: DemoFleet) -> list[Path]:
         await pilot.press("enter")
         await pilot.pause(1.5)
         saved.append(Path(app.save_screenshot("detail.svg", str(OUT))))
+        await pilot.press("escape")
+        phase = ((time.time() - fleet.epoch) % fleet.cycle_s) / fleet.cycle_s  # into its provider's failing stretch
+        await pilot.pause(((FAILING[0] + 0.1 - phase) % 1.0) * fleet.cycle_s)
+        table.move_cursor(table.get_row_index(GUIDE_NAME))  # the guide's agent: its JSON log, queried
+        await pilot.press("l")
+        await pilot.pause(1.5)
+        await pilot.press("slash", *"level=error")
+        await pilot.pause(1.0)
+        saved.append(Path(app.save_screenshot("logs.svg", str(OUT))))
     return saved
 
 
@@ -49,7 +61,7 @@ def main() -> int:
     argparse.ArgumentParser(description=__doc__).parse_args()
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="agentops-shots-") as tmp:
-        fleet = DemoFleet(Path(tmp), services=5, cycle_s=60.0)
+        fleet = DemoFleet(Path(tmp), services=5, cycle_s=60.0, guide=True)
         fleet.start()
         try:
             cfg = Path(tmp) / "demo.yaml"

@@ -27,7 +27,9 @@ import yaml
 from agentops_tui.demo import schedule
 from agentops_tui.demo.janitor import PREFIX as JANITOR_PREFIX
 from agentops_tui.demo.ledger import seed_ledger
+from agentops_tui.demo.proxy import COMPLETIONS
 from agentops_tui.demo.roster import (
+    GUIDE_NAME,
     PROXY_NAME,
     QUEUE_NAME,
     SEED_FRACTION,
@@ -60,6 +62,7 @@ class DemoFleet:
         cycle_s: float = 120.0,
         base_port: int = 0,
         refresh_interval: float = 2.0,
+        guide: bool = False,
     ) -> None:
         if services < 1:
             raise ValueError("a demo fleet needs at least one agent")
@@ -73,11 +76,13 @@ class DemoFleet:
         self.refresh_interval = float(refresh_interval)
         self.epoch = time.time()
         self.ledger_path = self.workdir / "ledger.jsonl"
+        self.guide_ledger = self.workdir / "guide-costs.jsonl"  # its own records, with no service field
         self.log_dir = self.workdir / "logs"
         self.pid_dir = self.workdir / "pids"
         self.daily_budget_usd = daily_budget(services)
         self._agents = agent_names(services)
-        self._specs = plan_processes(services)
+        self._guide = [GUIDE_NAME] if guide else []  # an agent written the guide's way, beside ours
+        self._specs = plan_processes(services) + [ProcSpec(GUIDE_NAME, "guide", [GUIDE_NAME])] * bool(guide)
         assign_ports(self._specs, self.service_names(), base_port)
         self._proc_of = {name: spec.key for spec in self._specs for name in spec.names}
         self._supervisor: Supervisor | None = None
@@ -109,7 +114,7 @@ class DemoFleet:
             self._supervisor.launch([PROXY_NAME, QUEUE_NAME])
             self._supervisor.wait_ready([PROXY_NAME, QUEUE_NAME], timeout)
             self._proxy_url = f"http://127.0.0.1:{self.port_of(PROXY_NAME)}"
-            agents = [spec.key for spec in self._specs if spec.kind == "agent"]
+            agents = [spec.key for spec in self._specs if spec.kind in ("agent", "guide")]
             self._supervisor.launch(agents)
             self._supervisor.wait_ready(agents, max(1.0, deadline - time.monotonic()))
         except BaseException:
@@ -145,6 +150,14 @@ class DemoFleet:
 
     def _argv(self, spec: ProcSpec) -> list[str]:
         parent = ["--parent-pid", str(os.getpid())]
+        if spec.kind == "guide":
+            live = f"{self._proxy_url}/health/liveliness"
+            return [
+                sys.executable, "-m", "agentops_tui.demo.guide", "--port", str(spec.ports[GUIDE_NAME]),
+                "--provider", self._proxy_url + COMPLETIONS, "--provider-health", live,
+                "--ledger", str(self.guide_ledger), "--pidfile", str(self.pidfile(GUIDE_NAME)),
+                "--cycle-s", repr(self.cycle_s), "--epoch", repr(self.epoch), "--interval", "0.5", *parent,
+            ]  # fmt: skip
         if spec.kind in ("proxy", "queue"):
             pidfile = str(self.pidfile(spec.names[0]))
             port = str(spec.ports[spec.names[0]])
@@ -163,7 +176,7 @@ class DemoFleet:
     # --- queries and actions ----------------------------------------------------------------------------------
     def service_names(self) -> list[str]:
         """Agents in display order, then the model proxy and the task queue."""
-        return [*self._agents, PROXY_NAME, QUEUE_NAME]
+        return [*self._agents, *self._guide, PROXY_NAME, QUEUE_NAME]
 
     def _spec(self, name: str) -> ProcSpec:
         if name not in self._proc_of:
@@ -234,11 +247,24 @@ class DemoFleet:
             "alerts": {"queue_stalled": {"for_s": 20.0}},
         }  # fmt: skip
 
+    def _guide_entry(self, base: str, timeout: float) -> dict[str, Any]:
+        """The guide's agent: its health, metrics, cost records and log, and none of our conventions (no /admin)."""
+        return {
+            "name": GUIDE_NAME, "kind": "agent", "description": description(GUIDE_NAME),
+            "health": {"url": f"{base}/health", "timeout": timeout},
+            "metrics": {"url": f"{base}/metrics", "timeout": timeout},
+            "process": {"pidfile": str(self.pidfile(GUIDE_NAME))},
+            "ledger": {"path": str(self.guide_ledger)},
+            "logs": {"path": str(self.log_dir / f"{GUIDE_NAME}.log"), "format": "json"},
+        }  # fmt: skip
+
     def _service_entry(self, name: str) -> dict[str, Any]:
         base = f"http://127.0.0.1:{self.port_of(name)}"
         timeout = min(1.0, self.refresh_interval / 2)  # a probe's timeout must stay below its interval
         if name == QUEUE_NAME:
             return self._queue_entry(timeout)
+        if name == GUIDE_NAME:
+            return self._guide_entry(base, timeout)
         entry: dict[str, Any] = {
             "name": name,
             "kind": "proxy" if name == PROXY_NAME else "agent",
@@ -289,7 +315,7 @@ def run_fleet_only(
 ) -> int:
     """Run the fleet headless until SIGTERM, SIGINT or SIGHUP (call from the main thread); returns the exit code.
     Without a workdir the fleet makes a temporary one, removed on every way out."""
-    fleet = DemoFleet(workdir, services, cycle_s, base_port, refresh_interval)
+    fleet = DemoFleet(workdir, services, cycle_s, base_port, refresh_interval, guide=True)
     done = threading.Event()
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     stop_on_signals(done)

@@ -14,6 +14,8 @@ from agentops_tui.demo.pricing import GENERIC, expected_cost_per_call, profile_f
 
 PROXY_NAME = "model-proxy"
 PROXY_DESCRIPTION = "Model gateway stand-in (OpenAI-shaped)"
+GUIDE_NAME = "guide-agent"
+GUIDE_DESCRIPTION = "Written the deployment guide's way: no /admin, breakers only in its JSON log"
 QUEUE_NAME = "task-queue"
 QUEUE_DESCRIPTION = "Task queue stand-in (Redis protocol); the named agents pull tasks from it"
 TASKS_PER_CALL = 1 / 2.5  # an agent's task spans 1-4 calls
@@ -99,4 +101,6 @@ def queue_rate(services: int) -> float:
 def description(name: str) -> str:
     if name == QUEUE_NAME:
         return QUEUE_DESCRIPTION
+    if name == GUIDE_NAME:
+        return GUIDE_DESCRIPTION
     return PROXY_DESCRIPTION if name == PROXY_NAME else profile_for(name).description

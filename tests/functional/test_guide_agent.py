@@ -1,5 +1,6 @@
-"""The dashboard on an agent written the deployment guide's way (tests/guide_agent.py), run as a plain process with
-a real model provider it calls over HTTP: numbers, spend to the cent, the breaker its log names, rate limits."""
+"""The dashboard on an agent written the deployment guide's way (agentops_tui/demo/guide.py), run as a plain
+process with a real model provider it calls over HTTP: numbers, spend to the cent, the breaker its log names, rate
+limits; and the same agent in the demo fleet."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
 
+import psutil
 import pytest
 
-from probes.config.load import parse_config
+from agentops_tui.check import run_check
+from agentops_tui.demo.fleet import DemoFleet
+from agentops_tui.demo.roster import GUIDE_NAME
+from probes.config.load import load_config, parse_config
 from probes.runtime.runner import PollerThread
 from probes.view import FleetSnapshot, ServiceView
 from tests.functional.helpers import free_port
@@ -91,7 +96,7 @@ class Polled:
 @contextlib.contextmanager
 def guide_agent(tmp_path: Path, provider: Provider) -> Iterator[tuple[int, Path, Path]]:
     port, ledger, log = free_port(), tmp_path / "costs.jsonl", tmp_path / "agent.jsonl"
-    argv = [sys.executable, "-m", "tests.guide_agent", "--port", str(port), "--provider", provider.url,
+    argv = [sys.executable, "-m", "agentops_tui.demo.guide", "--port", str(port), "--provider", provider.url,
             "--ledger", str(ledger), "--interval", "0.1", "--recovery", "5"]  # fmt: skip
     with log.open("wb") as err:
         proc = subprocess.Popen(argv, cwd=ROOT, stderr=err, stdout=subprocess.DEVNULL)
@@ -149,3 +154,28 @@ def test_a_guide_agent_lights_up_as_a_plain_process(tmp_path: Path) -> None:
             assert firing[0].state == "firing" and firing[0].summary.startswith("rate limited"), firing
         finally:
             poller.stop()
+
+
+def test_the_demo_runs_a_guide_agent_beside_its_own(tmp_path: Path) -> None:
+    """`make demo` shows both kinds: the guide's agent has no /admin and no breakers field, and its breaker still
+    shows open in the failing stretch of its cycle, read from its log."""
+    fleet = DemoFleet(tmp_path / "fleet", services=1, cycle_s=20.0, refresh_interval=1.0, guide=True)
+    fleet.start(timeout=30)
+    try:
+        path = tmp_path / "demo.yaml"
+        fleet.write_config(path)
+        cfg, _ = load_config(path)
+        guide = next(s for s in cfg.services if s.name == GUIDE_NAME)
+        assert guide.control is None and guide.logs is not None and guide.logs.format == "json"
+
+        def opened() -> dict[str, object] | None:
+            snap = json.loads(run_check(cfg, as_json=True, settle_s=0.5)[0])
+            row = next(s for s in snap["services"] if s["name"] == GUIDE_NAME)
+            return row if row["breakers"].get("anthropic") == "open" else None
+
+        row = wait_for(opened, 40, "the guide agent's breaker open in its failing stretch", step=1.0)
+        assert row["spend_today_usd"] > 0 and "tools failed (5 min)" in row["log_events"], row
+        pid = fleet.pid_of(GUIDE_NAME)
+    finally:
+        fleet.stop()
+    assert pid is not None and not psutil.pid_exists(pid)

@@ -1,4 +1,5 @@
-"""A reference agent written from the deployment guide's shapes, not from our demo: the thing we monitor.
+"""An agent written the deployment guide's way, not to our conventions: the demo's second kind of agent, and the
+reference the tests run as a plain process.
 
 What it has is what the guide's agents have, and nothing of our conventions: `/health` with `checks`
 (`model_proxy`, `memory_store`, `last_inference_age_s`) and `status` healthy or degraded, no `breakers` field;
@@ -7,9 +8,11 @@ What it has is what the guide's agents have, and nothing of our conventions: `/h
 circuit breaker that only logs (`circuit_opened`, with the function's name as its `service`); SIGTERM finishing the
 current task before exiting. No /admin endpoints.
 
-Its model provider is a URL (`--provider`): a test serves it and makes it fail (5xx) or rate-limit (429).
+Its model provider is a URL (`--provider`): the demo's model proxy (an OpenAI-shaped answer), or a test's server
+that fails (5xx) or rate-limits (429). In the demo (`--cycle-s`) its provider fails for a stretch of each cycle,
+so its breaker opens, and it is rate-limited for another: both only in its log, as the guide's agents say them.
 
-    python -m tests.guide_agent --port P --provider URL --ledger FILE [--interval S] 2>agent.jsonl
+    python -m agentops_tui.demo.guide --port P --provider URL --ledger FILE [--cycle-s S] 2>agent.jsonl
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from agentops_tui.demo.runtime import remove_pidfile, set_parent_death_signal, write_pidfile
 
 PRICE = {"input": 3.0, "output": 15.0}  # USD per million tokens (a standard tier)
 MODEL = "claude-sonnet"
@@ -84,9 +89,25 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+FAILING = (0.55, 0.70)
+"""The stretch of each demo cycle in which its provider fails (the breaker opens, then half-opens and closes)."""
+LIMITED = (0.80, 0.86)
+"""And the stretch in which it is rate-limited."""
+
+
+def in_window(window: tuple[float, float], epoch: float, cycle_s: float | None) -> bool:
+    if not cycle_s:
+        return False
+    phase = ((time.time() - epoch) % cycle_s) / cycle_s
+    return window[0] <= phase < window[1]
+
+
 class Agent:
     def __init__(self, provider: str, ledger: str, interval: float, recovery: float) -> None:
         self.provider, self.ledger, self.interval = provider, ledger, interval
+        self.epoch, self.cycle_s = time.time(), 0.0
+        self.provider_health = provider.rsplit("/", 1)[0] + "/ping"
+        self.parent_pid: int | None = None
         self.metrics = Metrics()
         self.breaker = CircuitBreaker(recovery_timeout=recovery)
         self.running = True
@@ -97,13 +118,22 @@ class Agent:
 
     def anthropic(self, prompt: str) -> dict[str, int]:
         """One call to the model provider (the breaker logs this function's name as the failing service)."""
+        if in_window(LIMITED, self.epoch, self.cycle_s):
+            raise RateLimited(30)
+        fail = in_window(FAILING, self.epoch, self.cycle_s)
+        body = {"model": MODEL, "messages": [{"role": "user", "content": prompt}], "max_tokens": 300,
+                "demo": {"fail": fail, "caller": "guide-agent", "prompt_tokens": 1200}}  # fmt: skip
+        request = urllib.request.Request(self.provider, json.dumps(body).encode(), {"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(self.provider, data=prompt.encode(), timeout=2) as resp:
-                return dict(json.loads(resp.read()))
+            with urllib.request.urlopen(request, timeout=2) as resp:
+                answer = json.loads(resp.read())
         except urllib.error.HTTPError as exc:
             if exc.code == 429:
                 raise RateLimited(int(exc.headers.get("Retry-After", "30"))) from None
             raise
+        usage = answer.get("usage", answer)  # OpenAI-shaped (the demo's proxy) or plain counts
+        return {"input_tokens": int(usage.get("prompt_tokens", usage.get("input_tokens", 0))),
+                "output_tokens": int(usage.get("completion_tokens", usage.get("output_tokens", 0)))}  # fmt: skip
 
     def record(self, tin: int, tout: int, task_id: str) -> float:
         cost = (tin * PRICE["input"] + tout * PRICE["output"]) / 1e6
@@ -142,8 +172,10 @@ class Agent:
         self.metrics.cost.set(sum(recent) * 60)
 
     def check_model_proxy(self) -> bool:
+        if in_window(FAILING, self.epoch, self.cycle_s):
+            return False
         try:
-            with urllib.request.urlopen(self.provider.rsplit("/", 1)[0] + "/ping", timeout=1):
+            with urllib.request.urlopen(self.provider_health, timeout=1):
                 return True
         except (OSError, urllib.error.URLError):
             return False
@@ -162,6 +194,8 @@ class Agent:
         while self.running:
             self.step()
             time.sleep(self.interval)
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                break  # the demo is gone
         log("info", "completing_current_task", task_id=f"task-{self.task}")
         log("info", "shutdown_complete")
 
@@ -193,12 +227,19 @@ def serve(agent: Agent, port: int) -> ThreadingHTTPServer:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--provider", required=True)
+    ap.add_argument("--provider", required=True, help="the model provider's URL (POST)")
+    ap.add_argument("--provider-health", help="a URL whose answer says the provider is up (default: its /ping)")
     ap.add_argument("--ledger", required=True)
     ap.add_argument("--interval", type=float, default=0.2)
     ap.add_argument("--recovery", type=float, default=60.0)
+    ap.add_argument("--cycle-s", type=float, default=0.0, help="the demo's cycle: its provider fails for part of it")
+    ap.add_argument("--epoch", type=float, default=0.0)
+    ap.add_argument("--pidfile")
+    ap.add_argument("--parent-pid", type=int)
     args = ap.parse_args()
     agent = Agent(args.provider, args.ledger, args.interval, args.recovery)
+    agent.cycle_s, agent.epoch, agent.parent_pid = args.cycle_s, args.epoch or time.time(), args.parent_pid
+    agent.provider_health = args.provider_health or agent.provider_health
 
     def shutdown(signum: int, frame: object) -> None:
         log("info", "shutdown_requested", signal=signum)
@@ -206,10 +247,17 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGHUP, shutdown)
+    set_parent_death_signal()
     server = serve(agent, args.port)
-    log("info", "agent_started", port=args.port)
+    if args.pidfile:
+        write_pidfile(args.pidfile)
+    print(f"READY guide-agent={server.server_address[1]}", flush=True)  # the demo's supervisor waits for it
+    log("info", "agent_started", port=server.server_address[1])
     agent.run()
     server.shutdown()
+    if args.pidfile:
+        remove_pidfile(args.pidfile)
 
 
 if __name__ == "__main__":
