@@ -98,6 +98,8 @@ class ServiceView:
     spend_partial: bool = False
     """The ledger's spend is known to be incomplete (not read to its end, a file of today not read, or failed)."""
     log_events: tuple[tuple[str, str], ...] = ()
+    prometheus_up: float | None = None
+    """Prometheus's `up` for the service (its lowest target), None when Prometheus does not say."""
     rate_limits_5m: int = 0
     """Rate limits the service's own log reported in the last 5 minutes."""
     """What the service's own log says lately (rate limits, failed tools: the logs backend), as (what, detail)."""

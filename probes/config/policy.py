@@ -78,6 +78,8 @@ class AlertsConfig:
     """Rate limits the service's own log reported in the last 5 minutes, above threshold (0: any); fires at once."""
     """Any circuit breaker open (fires at once by default)."""
     health_unreachable: AlertRule = field(default_factory=AlertRule)
+    down: AlertRule = field(default_factory=AlertRule)
+    """Prometheus's `up` for the service 0 (its target cannot be scraped) for 1 m: the guide's AgentDown; critical."""
     """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""
     queue_depth: AlertRule = field(default_factory=AlertRule)
     """Pending tasks above threshold (1) times the queue's depth_limit (fires at once; needs queue.depth_limit)."""

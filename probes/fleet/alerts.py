@@ -57,6 +57,8 @@ DEFAULTS: dict[str, RuleSpec] = {
         # The guide's agents log `rate_limited`: any in the last 5 minutes (the service's log) is worth knowing.
         RuleSpec("rate_limited", True, 0.0, 0.0, 0.0, "warning"),
         RuleSpec("health_unreachable", True, 0.0, 60.0, 0.0, "critical"),
+        # The guide's AgentDown: up == 0 for 1 m, critical (Prometheus cannot scrape the service).
+        RuleSpec("down", True, 0.0, 60.0, 0.0, "critical"),
         # The guide: active tasks > queue depth limit. The value is the depth as a share of queue.depth_limit.
         RuleSpec("queue_depth", True, 1.0, 0.0, 0.0, "warning"),
         # No dequeues while the backlog grows: the workers are dead or stuck. Holds from the first poll that sees it.
@@ -202,6 +204,9 @@ class AlertEngine:
         if spec.name == "breaker_open":
             opened = sorted(dep for dep, state in v.breakers if state == "open")
             return (float(len(opened)), f"breaker open: {', '.join(opened)}") if opened else (0.0, "")
+        if spec.name == "down":
+            up = v.prometheus_up
+            return None if up is None else (1.0 if up == 0 else 0.0, "up == 0: Prometheus cannot scrape it")
         if spec.name == "rate_limited":
             n = v.rate_limits_5m
             return (float(n), f"rate limited {n}x in 5 min") if n or "logs" in v.sources else None

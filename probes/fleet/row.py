@@ -267,4 +267,5 @@ class ServiceState:
             native=tuple((k, self.redact(v)) for k, v in facts), memory_limit_bytes=self._memory_limit(), queue=q,
             litellm=self.litellm, spend_partial=self.ledger_issue is not None,
             log_events=tuple((k, self.redact(v)) for k, v in self.log_facts), rate_limits_5m=self.log_rate_limits,
+            prometheus_up=self.prom.up if self.prom is not None and self.prom.ok else None,
         )  # fmt: skip

@@ -91,6 +91,8 @@ class MetricsResult:
     series: int = 0
     error: ProbeError | None = None
     note: str | None = None
+    up: float | None = None
+    """Prometheus's `up` for the service's targets (the lowest): 0 when one cannot be scraped (PromQL only)."""
     """What the parser's caps left out of a scrape that is otherwise used (a WARN on the row)."""
 
     @property

@@ -34,7 +34,15 @@ from probes.model import Status
 from probes.sources.metrics.probe import MetricsProbe
 from probes.sources.prometheus.probe import PromQLProbe
 from tests.conftest import FLEET_CYCLE_S
-from tests.functional.helpers import row_status, row_text, serve, silent_server, upcoming_window, wait_until
+from tests.functional.helpers import (
+    free_port,
+    row_status,
+    row_text,
+    serve,
+    silent_server,
+    upcoming_window,
+    wait_until,
+)
 from tests.testbed.prometheus import PrometheusServer
 from tests.waiting import wait_for
 
@@ -69,7 +77,8 @@ def targets(fleet: DemoFleet) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def prometheus(demo_fleet: DemoFleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """One real Prometheus scraping the whole demo fleet every second, with the test rule file loaded."""
-    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), targets(demo_fleet), RULES)
+    ghost = {"ghost": f"http://127.0.0.1:{free_port()}/metrics"}  # nothing listens: Prometheus says up == 0
+    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), {**targets(demo_fleet), **ghost}, RULES)
     server.start()
     try:
         yield server
@@ -271,3 +280,19 @@ async def test_a_hung_or_garbage_prometheus_makes_its_services_unknown_not_the_a
             assert "0.5s" in row_text(table, "hung")["reason"]
             assert "HTTP 502" in row_text(table, "html")["reason"]
             assert app.is_running
+
+
+def test_a_target_prometheus_cannot_scrape_is_down(prometheus: PrometheusServer) -> None:
+    """The guide's AgentDown: `up == 0` read from Prometheus makes the row CRIT (for_s 0 here, 60 s by default)."""
+    text = (
+        f"prometheus: {{url: '{prometheus.url}', window: 30s}}\nalerts: {{down: {{for_s: 0}}}}\n"
+        "services:\n  - name: ghost\n    kind: agent\n"
+    )
+    cfg, _ = parse_config(text, "down.yaml", {})
+
+    def down() -> dict[str, Any] | None:
+        row = json.loads(run_check(cfg, as_json=True, settle_s=0.5)[0])["services"][0]
+        return row if row["status"] == "CRIT" else None
+
+    row = wait_for(down, 30, "ghost CRIT from up == 0", step=1.0)
+    assert "down" in row["reason"] and "up == 0" in row["reason"], row

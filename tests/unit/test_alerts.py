@@ -50,6 +50,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "cost_hourly": ({"cost_hourly_usd": 3.0}, {"cost_hourly_usd": 0.5}),  # budget 24/day = 1/h
     "cost_spike": ({"cost_hourly_usd": 12.5}, {"cost_hourly_usd": 9.0}),  # the guide's $10/h, budget or not
     "breaker_open": ({"breakers": (("anthropic", "open"),)}, {"breakers": (("anthropic", "closed"),)}),
+    "down": ({"prometheus_up": 0.0}, {"prometheus_up": 1.0}),
     "rate_limited": ({"rate_limits_5m": 3, "sources": ("logs",)}, {"rate_limits_5m": 0, "sources": ("logs",)}),
     "health_unreachable": ({"health_error_kind": "refused"}, {"health_http_status": 200}),
 }

@@ -31,7 +31,8 @@ def ok(result: object, kind: str = "vector") -> dict[str, object]:
 
 def test_one_query_per_family_aggregated_by_the_service_label() -> None:
     q = build_queries(PrometheusConfig(url="http://p", selector='env="prod"', label="service", window="30s"))
-    assert set(q) == {"p95", "error_rate", "requests", "tokens", "cost", "active", "breakers"}
+    assert set(q) == {"p95", "error_rate", "requests", "tokens", "cost", "active", "breakers", "up"}
+    assert q["up"] == 'min by (service) (up{env="prod"})'
     assert q["p95"] == (
         'histogram_quantile(0.95, sum by (le, service) (rate(agent_request_duration_seconds_bucket{env="prod"}[30s])))'
     )

@@ -54,6 +54,7 @@ def build_queries(cfg: PrometheusConfig) -> dict[str, str]:
         "cost": f"sum by ({lab}) ({n.cost_hourly}{sel})",
         "active": f"sum by ({lab}) ({n.active_tasks}{sel})",
         "breakers": f"max by ({lab}, {cfg.breaker_label}) ({n.breaker}{sel})",
+        "up": f"min by ({lab}) (up{sel})",  # the guide's AgentDown reads it
     }
 
 
@@ -239,6 +240,7 @@ class PromQLProbe:
                 cost_hourly_usd=v.get("cost"),
                 breakers=breakers.get(svc, {}),
                 series=series.get(svc, 0),
+                up=v.get("up"),
             )
         return out
 
