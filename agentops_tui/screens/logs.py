@@ -98,6 +98,8 @@ class LogsScreen(Screen[None]):
     async def _read(self, source: LogSource) -> None:
         for line in await source.tail(self.max_lines):
             self._take(line)
+        if self.follow:  # once more after the layout: a horizontal scrollbar may have come and hidden the last line
+            self.call_after_refresh(self.log_view.scroll_end, animate=False)
         if self.filter.text:
             self._title()
         async for line in source.follow():

@@ -82,6 +82,9 @@ async def _logs(pilot: Pilot[Any]) -> None:
     await pilot.app.push_screen(screen)
     assert await wait_until(pilot, lambda: screen.received == 60, 5)  # type: ignore[arg-type]
     await pilot.pause(0.3)
+    # at the end whenever the horizontal scrollbar was laid out (it can come after the last write's scroll)
+    screen.log_view.scroll_end(animate=False)
+    await pilot.pause(0.2)
 
 
 def _log_line(i: int) -> str:
