@@ -174,6 +174,16 @@ class LaunchdConfig:
 
 
 @dataclass(frozen=True)
+class LogEventNames:
+    """Other names an agent logs the guide's events under (its `event` field), beside the guide's own."""
+
+    circuit_opened: list[str] = field(default_factory=list)
+    circuit_closed: list[str] = field(default_factory=list)
+    rate_limited: list[str] = field(default_factory=list)
+    tool_failed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class LogsConfig:
     """A log file the service writes (its stderr redirected, say): the logs view (`l`) shows it."""
 
@@ -181,6 +191,8 @@ class LogsConfig:
     """The file; followed across rotation (rename or copy-truncate)."""
     format: Literal["json", "text"] = "text"
     """json: one JSON object a line (timestamp, level, event, then its other fields); text: lines as written."""
+    events: LogEventNames = field(default_factory=LogEventNames)
+    """{circuit_opened: [breaker_tripped], rate_limited: [throttled]}: an agent's own names for the events."""
 
 
 @dataclass(frozen=True)

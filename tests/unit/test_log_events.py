@@ -9,9 +9,12 @@ import os
 import time
 from pathlib import Path
 
-from probes.config.load import parse_config
+import pytest
+
+from probes.config.load import ConfigError, parse_config
 from probes.fleet.state import FleetState
 from probes.model import HealthResult, LogEvent, LogEventsResult, Status
+from probes.sources.logs import probes as logs_probes
 from probes.sources.logs.events import RECOVERY_S, LogState, event_of
 from probes.sources.logs.probe import LogEventsProbe
 
@@ -131,3 +134,23 @@ def test_hostile_lines_leave_the_probe_reading(tmp_path: Path) -> None:
     assert [e.event for e in seen] == ["tool_failed", "rate_limited", "circuit_opened"]
     text = repr([e.fields for e in seen])
     assert "\\x1b" not in text and "pwned" not in text and seen[-1].field("service") == "anthropic"
+
+
+def test_an_agents_own_event_names_map_to_the_guides(tmp_path: Path) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_bytes(b"")
+    text = (
+        f"services:\n  - name: a\n    logs:\n      path: '{log}'\n      format: json\n"
+        "      events: {circuit_opened: [breaker_tripped], rate_limited: [throttled]}\n"
+    )
+    cfg, _ = parse_config(text, "t.yaml", {})
+    (probe,) = logs_probes(cfg, None)  # type: ignore[arg-type]
+    with log.open("ab") as fh:
+        fh.write(line("error", "breaker_tripped", dependency="openai") + line("warn", "throttled", provider="x"))
+        fh.write(line("error", "circuit_opened", service="anthropic"))  # the guide's own name still counts
+    events = probe.read().events  # type: ignore[attr-defined]
+    assert [(e.event, e.field("dependency", "service", "provider")) for e in events] == [
+        ("circuit_opened", "openai"), ("rate_limited", "x"), ("circuit_opened", "anthropic")
+    ]  # fmt: skip
+    with pytest.raises(ConfigError, match="circuit_opened"):
+        parse_config(text.replace("circuit_opened: [", "circuit_open: ["), "t.yaml", {})

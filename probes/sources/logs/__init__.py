@@ -8,10 +8,12 @@ job's output files.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from probes.backend import Backend, Row, Shared, per_service
 from probes.config import FleetConfig, ServiceConfig, timeout_for
+from probes.config.models import LogEventNames
 from probes.model import LogEventsResult, LogSource, Probe
 
 
@@ -21,10 +23,15 @@ def probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
 
     iv = cfg.refresh_interval
     return [
-        LogEventsProbe(svc.name, svc.logs.path, iv, timeout_for(None, iv))
+        LogEventsProbe(svc.name, svc.logs.path, iv, timeout_for(None, iv), aliases=aliases(svc.logs.events))
         for svc in cfg.services
         if svc.logs is not None and svc.logs.format == "json"
     ]
+
+
+def aliases(names: LogEventNames) -> dict[str, str]:
+    """An agent's own event names -> the event each is (circuit_opened, rate_limited...)."""
+    return {alias: event for event, said in dataclasses.asdict(names).items() for alias in said}
 
 
 def take(row: Row, r: LogEventsResult) -> None:

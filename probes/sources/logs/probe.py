@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import threading
 import time
+from collections.abc import Mapping
 
 from probes.files.logs import EndTail
 from probes.model import LogEvent, LogEventsResult, ProbeError
@@ -17,18 +19,27 @@ RECENT = 256 * 1024
 PER_POLL = 1024 * 1024
 """At most this much read a poll: a log that grows faster is caught up over the next polls."""
 MAX_EVENTS = 1000
-_NAMES = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(EVENTS)))
 
 
 class LogEventsProbe:
     """Follows one log file across rotation (probes.files.tail), keeping only the lines that name an event."""
 
-    def __init__(self, service: str, path: str, interval: float, timeout: float, recent: int = RECENT) -> None:
+    def __init__(
+        self,
+        service: str,
+        path: str,
+        interval: float,
+        timeout: float,
+        recent: int = RECENT,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         self.key = f"logs:{service}"
         self.path = path
         self.interval = interval
         self.timeout = timeout
         self.recent = recent
+        self.names = {**{e: e for e in EVENTS}, **(aliases or {})}  # a name as logged -> the event it is
+        self.pattern = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(self.names, key=len, reverse=True)))
         self.tail: EndTail | None = None
         self._lock = threading.Lock()
 
@@ -58,7 +69,7 @@ class LogEventsProbe:
             lines = 0
             for b in batches:
                 lines += b.data.count(b"\n")
-                events += picked(b.data, at)[: MAX_EVENTS - len(events)]
+                events += picked(b.data, at, self.pattern, self.names)[: MAX_EVENTS - len(events)]
                 last_info = newest_info(b.data, at) or last_info
             if last_info is not None:
                 events.append(last_info)
@@ -67,20 +78,20 @@ class LogEventsProbe:
             self._lock.release()
 
 
-def picked(data: bytes, at: float) -> list[LogEvent]:
-    """The events of complete lines that name one of EVENTS: found in the whole batch at once (C search), so a
-    chatty log's other lines are never decoded."""
+def picked(data: bytes, at: float, pattern: re.Pattern[bytes], names: Mapping[str, str]) -> list[LogEvent]:
+    """The events of complete lines that name one of `names` (as logged -> the event it is): found in the whole
+    batch at once (C search), so a chatty log's other lines are never decoded."""
     out: list[LogEvent] = []
     end = 0
-    for m in _NAMES.finditer(data):
+    for m in pattern.finditer(data):
         if m.start() < end:
             continue  # a second name on a line already taken
         start = data.rfind(b"\n", 0, m.start()) + 1
         end = data.find(b"\n", m.end())
         end = len(data) if end < 0 else end
         e = event_of(data[start:end], at)
-        if e is not None and e.event in EVENTS:
-            out.append(e)
+        if e is not None and e.event in names:
+            out.append(dataclasses.replace(e, event=names[e.event]))
     return out
 
 
