@@ -20,7 +20,7 @@ from agentops_tui.presentation.spend import (
     service_cells,
 )
 from agentops_tui.screens.base import FleetScreen
-from probes.config import ledger_reader
+from probes.config import ledger_readers
 from probes.model import Runaway
 from probes.view import FleetSnapshot
 
@@ -58,6 +58,14 @@ class SpendScreen(FleetScreen):
 
     _snap: FleetSnapshot | None = None
     """The snapshot shown (the runaway tasks `t` chooses from)."""
+    _readers: dict[str, str] | None = None
+
+    @property
+    def readers(self) -> dict[str, str]:
+        """Ledger `service` value -> dashboard service: the config's, worked out once, not once a row."""
+        if self._readers is None:
+            self._readers = ledger_readers(self.dashboard.cfg)
+        return self._readers
 
     def show_fleet(self, snap: FleetSnapshot) -> None:
         self._snap = snap
@@ -69,16 +77,16 @@ class SpendScreen(FleetScreen):
             return
         head.update(headline(s, snap.budget, p))
         self.query_one("#hourly", Sparkline).data = list(s.hourly)
-        cfg = self.dashboard.cfg
+        readers = self.readers
         budgets = {v.name: v.budget for v in snap.services}
-        self._fill("#runaways", [(r.task_id, runaway_cells(r, ledger_reader(cfg, r.service), p)) for r in s.runaways])
+        self._fill("#runaways", [(r.task_id, runaway_cells(r, readers.get(r.service), p)) for r in s.runaways])
         rows = sorted(s.services, key=lambda r: -r.usd)
         self._fill(
             "#by-service",
             [
                 (r.name, service_cells(r, budgets.get(reader or ""), p, reader))
                 for r in rows
-                for reader in [ledger_reader(cfg, r.name)]
+                for reader in [readers.get(r.name)]
             ],
         )
         self._fill("#by-tier", [(r.name, group_cells(r, p)) for r in s.tiers])
@@ -108,7 +116,7 @@ class SpendScreen(FleetScreen):
 
     def action_throttle(self) -> None:
         r = self.selected_runaway()
-        name = ledger_reader(self.dashboard.cfg, r.service) if r else None
+        name = self.readers.get(r.service) if r else None
         if name is None:
             self.notify("no runaway task on a dashboard service selected", timeout=2, markup=False)
             return

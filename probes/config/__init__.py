@@ -31,7 +31,7 @@ from probes.config.policy import (
     ControlEndpoint,
     Thresholds,
 )
-from probes.config.routes import NO_SERVICE, ledger_keys, ledger_reader
+from probes.config.routes import NO_SERVICE, ledger_keys, ledger_reader, ledger_readers
 
 __all__ = [
     "NO_SERVICE",
@@ -60,5 +60,6 @@ __all__ = [
     "Thresholds",
     "ledger_keys",
     "ledger_reader",
+    "ledger_readers",
     "timeout_for",
 ]
