@@ -86,9 +86,7 @@ def picked(data: bytes, at: float, pattern: re.Pattern[bytes], names: Mapping[st
     for m in pattern.finditer(data):
         if m.start() < end:
             continue  # a second name on a line already taken
-        start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.end())
-        end = len(data) if end < 0 else end
+        start, end = _line_at(data, m.start())
         e = event_of(data[start:end], at)
         if e is not None and e.event in names:
             out.append(dataclasses.replace(e, event=names[e.event]))
@@ -102,10 +100,15 @@ def newest_info(data: bytes, at: float) -> LogEvent | None:
         pos = data.rfind(b'"info"', 0, pos)
         if pos < 0:
             return None
-        start = data.rfind(b"\n", 0, pos) + 1
-        end = data.find(b"\n", pos)
-        e = event_of(data[start : len(data) if end < 0 else end], at)
+        start, end = _line_at(data, pos)
+        e = event_of(data[start:end], at)
         if e is not None and e.level == "info":
             return e
         pos = start
     return None
+
+
+def _line_at(data: bytes, pos: int) -> tuple[int, int]:
+    """Where the line holding byte `pos` starts and ends (its newline excluded)."""
+    end = data.find(b"\n", pos)
+    return data.rfind(b"\n", 0, pos) + 1, len(data) if end < 0 else end
