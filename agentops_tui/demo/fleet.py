@@ -82,7 +82,9 @@ class DemoFleet:
         self.daily_budget_usd = daily_budget(services)
         self._agents = agent_names(services)
         self._guide = [GUIDE_NAME] if guide else []  # an agent written the guide's way, beside ours
-        self._specs = plan_processes(services) + [ProcSpec(GUIDE_NAME, "guide", [GUIDE_NAME])] * bool(guide)
+        self._specs = plan_processes(services)
+        if guide:
+            self._specs.append(ProcSpec(GUIDE_NAME, "guide", [GUIDE_NAME]))
         assign_ports(self._specs, self.service_names(), base_port)
         self._proc_of = {name: spec.key for spec in self._specs for name in spec.names}
         self._supervisor: Supervisor | None = None
