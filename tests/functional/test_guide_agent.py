@@ -10,9 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 
 import psutil
 import pytest
@@ -22,75 +20,14 @@ from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.demo.roster import GUIDE_NAME
 from probes.config.load import load_config, parse_config
 from probes.runtime.runner import PollerThread
-from probes.view import FleetSnapshot, ServiceView
+from probes.view import ServiceView
+from tests.fixtures.guide import Polled, Provider, ledger_usd
 from tests.functional.helpers import free_port
 from tests.testbed import stop
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(180)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Provider:
-    """A model provider on loopback: `mode` ok (200 with usage), fail (500, and its /ping down) or limit (429)."""
-
-    def __init__(self) -> None:
-        self.mode = "ok"
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # the agent's model_proxy check
-                self._answer(500 if provider.mode == "fail" else 200, b"{}")
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if provider.mode == "fail":
-                    self._answer(500, b'{"error": "upstream unavailable"}')
-                elif provider.mode == "limit":
-                    self._answer(429, b'{"error": "rate limited"}', retry_after="30")
-                else:
-                    time.sleep(0.02)
-                    self._answer(200, b'{"input_tokens": 1200, "output_tokens": 300}')
-
-            def _answer(self, code: int, body: bytes, retry_after: str = "") -> None:
-                self.send_response(code)
-                if retry_after:
-                    self.send_header("Retry-After", retry_after)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
-        Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-class Polled:
-    """The poller's snapshots as they come, with when each came."""
-
-    def __init__(self) -> None:
-        self.snaps: list[tuple[float, FleetSnapshot]] = []
-
-    def publish(self, snap: FleetSnapshot) -> None:
-        self.snaps.append((time.time(), snap))
-
-    def view(self) -> ServiceView | None:
-        return self.snaps[-1][1].services[0] if self.snaps else None
-
-    def breakers(self) -> dict[str, str]:
-        v = self.view()
-        return dict(v.breakers) if v else {}
-
-    def log_events(self) -> dict[str, str]:
-        v = self.view()
-        return dict(v.log_events) if v else {}
-
-    def spend(self) -> float:
-        v = self.view()
-        return round(v.spend_today_usd or 0.0, 2) if v else 0.0
 
 
 @contextlib.contextmanager
@@ -105,10 +42,6 @@ def guide_agent(tmp_path: Path, provider: Provider) -> Iterator[tuple[int, Path,
         yield port, ledger, log
     finally:
         stop(proc)
-
-
-def ledger_usd(path: Path) -> float:
-    return sum(json.loads(line)["cost_usd"] for line in path.read_text().splitlines() if line)
 
 
 def opened_at(log: Path) -> float | None:

@@ -72,6 +72,7 @@ class SystemdContainer:
         self.bus_dir = ROOT / f"{name}-dbus"
         self.address = f"unix:path={self.bus_dir}/system_bus_socket"
         self.busybox = busybox or shutil.which("busybox") or "/bin/busybox"
+        self.extra: list[str] = []  # more `docker run` options (volumes) for a container with a special purpose
 
     def start(self, timeout: float = 60.0) -> None:
         """Run the container (replacing a leftover one of the same name) and wait for systemd and the bus."""
@@ -83,7 +84,7 @@ class SystemdContainer:
             "run", "-d", "--name", self.name, "--network", "host", "--cgroupns=host", "--cap-add", "SYS_ADMIN",
             "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
-            "-v", f"{self.bus_dir}:/run/dbus", "-v", f"{self.busybox}:/usr/local/bin/busybox:ro", image,
+            "-v", f"{self.bus_dir}:/run/dbus", "-v", f"{self.busybox}:/usr/local/bin/busybox:ro", *self.extra, image,
         )  # fmt: skip
         self.wait_running(timeout)
 
