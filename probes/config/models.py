@@ -155,6 +155,9 @@ class SystemdConfig:
     """Which bus the unit lives on."""
     bus_address: str | None = None
     """D-Bus address; default DBUS_SYSTEM_BUS_ADDRESS or the standard socket."""
+    journal_directory: str | None = None
+    """Read the unit's journal from these journal files (journalctl --directory), e.g. a container's or another
+    root's /var/log/journal; default the local journal."""
     throttle_cpu_percent: float = 50.0
     """CPU quota (percent of one CPU) that throttle sets on the unit at runtime (SetUnitProperties)."""
     throttle_memory_high: int | None = None

@@ -54,7 +54,9 @@ def log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...]) -> LogSou
         return None
     from probes.sources.systemd.logs import JournalLogSource
 
-    return JournalLogSource(svc.systemd.unit, user=svc.systemd.bus == "user")
+    where = svc.systemd.journal_directory
+    program = ("journalctl", f"--directory={where}") if where else ("journalctl",)
+    return JournalLogSource(svc.systemd.unit, user=svc.systemd.bus == "user", program=program)
 
 
 BACKEND = Backend(
