@@ -51,6 +51,9 @@ class Shared:
     """One poll or two (`check`): rates fall back to lifetime figures, ledgers read within `ledger_s`."""
     ledger_s: float | None = None
     """Each ledger's reading time over all polls (check), instead of a share of each poll's timeout."""
+    native_logs: Callable[[ServiceConfig], LogSource | None] | None = None
+    """A service's service-manager log source (its container's logs, its unit's journal), for the logs backend
+    to follow for events when the service names no log file; None where nothing should follow a log."""
 
 
 class Row(Protocol):

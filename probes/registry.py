@@ -66,6 +66,13 @@ def native_log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...] = (
     return None
 
 
+def streamed_log_source(svc: ServiceConfig) -> LogSource | None:
+    """The log a service's events are followed in when it names no log file: its container's logs or its unit's
+    journal (a launchd job's files are known only from its facts, after a poll)."""
+    found = log_source(svc)
+    return None if isinstance(found, str) else found
+
+
 def log_backends() -> list[str]:
     """The backends that can show a service's log, in order."""
     return [b.name for b in BACKENDS if b.log_source is not None]

@@ -9,6 +9,7 @@ job's output files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from probes.backend import Backend, Row, Shared, per_service
@@ -18,15 +19,21 @@ from probes.model import LogEventsResult, LogSource, Probe
 
 
 def probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
-    """One probe for each service with a JSON log file."""
+    """One probe for each service with a JSON log file; for one without a `logs:` block, one following its
+    service manager's log (its container's logs, its unit's journal) when it has one."""
     from probes.sources.logs.probe import LogEventsProbe
+    from probes.sources.logs.stream import StreamEventsProbe
 
     iv = cfg.refresh_interval
-    return [
-        LogEventsProbe(svc.name, svc.logs.path, iv, timeout_for(None, iv), aliases=aliases(svc.logs.events))
-        for svc in cfg.services
-        if svc.logs is not None and svc.logs.format == "json"
-    ]
+    out: list[Probe[Any]] = []
+    for svc in cfg.services:
+        if svc.logs is not None and svc.logs.format == "json":
+            names = aliases(svc.logs.events)
+            out.append(LogEventsProbe(svc.name, svc.logs.path, iv, timeout_for(None, iv), aliases=names))
+        elif svc.logs is None and shared.native_logs is not None and shared.native_logs(svc) is not None:
+            opener = functools.partial(shared.native_logs, svc)
+            out.append(StreamEventsProbe(svc.name, opener, iv, timeout_for(None, iv)))
+    return out
 
 
 def aliases(names: LogEventNames) -> dict[str, str]:
