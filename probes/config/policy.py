@@ -63,6 +63,9 @@ class AlertsConfig:
     """p95 request latency above threshold seconds (default 10 s, for 2 m)."""
     error_rate: AlertRule = field(default_factory=AlertRule)
     """Share of failed requests, averaged over window_s (default 5 m), above threshold (5%) for for_s (2 m)."""
+    errors_per_s: AlertRule = field(default_factory=AlertRule)
+    """The guide's AgentHighErrorRate as its expr is written: failed requests per second, averaged over window_s
+    (5 m), above threshold (0.05/s) for 2 m. Off by default: error_rate is the share its summary means."""
     tokens_per_request: AlertRule = field(default_factory=AlertRule)
     """Tokens per request above threshold (2) times the service's own average of the last 24 h, for 5 m."""
     memory: AlertRule = field(default_factory=AlertRule)
@@ -74,13 +77,13 @@ class AlertsConfig:
     cost_spike: AlertRule = field(default_factory=AlertRule)
     """The service's own cost estimate (agent_cost_estimate_hourly) above threshold USD per hour (10), for 5 m."""
     breaker_open: AlertRule = field(default_factory=AlertRule)
+    """Any circuit breaker open (fires at once by default)."""
     rate_limited: AlertRule = field(default_factory=AlertRule)
     """Rate limits the service's own log reported in the last 5 minutes, above threshold (0: any); fires at once."""
-    """Any circuit breaker open (fires at once by default)."""
     health_unreachable: AlertRule = field(default_factory=AlertRule)
+    """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""
     down: AlertRule = field(default_factory=AlertRule)
     """Prometheus's `up` for the service 0 (its target cannot be scraped) for 1 m: the guide's AgentDown; critical."""
-    """The health endpoint not answering (refused, timeout, DNS, TLS) for 1 m."""
     queue_depth: AlertRule = field(default_factory=AlertRule)
     """Pending tasks above threshold (1) times the queue's depth_limit (fires at once; needs queue.depth_limit)."""
     queue_stalled: AlertRule = field(default_factory=AlertRule)

@@ -47,6 +47,9 @@ DEFAULTS: dict[str, RuleSpec] = {
         RuleSpec("latency_p95", True, 10.0, 120.0, 0.0, "warning"),
         # The guide: error rate > 5% over 5 minutes, for 2 m: the 5 m is the averaging window, 2 m the `for`.
         RuleSpec("error_rate", True, 0.05, 120.0, 300.0, "warning"),
+        # The guide's expr as written, rate(agent_requests_total{status="error"}[5m]) > 0.05: errors per second.
+        # Its summary says 5%, which error_rate is; this one is there for whoever wants the expr. Off by default.
+        RuleSpec("errors_per_s", False, 0.05, 120.0, 300.0, "warning"),
         RuleSpec("tokens_per_request", True, 2.0, 300.0, 0.0, "warning"),
         RuleSpec("memory", True, 0.8, 300.0, 0.0, "warning"),
         RuleSpec("model_latency", True, 5.0, 120.0, 0.0, "warning"),
@@ -190,6 +193,10 @@ class AlertEngine:
         if spec.name == "error_rate":
             avg = self._averaged(v.name, spec, v.error_rate, now)
             return None if avg is None else (avg, f"error rate {fmt_percent(avg)}")
+        if spec.name == "errors_per_s":
+            rate = None if v.error_rate is None or v.requests_per_s is None else v.error_rate * v.requests_per_s
+            avg = self._averaged(v.name, spec, rate, now)
+            return None if avg is None else (avg, f"{avg:.3g} errors/s")
         if spec.name == "tokens_per_request":
             return self._tokens_ratio(v, now)
         if spec.name == "memory":

@@ -41,6 +41,7 @@ NORMAL_TOKENS = {"tokens_per_min": 600.0, "requests_per_s": 1.0}  # 10 tokens pe
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "latency_p95": ({"latency_p95_s": 14.0}, {"latency_p95_s": 1.2}),
     "error_rate": ({"error_rate": 0.30}, {"error_rate": 0.0}),
+    "errors_per_s": ({"error_rate": 0.10, "requests_per_s": 2.0}, {"error_rate": 0.01, "requests_per_s": 2.0}),
     "tokens_per_request": ({"tokens_per_min": 1800.0, "requests_per_s": 1.0}, NORMAL_TOKENS),
     "memory": ({"rss_bytes": 900, "memory_limit_bytes": 1000}, {"rss_bytes": 100, "memory_limit_bytes": 1000}),
     "model_latency": (
@@ -53,6 +54,13 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "down": ({"prometheus_up": 0.0}, {"prometheus_up": 1.0}),
     "rate_limited": ({"rate_limits_5m": 3, "sources": ("logs",)}, {"rate_limits_5m": 0, "sources": ("logs",)}),
     "health_unreachable": ({"health_error_kind": "refused"}, {"health_http_status": 200}),
+}
+
+
+# $12.5/h is also over the budget's pace; errors_per_s is off unless asked for (error_rate would fire beside it)
+ONLY = {
+    "cost_spike": "    alerts: {cost_hourly: {enabled: false}}\n",
+    "errors_per_s": "    alerts: {errors_per_s: {enabled: true}, error_rate: {enabled: false}}\n",
 }
 
 
@@ -71,8 +79,7 @@ def run(e: AlertEngine, fields: dict[str, Any], start: float, seconds: float, ru
 def test_each_default_rule_goes_pending_then_firing_then_resolved(rule: str) -> None:
     bad, good = CASES[rule]
     spec = DEFAULTS[rule]
-    # $12.5/h is also over the budget's pace: only the rule under test here
-    e = engine("    alerts: {cost_hourly: {enabled: false}}\n") if rule == "cost_spike" else engine()
+    e = engine(ONLY.get(rule, ""))
     t0 = 1_000_000.0
     if rule == "tokens_per_request":  # its baseline is the service's own average: 20 minutes of normal use first
         assert {s for _, s in run(e, good, t0 - 1200, 1200, rule)} == {"none"}
@@ -218,3 +225,12 @@ def test_a_cause_is_named_once_in_the_reason() -> None:
     row = state.snapshot(now=100.0).services[0]
     assert row.reason == "alert breaker_open (breaker open: anthropic); degraded"
     assert row.reason.count("breaker open: anthropic") == 1
+
+
+def test_the_guides_expr_as_written_is_off_unless_asked_for() -> None:
+    """errors_per_s counts failed requests per second, as the guide's expr does; off by default, since its summary
+    (and error_rate) mean a share: at 20 requests/s, 1% of them failing is 0.2/s, over the expr's 0.05."""
+    busy = {"error_rate": 0.01, "requests_per_s": 20.0}
+    assert {a.name for a in engine().evaluate([view(**busy)], 0.0)} == set()
+    states = run(engine(ONLY["errors_per_s"]), busy, 0.0, 10, "errors_per_s")
+    assert states[0][1] == "pending"
