@@ -4,14 +4,18 @@ container's logs, as a user who configured only the unit or the container would 
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from agentops_tui.app import make_app
+from agentops_tui.check import run_check
 from agentops_tui.screens.logs import LogsScreen
 from probes.config.load import parse_config
 from probes.runtime.runner import PollerThread
@@ -120,6 +124,17 @@ def lights_up(block: str, ledger: Path, log: Callable[[], str], provider: Provid
         poller.stop()
 
 
+def one_shot_knows_recent_events(block: str) -> None:
+    """`check` reads the journal's recent window back: the breaker its log opened shows, and no journalctl is left
+    behind when it returns."""
+    cfg, _ = parse_config(config_text(block), "guide.yaml", {})
+    row = json.loads(run_check(cfg, as_json=True, settle_s=0.5)[0])["services"][0]
+    assert row["breakers"].get("anthropic") in ("open", "half_open"), row
+    assert "tools failed (5 min)" in row["log_events"], row
+    left = [p.name() for p in psutil.Process().children(recursive=True)]
+    assert "journalctl" not in left, left
+
+
 def errors_only(block: str, tmp_path: Path) -> list[str]:
     """`agentops-tui logs guide level=error` prints only error lines (at least one); returns them."""
     cfg = tmp_path / "guide.yaml"
@@ -161,8 +176,9 @@ async def test_level_error_from_the_units_journal(
     as_unit: tuple[str, Path, Callable[[], str]], provider: Provider, tmp_path: Path
 ) -> None:
     provider.mode = "fail"
-    wait_for(lambda: '"level": "error"' in as_unit[2](), 30, "an error line in the journal")
+    wait_for(lambda: '"circuit_opened"' in as_unit[2](), 30, "circuit_opened in the journal")
     provider.mode = "ok"
+    await asyncio.to_thread(one_shot_knows_recent_events, as_unit[0])  # check runs its own event loop
     errors_only(as_unit[0], tmp_path)
     await screen_shows_errors_only(as_unit[0], tmp_path)
 
