@@ -23,7 +23,17 @@ from probes.model.results import (
     ProcessResult,
     Status,
 )
-from probes.model.spend import BURN_WINDOW, BudgetState, LedgerResult, Runaway, SpendRow, SpendSummary, size_text
+from probes.model.spend import (
+    BURN_WINDOW,
+    BudgetState,
+    LedgerResult,
+    ModelTokens,
+    Runaway,
+    SpendEstimate,
+    SpendRow,
+    SpendSummary,
+    size_text,
+)
 from probes.model.systemd import RESTARTS_ON, UNSET, SystemdResult, SystemdUnit
 from probes.model.verdict import MEMORY_WARN, Verdict, combine, decide, effective
 
@@ -52,12 +62,14 @@ __all__ = [
     "LogSource",
     "MetricsDerived",
     "MetricsResult",
+    "ModelTokens",
     "Probe",
     "ProbeError",
     "ProcessResult",
     "PromResult",
     "QueueResult",
     "Runaway",
+    "SpendEstimate",
     "SpendRow",
     "SpendSummary",
     "Status",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from probes.model.spend import SpendEstimate
 
 
 class Status(enum.Enum):
@@ -94,6 +97,8 @@ class MetricsResult:
     up: float | None = None
     """Prometheus's `up` for the service's targets (the lowest): 0 when one cannot be scraped (PromQL only)."""
     """What the parser's caps left out of a scrape that is otherwise used (a WARN on the row)."""
+    spend_estimate: SpendEstimate | None = None
+    """Today's spend estimated from the token counter, for a service no ledger reads (None otherwise)."""
 
     @property
     def ok(self) -> bool:
