@@ -5,6 +5,7 @@ here, so the UI can import these types without the HTTP client or a backend's li
 """
 
 from probes.model.alerts import Alert, AlertState, sort_alerts
+from probes.model.estimate import ModelTokens, SpendEstimate
 from probes.model.launchd import LaunchdJob, LaunchdResult
 from probes.model.litellm import Deployment, KeySpend, LiteLLMResult
 from probes.model.logs import DEFAULT_LINES, LogEvent, LogEventsResult, LogSource
@@ -27,9 +28,7 @@ from probes.model.spend import (
     BURN_WINDOW,
     BudgetState,
     LedgerResult,
-    ModelTokens,
     Runaway,
-    SpendEstimate,
     SpendRow,
     SpendSummary,
     size_text,

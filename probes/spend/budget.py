@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import replace
 
 from probes.config import BudgetConfig, FleetConfig
-from probes.model import BudgetState, SpendSummary, Status, Verdict
+from probes.model import BudgetState, SpendEstimate, SpendSummary, Status, Verdict
 from probes.text.units import fmt_money, fmt_percent
 
 
@@ -61,11 +61,37 @@ def service_budget(
     return evaluate_budget(budgets, today, month, burn, seconds_left(summary))
 
 
-def fleet_budget(cfg: FleetConfig, summary: SpendSummary | None) -> BudgetState | None:
-    if summary is None:
+def estimate_budget(budgets: BudgetConfig | None, est: SpendEstimate | None) -> BudgetState | None:
+    """A service's budget state from its spend estimated from tokens (no ledger reads it). The estimate knows
+    today only, so a monthly budget is judged on today's spend: a lower bound, whose WARN or CRIT is still true."""
+    if budgets is None or est is None:
         return None
+    state = evaluate_budget(budgets, est.usd, est.usd, est.burn_usd_per_h, _to_midnight(est.at))
+    return _estimated(state, est.usd)
+
+
+def fleet_budget(
+    cfg: FleetConfig, summary: SpendSummary | None, estimates: tuple[SpendEstimate, ...] = ()
+) -> BudgetState | None:
+    """The fleet's budgets against its ledgers' spend and, labelled as such, the estimates of services no ledger
+    reads (their burn too)."""
+    if summary is None and not estimates:
+        return None
+    est = sum(e.usd for e in estimates)
+    burn = sum(e.burn_usd_per_h for e in estimates)
     b = fleet_budgets(cfg)
-    return evaluate_budget(b, summary.today.usd, summary.month_usd, summary.burn_usd_per_h, seconds_left(summary))
+    if summary is None:
+        return _estimated(evaluate_budget(b, est, est, burn, _to_midnight(max(e.at for e in estimates))), est)
+    state = evaluate_budget(
+        b, summary.today.usd + est, summary.month_usd + est, summary.burn_usd_per_h + burn, seconds_left(summary)
+    )
+    return _estimated(state, est) if estimates else state
+
+
+def _estimated(state: BudgetState, usd: float) -> BudgetState:
+    """A budget state whose spend is (partly) estimated from token counters: it says so."""
+    reason = f"{state.reason} (≈{fmt_money(usd)} of it estimated from tokens)" if state.reason else ""
+    return replace(state, reason=reason, estimated_usd=usd)
 
 
 def seconds_left(summary: SpendSummary) -> float:
@@ -73,6 +99,11 @@ def seconds_left(summary: SpendSummary) -> float:
     day = dt.date.fromisoformat(summary.day) if summary.day else dt.date.fromtimestamp(summary.now)
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).timestamp()
     return max(0.0, midnight - summary.now)
+
+
+def _to_midnight(now: float) -> float:
+    midnight = dt.datetime.combine(dt.date.fromtimestamp(now) + dt.timedelta(days=1), dt.time()).timestamp()
+    return max(0.0, midnight - now)
 
 
 def unsure(state: BudgetState | None, why: str) -> BudgetState | None:

@@ -3,10 +3,16 @@ unknown models and the burn, on counters as a scrape gives them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from probes.config import MetricsConfig, ModelPrice
+from probes.config.load import parse_config
+from probes.fleet.state import FleetState
 from probes.formats.promtext import parse_exposition
+from probes.model import LedgerResult, MetricsResult, SpendRow, SpendSummary, Status
+from probes.spend.budget import fleet_budget
 from probes.spend.estimate import TokenSpend, local_midnight
 from probes.spend.prices import PriceBook
 
@@ -116,3 +122,29 @@ def test_a_scrape_gives_the_counter_per_model_and_direction_its_creation_and_the
     assert sample.tokens_by == {IN: 1200.0, OUT: 300.0} and sample.tokens == 1500.0
     assert sample.tokens_born == {IN: 1.75e9} and sample.started == 1.7e9
     assert sample.series == 4  # the process's start time is not one of the agent's series
+
+
+def test_an_estimate_is_its_own_kind_on_the_row_the_fleet_and_the_budgets() -> None:
+    """Never added into ledger spend: the row's spend_today_usd stays the ledger's (None here), the fleet's
+    estimate stands beside it, and the budgets judge it saying it is an estimate."""
+    cfg, _ = parse_config(
+        "budgets: {daily_usd: 10}\nservices:\n  - name: est\n    metrics: {url: 'http://x/m'}\n"
+        "    budgets: {daily_usd: 0.001}\n  - name: led\n    ledger: {path: /l}\n",
+        "t.yaml",
+        {},
+    )
+    state = FleetState(cfg)
+    day = SpendSummary(day=dt.date.fromtimestamp(NOON).isoformat(), now=NOON, today=SpendRow("today", usd=2.0))
+    state.apply("ledger:/l", LedgerResult(at=NOON, spend_today={"led": 2.0}, calls_today={"led": 3}, summary=day))
+    est = spend().observe(NOON, {IN: 1000, OUT: 200}, {}, started=MIDNIGHT + 60)
+    state.apply("metrics:est", MetricsResult(at=NOON, elapsed_s=0.01, spend_estimate=est))
+    snap = state.snapshot(NOON)
+    row = snap.services[0]
+    assert row.spend_today_usd is None and row.spend_estimate == est
+    assert snap.spend_today_usd == 2.0 and snap.spend_estimate_usd == pytest.approx(usd(1000, 200))
+    assert row.budget is not None and row.budget.status is Status.CRIT and row.budget.estimated_usd == est.usd
+    assert "estimated from tokens" in row.reason
+    fleet = snap.budget  # the ledger's and the estimate together, the estimated part said
+    assert fleet is not None and fleet.today_usd == pytest.approx(2.0 + est.usd) and fleet.estimated_usd == est.usd
+    alone = fleet_budget(cfg, None, (est,))
+    assert alone is not None and alone.today_usd == est.usd and alone.estimated_usd == est.usd
