@@ -22,9 +22,15 @@ def fleet_budgets(cfg: FleetConfig) -> BudgetConfig:
 
 
 def evaluate_budget(
-    budgets: BudgetConfig, today_usd: float, month_usd: float, burn_usd_per_h: float, seconds_left_today: float
+    budgets: BudgetConfig,
+    today_usd: float,
+    month_usd: float,
+    burn_usd_per_h: float,
+    seconds_left_today: float,
+    estimated_usd: float = 0.0,
 ) -> BudgetState:
-    """The state of one set of budgets (a service's or the fleet's)."""
+    """The state of one set of budgets (a service's or the fleet's); `estimated_usd` is the part of the spend
+    estimated from token counters, which the reason says (`≈$1.20 est. of $2.00`)."""
     worst = Status.OK
     reasons: list[str] = []
     for label, spent, limit in (("daily", today_usd, budgets.daily_usd), ("monthly", month_usd, budgets.monthly_usd)):
@@ -36,7 +42,9 @@ def evaluate_budget(
             if status.rank > worst.rank:
                 worst, reasons = status, []
             if status is worst:
-                reasons.append(f"{label} budget {fmt_percent(share)} ({fmt_money(spent)} of {fmt_money(limit)})")
+                reasons.append(
+                    f"{label} budget {fmt_percent(share)} ({_spent(spent, estimated_usd)} of {fmt_money(limit)})"
+                )
     eta: float | None = None
     if budgets.daily_usd:
         left = budgets.daily_usd - today_usd
@@ -45,8 +53,18 @@ def evaluate_budget(
         elif burn_usd_per_h > 0 and left / burn_usd_per_h * 3600 <= seconds_left_today:
             eta = left / burn_usd_per_h * 3600
     return BudgetState(
-        worst, "; ".join(reasons), budgets.daily_usd, budgets.monthly_usd, today_usd, month_usd, burn_usd_per_h, eta
-    )
+        worst, "; ".join(reasons), budgets.daily_usd, budgets.monthly_usd, today_usd, month_usd, burn_usd_per_h, eta,
+        estimated_usd,
+    )  # fmt: skip
+
+
+def _spent(usd: float, estimated: float) -> str:
+    """Spend for a budget's reason, saying what of it is estimated from token counters."""
+    if not estimated:
+        return fmt_money(usd)
+    if estimated >= usd:
+        return f"≈{fmt_money(usd)} est."
+    return f"{fmt_money(usd)} incl. ≈{fmt_money(estimated)} est."
 
 
 def service_budget(
@@ -66,8 +84,7 @@ def estimate_budget(budgets: BudgetConfig | None, est: SpendEstimate | None) -> 
     today only, so a monthly budget is judged on today's spend: a lower bound, whose WARN or CRIT is still true."""
     if budgets is None or est is None:
         return None
-    state = evaluate_budget(budgets, est.usd, est.usd, est.burn_usd_per_h, _to_midnight(est.at))
-    return _estimated(state, est.usd)
+    return evaluate_budget(budgets, est.usd, est.usd, est.burn_usd_per_h, _to_midnight(est.at), est.usd)
 
 
 def fleet_budget(
@@ -81,17 +98,10 @@ def fleet_budget(
     burn = sum(e.burn_usd_per_h for e in estimates)
     b = fleet_budgets(cfg)
     if summary is None:
-        return _estimated(evaluate_budget(b, est, est, burn, _to_midnight(max(e.at for e in estimates))), est)
-    state = evaluate_budget(
-        b, summary.today.usd + est, summary.month_usd + est, summary.burn_usd_per_h + burn, seconds_left(summary)
+        return evaluate_budget(b, est, est, burn, _to_midnight(max(e.at for e in estimates)), est)
+    return evaluate_budget(
+        b, summary.today.usd + est, summary.month_usd + est, summary.burn_usd_per_h + burn, seconds_left(summary), est
     )
-    return _estimated(state, est) if estimates else state
-
-
-def _estimated(state: BudgetState, usd: float) -> BudgetState:
-    """A budget state whose spend is (partly) estimated from token counters: it says so."""
-    reason = f"{state.reason} (≈{fmt_money(usd)} of it estimated from tokens)" if state.reason else ""
-    return replace(state, reason=reason, estimated_usd=usd)
 
 
 def seconds_left(summary: SpendSummary) -> float:

@@ -143,7 +143,7 @@ def test_an_estimate_is_its_own_kind_on_the_row_the_fleet_and_the_budgets() -> N
     assert row.spend_today_usd is None and row.spend_estimate == est
     assert snap.spend_today_usd == 2.0 and snap.spend_estimate_usd == pytest.approx(usd(1000, 200))
     assert row.budget is not None and row.budget.status is Status.CRIT and row.budget.estimated_usd == est.usd
-    assert "estimated from tokens" in row.reason
+    assert row.reason == f"daily budget {row.budget.today_usd / 0.001:.0%} (≈$0.0060 est. of $0.0010)"
     fleet = snap.budget  # the ledger's and the estimate together, the estimated part said
     assert fleet is not None and fleet.today_usd == pytest.approx(2.0 + est.usd) and fleet.estimated_usd == est.usd
     alone = fleet_budget(cfg, None, (est,))
