@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from probes.config import FleetConfig
-from probes.model import Alert, BudgetState, QueueResult, Status
+from probes.model import Alert, BudgetState, QueueResult, SpendEstimate, Status
 from probes.runtime.scheduler import Scheduler
 from probes.sources.ledger.probe import CHECK_READ_S
 from probes.text.sanitize import clean
@@ -34,10 +34,30 @@ def service_json(v: ServiceView) -> dict[str, Any]:
         "active_tasks": v.active_tasks,
         "spend_today_usd": _round(v.spend_today_usd, 6),
         "spend_partial": v.spend_partial,
+        "spend_estimate": estimate_json(v.spend_estimate),
         "requests_per_s": _round(v.requests_per_s, 3),
         "tokens_per_min": _round(v.tokens_per_min, 1),
         **({"queue": queue_json(v.queue)} if v.queue is not None else {}),
     }
+
+
+def estimate_json(e: SpendEstimate | None) -> dict[str, Any] | None:
+    """Spend estimated from the token counter (a service no ledger reads): apart from the ledger's spend."""
+    if e is None:
+        return None
+    return {
+        "usd": _round(e.usd, 6),
+        "burn_usd_per_h": _round(e.burn_usd_per_h, 6),
+        "since": _iso(e.since),
+        "whole_day": e.whole_day,
+        "unpriced_models": list(e.unpriced),
+        "models": {m.model: {"input_tokens": m.input_tokens, "output_tokens": m.output_tokens,
+                             "usd": _round(m.usd, 6)} for m in e.models},
+    }  # fmt: skip
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def alert_json(a: Alert) -> dict[str, Any]:
@@ -47,7 +67,7 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "state": a.state,
         "severity": a.severity,
         "source": a.source,
-        "since": dt.datetime.fromtimestamp(a.since, dt.timezone.utc).isoformat(timespec="seconds"),
+        "since": _iso(a.since),
         "value": _round(a.value, 6),
         "threshold": a.threshold,
         "summary": a.summary,
@@ -74,6 +94,7 @@ def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
         "alerts": [alert_json(a) for a in snap.alerts],
         "spend_today_usd": _round(snap.spend_today_usd, 6),
         "spend_partial": snap.spend_partial,
+        "spend_estimate_usd": _round(snap.spend_estimate_usd, 6),
         "spend_notes": [clean(n, 300) for n in snap.spend_notes],
         "daily_budget_usd": snap.daily_budget_usd,
         "budget": budget_json(snap.budget),
@@ -93,6 +114,7 @@ def budget_json(b: BudgetState | None) -> dict[str, Any] | None:
         "month_usd": _round(b.month_usd, 6),
         "burn_usd_per_h": _round(b.burn_usd_per_h, 6),
         "exhausted_in_s": _round(b.exhausted_in_s, 0),
+        "estimated_usd": _round(b.estimated_usd, 6),
     }
 
 
@@ -119,8 +141,7 @@ def snapshot_table(snap: FleetSnapshot) -> str:
                 _plain(fmt_percent(v.error_rate)),
                 ",".join(opened) or ("closed" if v.breakers else "-"),
                 _plain(fmt_count(v.active_tasks)),
-                _plain(fmt_money(v.spend_today_usd))
-                + ("?" if v.spend_partial and v.spend_today_usd is not None else ""),
+                _spend_cell(v),
                 fit(clean(v.reason), REASON_WIDTH),
             )
         )
@@ -133,11 +154,21 @@ def snapshot_table(snap: FleetSnapshot) -> str:
         summary = fit(clean(a.summary), REASON_WIDTH)
         lines.append(f"alert {a.state}: {clean(a.service, 40) or 'fleet'} {clean(a.name, 40)}: {summary}")
     spent = _plain(fmt_money(total)) + (" (incomplete)" if snap.spend_partial and total is not None else "")
+    if snap.spend_estimate_usd is not None:
+        spent += f" + ~{fmt_money(snap.spend_estimate_usd)} estimated from tokens"
     lines.append(f"fleet: {worst_of(snap).value}; spend today: {spent}{budget}")
     lines.extend(f"spend: {clean(n, 300)}" for n in snap.spend_notes)
     if snap.budget is not None and snap.budget.reason:
         lines.append(f"budget: {snap.budget.status.value}: {clean(snap.budget.reason, 200)}")
     return "\n".join(lines)
+
+
+def _spend_cell(v: ServiceView) -> str:
+    """The ledger's spend (`?` when incomplete), else the estimate from tokens (`~$1.23 est`)."""
+    e = v.spend_estimate
+    if v.spend_today_usd is None and e is not None:
+        return f"~{fmt_money(e.usd)} est" + ("?" if e.unpriced or not e.whole_day else "")
+    return _plain(fmt_money(v.spend_today_usd)) + ("?" if v.spend_partial and v.spend_today_usd is not None else "")
 
 
 def _plain(text: str) -> str:

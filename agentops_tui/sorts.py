@@ -16,7 +16,7 @@ SORT_KEYS: dict[str, Callable[[ServiceView, Status, int], object]] = {
     "name": lambda v, st, i: v.name.lower(),
     "p95": lambda v, st, i: (-(v.latency_p95_s or -1.0), i),
     "errors": lambda v, st, i: (-(v.error_rate or -1.0), i),
-    "spend": lambda v, st, i: (-(v.spend_today_usd or -1.0), i),
+    "spend": lambda v, st, i: (-(v.spend_today_usd or (v.spend_estimate.usd if v.spend_estimate else -1.0)), i),
 }
 SORT_MARK: dict[str, tuple[str, str]] = {
     "status": ("status", "↓"), "name": ("name", "↑"), "p95": ("p95", "↓"), "errors": ("err", "↓"),

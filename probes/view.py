@@ -17,6 +17,7 @@ from probes.model import (
     ContainerInfo,
     LiteLLMResult,
     QueueResult,
+    SpendEstimate,
     SpendSummary,
     Status,
     decide,
@@ -97,6 +98,8 @@ class ServiceView:
     """The latest poll of a LiteLLM proxy: deployments, spend by model and key, key budgets."""
     spend_partial: bool = False
     """The ledger's spend is known to be incomplete (not read to its end, a file of today not read, or failed)."""
+    spend_estimate: SpendEstimate | None = None
+    """Today's spend estimated from the token counter, for a service no ledger reads: never in spend_today_usd."""
     log_events: tuple[tuple[str, str], ...] = ()
     prometheus_up: float | None = None
     """Prometheus's `up` for the service (its lowest target), None when Prometheus does not say."""
@@ -136,6 +139,13 @@ class FleetSnapshot:
     """Some ledger's spend is known to be incomplete: `spend_today_usd` is a lower bound."""
     spend_notes: tuple[str, ...] = ()
     """Per ledger ("PATH: ..."): what its spend leaves out, and what was read besides it."""
+    spend_estimate_usd: float | None = None
+    """Today's spend estimated from token counters of the services no ledger reads (None without any): beside
+    `spend_today_usd`, never in it."""
+
+    def estimates(self) -> tuple[tuple[str, SpendEstimate], ...]:
+        """(service, estimate) of every service whose spend is estimated from its token counter."""
+        return tuple((v.name, v.spend_estimate) for v in self.services if v.spend_estimate is not None)
 
     def firing(self) -> tuple[Alert, ...]:
         return tuple(a for a in self.alerts if a.state == "firing")

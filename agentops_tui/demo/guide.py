@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 
 from agentops_tui.demo.runtime import remove_pidfile, set_parent_death_signal, write_pidfile
 
@@ -47,6 +47,7 @@ def log(level: str, event: str, **context: Any) -> None:
 class Metrics:
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry()
+        ProcessCollector(registry=r)  # process_start_time_seconds and the rest, as the guide's default registry has
         self.requests = Counter("agent_requests_total", "LLM calls", ["model", "status"], registry=r)
         self.tokens = Counter("agent_tokens_total", "Tokens", ["model", "direction"], registry=r)
         self.latency = Histogram("agent_request_duration_seconds", "Latency", ["model"], registry=r)

@@ -30,7 +30,7 @@ from probes.text.sanitize import clean
 from probes.text.units import fmt_limit
 
 if TYPE_CHECKING:
-    from probes.model import ContainerInfo
+    from probes.model import ContainerInfo, SpendEstimate
     from probes.view import ServiceView
 
 BLANK = Text("")
@@ -78,6 +78,8 @@ def facts_table(v: ServiceView, p: Palette) -> Table:
         ("cost/hour (reported)", fmt_money(v.cost_hourly_usd), v.cost_hourly_usd is not None),
         ("spend today", f"{fmt_money(v.spend_today_usd)} in {fmt_number(v.calls_today)} calls",
          v.spend_today_usd is not None),
+        ("spend today (est.)", estimate_text(v.spend_estimate) if v.spend_estimate else DASH,
+         v.spend_estimate is not None),
         ("uptime", fmt_duration(v.uptime_s), v.uptime_s is not None),
         ("draining", "yes" if v.draining else "no", v.draining or v.health_http_status is not None),
         ("pid / cpu / memory", f"{v.pid or DASH} / {fmt_cpu(v.cpu_percent)} / {fmt_bytes(v.rss_bytes)}",
@@ -89,6 +91,17 @@ def facts_table(v: ServiceView, p: Palette) -> Table:
         if known:
             facts.add_row(Text(label, style=p.dim), Text(value))
     return facts
+
+
+def estimate_text(e: SpendEstimate) -> str:
+    """`≈$1.23 est. from agent_tokens_total (no ledger)`, since when when not the whole day, and the models with no
+    price (left out, not counted as free)."""
+    out = f"≈{fmt_money(e.usd)} est. from agent_tokens_total (no ledger)"
+    if not e.whole_day:
+        out += f" since {time.strftime('%H:%M', time.localtime(e.since))}"
+    if e.unpriced:
+        out += f"; no price: {clean(', '.join(e.unpriced), 120)}"
+    return out
 
 
 def _table(title: str, *columns: str) -> Table:

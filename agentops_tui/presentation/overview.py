@@ -103,12 +103,19 @@ def row_cells(
         "err": Text(fmt_rate(v.error_rate), style=num_style or _threshold_style(v.error_rate, 0.05, 0.25, p)),
         "breaker": breaker_cell(v.breakers, p),
         "tasks": Text(fmt_number(v.active_tasks), style=num_style or ("" if v.active_tasks is not None else p.dim)),
-        "spend": Text(fmt_money(v.spend_today_usd), style=num_style or ""),
+        "spend": spend_cell(v, p, num_style),
         "cpu": Text(fmt_cpu(v.cpu_percent), style=num_style or ""),
         "mem": Text(fmt_bytes(v.rss_bytes), style=num_style or ""),
         "reason": Text(clean(reason if reason is not None else v.reason, 200), style=reason_style(st, p)),
     }
     return tuple(cells[key] for key in columns)
+
+
+def spend_cell(v: ServiceView, p: Palette, num_style: str = "") -> Text:
+    """The ledger's spend; for a service no ledger reads, its estimate from tokens marked `≈` (italic)."""
+    if v.spend_today_usd is None and v.spend_estimate is not None:
+        return Text("≈" + fmt_money(v.spend_estimate.usd), style=num_style or "italic")
+    return Text(fmt_money(v.spend_today_usd), style=num_style or "")
 
 
 def summary_text(
@@ -138,17 +145,26 @@ def summary_text(
     if pending:
         out.append(f"{pending} pending " if compact else f"{pending} pending  ", style=p.warn)
     out.append(" ")
-    out.append_text(budget_text(snap.spend_today_usd, snap.daily_budget_usd, p, width=6 if compact else 10))
+    out.append_text(
+        budget_text(snap.spend_today_usd, snap.daily_budget_usd, p, 6 if compact else 10, snap.spend_estimate_usd)
+    )
     return out
 
 
-def budget_text(spend: float | None, budget: float | None, p: Palette, width: int = 10) -> Text:
-    """`spend $12.40 / $20.00 [██████░░░░] 62%`, coloured at the guide's 80% and 100% marks."""
+def budget_text(
+    spend: float | None, budget: float | None, p: Palette, width: int = 10, estimate: float | None = None
+) -> Text:
+    """`spend $12.40 / $20.00 [██████░░░░] 62%`, coloured at the guide's 80% and 100% marks; spend estimated from
+    token counters (services no ledger reads) beside it, `+ ≈$1.23 est.`, and in the bar."""
     out = Text("spend ")
-    if spend is None:
+    if spend is None and estimate is None:
         out.append("–", style=p.dim)
         return out
-    out.append(fmt_money(spend), style="bold")
+    if spend is not None:
+        out.append(fmt_money(spend), style="bold")
+    if estimate is not None:
+        out.append(("" if spend is None else " + ") + f"≈{fmt_money(estimate)} est.", style="italic")
+    spend = (spend or 0.0) + (estimate or 0.0)
     if not budget:
         out.append(" today")
         return out

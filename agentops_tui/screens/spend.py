@@ -11,9 +11,14 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from agentops_tui.presentation.spend import (
+    ESTIMATE_COLUMNS,
+    ESTIMATE_TITLE,
     GROUP_COLUMNS,
     RUNAWAY_COLUMNS,
     SERVICE_COLUMNS,
+    estimate_cells,
+    estimate_headline,
+    estimate_note,
     group_cells,
     headline,
     runaway_cells,
@@ -21,7 +26,7 @@ from agentops_tui.presentation.spend import (
 )
 from agentops_tui.screens.base import FleetScreen
 from probes.config import ledger_readers
-from probes.model import Runaway
+from probes.model import BudgetState, Runaway, SpendEstimate
 from probes.view import FleetSnapshot
 
 
@@ -42,6 +47,8 @@ class SpendScreen(FleetScreen):
         yield Sparkline([], id="hourly")
         yield Static(Text("by service"), classes="title")
         yield DataTable(id="by-service", cursor_type="row")
+        yield Static(Text(ESTIMATE_TITLE), classes="title estimates")  # shown only when there are estimates
+        yield DataTable(id="estimates", cursor_type="row", classes="estimates")
         with Horizontal():
             for key, title in (("by-tier", "by model tier"), ("by-model", "by model"), ("by-type", "by task type")):
                 with VerticalScroll():
@@ -52,6 +59,8 @@ class SpendScreen(FleetScreen):
     def on_mount(self) -> None:
         self.query_one("#runaways", DataTable).add_columns(*RUNAWAY_COLUMNS)
         self.query_one("#by-service", DataTable).add_columns(*SERVICE_COLUMNS)
+        self.query_one("#estimates", DataTable).add_columns(*ESTIMATE_COLUMNS)
+        self.query(".estimates").set(display=False)
         for key in ("by-tier", "by-model", "by-type"):
             self.query_one(f"#{key}", DataTable).add_columns(*GROUP_COLUMNS)
         self.set_focus(self.query_one("#runaways", DataTable), scroll_visible=False)
@@ -72,13 +81,21 @@ class SpendScreen(FleetScreen):
         p = self.dashboard.palette
         s = snap.spend
         head = self.query_one("#spend-head", Static)
+        budgets = {v.name: v.budget for v in snap.services}
+        estimates = snap.estimates()
+        self._show_estimates(estimates, budgets)
         if s is None:
-            head.update(Text(" no ledger read yet (a service needs `ledger:` in the config)", style=p.dim))
+            if estimates:
+                head.update(estimate_headline(tuple(e for _, e in estimates), snap.budget, p))
+            else:
+                head.update(Text(" no ledger read yet (a service needs `ledger:` in the config)", style=p.dim))
             return
-        head.update(headline(s, snap.budget, p))
+        line = headline(s, snap.budget, p)
+        if estimates:  # beside the ledgers' total, never in it
+            line.append(estimate_note(tuple(e for _, e in estimates)), style="italic")
+        head.update(line)
         self.query_one("#hourly", Sparkline).data = list(s.hourly)
         readers = self.readers
-        budgets = {v.name: v.budget for v in snap.services}
         self._fill("#runaways", [(r.task_id, runaway_cells(r, readers.get(r.service), p)) for r in s.runaways])
         rows = sorted(s.services, key=lambda r: -r.usd)
         self._fill(
@@ -92,6 +109,17 @@ class SpendScreen(FleetScreen):
         self._fill("#by-tier", [(r.name, group_cells(r, p)) for r in s.tiers])
         self._fill("#by-model", [(r.name, group_cells(r, p, tier=True)) for r in s.models])
         self._fill("#by-type", [(r.name, group_cells(r, p)) for r in s.task_types])
+
+    def _show_estimates(
+        self, estimates: tuple[tuple[str, SpendEstimate], ...], budgets: dict[str, BudgetState | None]
+    ) -> None:
+        """The services whose spend is estimated from tokens, in their own table (hidden while there are none)."""
+        shown = bool(estimates)
+        if shown != self.query_one("#estimates", DataTable).display:
+            self.query(".estimates").set(display=shown)
+        if shown:
+            p = self.dashboard.palette
+            self._fill("#estimates", [(n, estimate_cells(n, e, budgets.get(n), p)) for n, e in estimates])
 
     def _fill(self, selector: str, rows: list[tuple[str, tuple[Text, ...]]]) -> None:
         """Replace a table's rows, keeping the cursor on the same key where it still exists."""

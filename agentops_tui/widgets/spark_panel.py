@@ -84,9 +84,12 @@ class SparkPanel(Vertical):
             "errors": view.error_rate,
             "spend": view.spend_today_usd,
         }
+        est = view.spend_estimate if view.spend_today_usd is None else None  # no ledger: the estimate, marked
         for series in SERIES:
             data = view.series(series.key)
             value = series.fmt(latest[series.key]) + (" today" if series.key == "spend" else "")
+            if series.key == "spend" and est is not None:
+                value = f"≈{series.fmt(est.usd)} today est."
             label = self.query_one(f"#spark-label-{series.key}", Static)
             text = spark_label(series, value, data, view.span(series.key), label.size.width or 80)
             label.update(Text(text), layout=False)

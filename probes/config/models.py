@@ -75,6 +75,9 @@ class MetricsConfig:
     """Values of status_label that count as errors (HTTP codes 5xx always do)."""
     breaker_label: str = "dependency"
     """Label of the breaker gauge naming the dependency."""
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+    """Per-model prices for the spend estimated from the token counter when no ledger reads the service; other
+    models are priced by genai-prices (one priced by neither is named, not counted as free)."""
 
 
 @dataclass(frozen=True)

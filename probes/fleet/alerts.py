@@ -256,14 +256,17 @@ class AlertEngine:
         svc = self.services.get(v.name)
         daily = svc.budgets.daily_usd if svc is not None and svc.budgets is not None else None
         if v.budget is not None:
-            return _against_budget(f"burn ({BURN_WINDOW})", v.budget.burn_usd_per_h, daily)
+            kind = "estimated burn" if v.spend_estimate is not None else "burn"  # from its token counter
+            return _against_budget(f"{kind} ({BURN_WINDOW})", v.budget.burn_usd_per_h, daily)
         return _against_budget("reported cost", v.cost_hourly_usd, daily)
 
     def _fleet_cost(self, views: list[ServiceView], burn_usd_per_h: float | None) -> tuple[float, str] | None:
-        """The fleet's burn from its ledgers when there are any, else the sum of the services' own estimates."""
+        """The fleet's burn from its ledgers and the token estimates when there are any, else the sum of the
+        services' own estimates (agent_cost_estimate_hourly)."""
         daily = fleet_budgets(self.cfg).daily_usd
         if burn_usd_per_h is not None:
-            return _against_budget(f"fleet burn ({BURN_WINDOW})", burn_usd_per_h, daily)
+            est = ", estimated in part" if any(v.spend_estimate is not None for v in views) else ""
+            return _against_budget(f"fleet burn ({BURN_WINDOW}{est})", burn_usd_per_h, daily)
         costs = [v.cost_hourly_usd for v in views if v.cost_hourly_usd is not None]
         return _against_budget("fleet reported cost", sum(costs), daily) if costs else None
 

@@ -22,6 +22,7 @@ from probes.model import (
     MetricsResult,
     ProcessResult,
     QueueResult,
+    SpendEstimate,
     Status,
     Verdict,
 )
@@ -29,7 +30,7 @@ from probes.registry import BACKENDS
 from probes.sources import docker
 from probes.sources.docker.status import docker_verdict
 from probes.sources.queue.status import queue_verdicts
-from probes.spend.budget import budget_verdict
+from probes.spend.budget import budget_verdict, estimate_budget
 from probes.text.redact import PLAIN, Redactor
 from probes.view import HISTORY, SAMPLES, Sample, ServiceView
 
@@ -77,6 +78,7 @@ class ServiceState:
         self.queue: QueueResult | None = None
         self.litellm: LiteLLMResult | None = None
         self.spend_today: float | None = None
+        self.spend_estimate: SpendEstimate | None = None
         self.calls_today: int | None = None
         self.budget: BudgetState | None = None
         self.ledger_issue: str | None = None  # why the ledger's spend is incomplete, for the row
@@ -124,6 +126,16 @@ class ServiceState:
             d = r.derived
             self.plot("latency", d.latency_p95_s or 0.0, r.at)
             self.plot("errors", d.error_rate or 0.0, r.at)
+            if r.spend_estimate is not None:
+                self.take_estimate(r.spend_estimate)
+
+    def take_estimate(self, est: SpendEstimate) -> None:
+        """Spend estimated from the token counter (no ledger reads this service): its own kind, and its budget."""
+        last = self.spend_estimate
+        if last is not None and last.since == est.since:  # the sparkline plots what it grew since the last scrape
+            self.plot("spend", max(0.0, est.usd - last.usd), est.at)
+        self.spend_estimate = est
+        self.budget = estimate_budget(self.cfg.budgets, est)
 
     def plot(self, series: str, value: float, at: float) -> None:
         self.history[series].append(value)
@@ -265,7 +277,7 @@ class ServiceState:
             health_error_kind=self.health.error.kind if self.health and self.health.error else None,
             metrics_source=metrics_source, containers=containers, restarts_recent=docker.restarts_recent(self),
             native=tuple((k, self.redact(v)) for k, v in facts), memory_limit_bytes=self._memory_limit(), queue=q,
-            litellm=self.litellm, spend_partial=self.ledger_issue is not None,
+            litellm=self.litellm, spend_partial=self.ledger_issue is not None, spend_estimate=self.spend_estimate,
             log_events=tuple((k, self.redact(v)) for k, v in self.log_facts), rate_limits_5m=self.log_rate_limits,
             prometheus_up=self.prom.up if self.prom is not None and self.prom.ok else None,
         )  # fmt: skip

@@ -68,7 +68,10 @@ class FleetState:
         spend = merge(self.ledger_summaries.values())
         if spend is not None and self.cfg.model_tiers:
             spend = retier(spend, self.cfg.model_tiers)
+        estimates = tuple(s.spend_estimate for s in self.services.values() if s.spend_estimate is not None)
         burn = spend.burn_usd_per_h if spend is not None else None  # the Spend screen's burn is the alerts' too
+        if estimates:  # services no ledger reads: their estimated burn, which the alert's summary names
+            burn = (burn or 0.0) + sum(e.burn_usd_per_h for e in estimates)
         alerts = sort_alerts(
             [
                 *self.engine.evaluate(base, time.time() if now is None else now, burn),
@@ -80,7 +83,7 @@ class FleetState:
             mine.setdefault(a.service, []).append(a)
         views = tuple(self._with_alerts(v, tuple(mine.get(v.name, ()))) for v in base)
         spends = [v.spend_today_usd for v in views if v.spend_today_usd is not None]
-        budget = fleet_budget(self.cfg, spend)
+        budget = fleet_budget(self.cfg, spend, estimates)
         gaps = [f"{path}: {gap}" for path, (gap, _) in self.ledger_notes.items() if gap]
         if gaps:
             budget = unsure(budget, "; ".join(gaps))
@@ -94,6 +97,7 @@ class FleetState:
             alerts=alerts,
             spend_partial=bool(gaps),
             spend_notes=tuple(notes + [f"{g}; spend incomplete" for g in gaps]),
+            spend_estimate_usd=sum(e.usd for e in estimates) if estimates else None,
         )
 
     def _with_alerts(self, view: ServiceView, mine: tuple[Alert, ...]) -> ServiceView:

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from probes.config import MetricsConfig
 from probes.model import MetricsDerived
@@ -47,6 +47,12 @@ class CumulativeSample:
     """Lines of ours over MAX_LINE characters, skipped."""
     long_labels: int = 0
     """Series of ours with a label value over MAX_LABEL characters, skipped."""
+    tokens_by: dict[tuple[str, str], float] = field(default_factory=dict)
+    """The token counter per (model, direction): what a spend estimate prices."""
+    tokens_born: dict[tuple[str, str], float] = field(default_factory=dict)
+    """When each token series was created (its `_created` sample, prometheus_client's), epoch seconds."""
+    started: float | None = None
+    """process_start_time_seconds: when the process exporting these counters started."""
 
 
 _LABEL_VALUE = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # unrolled: no backtracking state kept per character
@@ -163,7 +169,8 @@ def skipped_note(sample: CumulativeSample) -> str | None:
     return f"{' and '.join(parts)} skipped" if parts else None
 
 
-_OTHER, _REQ, _TOK, _BUCKET, _COUNT, _ACTIVE, _COST, _BREAKER = range(8)
+_OTHER, _REQ, _TOK, _BUCKET, _COUNT, _ACTIVE, _COST, _BREAKER, _BORN, _START = range(10)
+PROCESS_START = "process_start_time_seconds"  # exported by prometheus_client's default registry
 Role = tuple[int, object]
 
 
@@ -175,10 +182,11 @@ class _Reader:
         n = cfg.names
         self.cfg = cfg
         self.names = tuple({x.removesuffix("_total") for x in (n.requests, n.tokens, n.duration, n.active_tasks,
-                                                                n.cost_hourly, n.breaker)})  # fmt: skip
+                                                                n.cost_hourly, n.breaker, PROCESS_START)})  # fmt: skip
         self.kinds = {n.requests: _REQ, n.requests + "_total": _REQ, n.tokens: _TOK, n.tokens + "_total": _TOK,
                       n.duration + "_bucket": _BUCKET, n.duration + "_count": _COUNT, n.active_tasks: _ACTIVE,
-                      n.cost_hourly: _COST}  # fmt: skip
+                      n.cost_hourly: _COST, n.tokens.removesuffix("_total") + "_created": _BORN,
+                      PROCESS_START: _START}  # fmt: skip
         self.errors = {x.lower() for x in cfg.error_statuses}
         self.roles: dict[str, Role] = {}
 
@@ -197,6 +205,8 @@ class _Reader:
             return (_OTHER, None) if math.isnan(bound) else (kind, bound)
         if kind == _BREAKER:
             return kind, _label(labels, self.cfg.breaker_label) or "?"
+        if kind in (_TOK, _BORN):
+            return kind, (_label(labels, "model") or "", _label(labels, "direction") or "")
         return kind, None
 
 
@@ -217,6 +227,10 @@ def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSamp
     active: float | None = None
     cost: float | None = None
     breakers: dict[str, int] = {}
+    by: dict[tuple[str, str], float] = {}
+    born: dict[tuple[str, str], float] = {}
+    started: float | None = None
+    ours = len(items)  # the series of the agent's metrics (the process's start time is not one)
     for (kind, arg), value in items:
         if value - value != 0.0:  # NaN or infinite: not a number to add
             continue
@@ -229,6 +243,8 @@ def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSamp
             buckets[arg] = buckets.get(arg, 0.0) + value
         elif kind == _TOK:
             tokens += value
+            key = cast("tuple[str, str]", arg)  # (model, direction): set by _Reader.role
+            by[key] = by.get(key, 0.0) + value
         elif kind == _COUNT:
             count = (count or 0.0) + value
         elif kind == _ACTIVE:
@@ -238,9 +254,14 @@ def parse_exposition(text: str, cfg: MetricsConfig, at: float) -> CumulativeSamp
         elif kind == _BREAKER:
             assert isinstance(arg, str)
             breakers[arg] = max(breakers.get(arg, 0), int(value))
+        elif kind == _BORN:
+            born[cast("tuple[str, str]", arg)] = value
+        elif kind == _START:
+            started, ours = value, ours - 1
     return CumulativeSample(
-        at, requests, errors, tokens, buckets, count, active, cost, breakers, len(items), long_lines, long_labels
-    )
+        at, requests, errors, tokens, buckets, count, active, cost, breakers, ours, long_lines, long_labels,
+        by, born, started,
+    )  # fmt: skip
 
 
 def _delta(new: float, old: float) -> float:

@@ -5,6 +5,7 @@ here, so the UI can import these types without the HTTP client or a backend's li
 """
 
 from probes.model.alerts import Alert, AlertState, sort_alerts
+from probes.model.estimate import ModelTokens, SpendEstimate
 from probes.model.launchd import LaunchdJob, LaunchdResult
 from probes.model.litellm import Deployment, KeySpend, LiteLLMResult
 from probes.model.logs import DEFAULT_LINES, LogEvent, LogEventsResult, LogSource
@@ -23,7 +24,15 @@ from probes.model.results import (
     ProcessResult,
     Status,
 )
-from probes.model.spend import BURN_WINDOW, BudgetState, LedgerResult, Runaway, SpendRow, SpendSummary, size_text
+from probes.model.spend import (
+    BURN_WINDOW,
+    BudgetState,
+    LedgerResult,
+    Runaway,
+    SpendRow,
+    SpendSummary,
+    size_text,
+)
 from probes.model.systemd import RESTARTS_ON, UNSET, SystemdResult, SystemdUnit
 from probes.model.verdict import MEMORY_WARN, Verdict, combine, decide, effective
 
@@ -52,12 +61,14 @@ __all__ = [
     "LogSource",
     "MetricsDerived",
     "MetricsResult",
+    "ModelTokens",
     "Probe",
     "ProbeError",
     "ProcessResult",
     "PromResult",
     "QueueResult",
     "Runaway",
+    "SpendEstimate",
     "SpendRow",
     "SpendSummary",
     "Status",

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
+from probes.model.estimate import SpendEstimate
+
 
 class Status(enum.Enum):
     """A service's state. UNKNOWN means our probe failed; STALE means our data is old; CRIT means it is down."""
@@ -94,6 +96,8 @@ class MetricsResult:
     up: float | None = None
     """Prometheus's `up` for the service's targets (the lowest): 0 when one cannot be scraped (PromQL only)."""
     """What the parser's caps left out of a scrape that is otherwise used (a WARN on the row)."""
+    spend_estimate: SpendEstimate | None = None
+    """Today's spend estimated from the token counter, for a service no ledger reads (None otherwise)."""
 
     @property
     def ok(self) -> bool:

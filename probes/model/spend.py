@@ -83,6 +83,8 @@ class BudgetState:
     burn_usd_per_h: float = 0.0
     exhausted_in_s: float | None = None
     """Seconds until the daily budget is reached at the current burn rate (0 once it is; None if never today)."""
+    estimated_usd: float = 0.0
+    """The part of `today_usd` estimated from token counters (services no ledger reads), shown as an estimate."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import replace
 
 from probes.config import BudgetConfig, FleetConfig
-from probes.model import BudgetState, SpendSummary, Status, Verdict
+from probes.model import BudgetState, SpendEstimate, SpendSummary, Status, Verdict
 from probes.text.units import fmt_money, fmt_percent
 
 
@@ -22,9 +22,15 @@ def fleet_budgets(cfg: FleetConfig) -> BudgetConfig:
 
 
 def evaluate_budget(
-    budgets: BudgetConfig, today_usd: float, month_usd: float, burn_usd_per_h: float, seconds_left_today: float
+    budgets: BudgetConfig,
+    today_usd: float,
+    month_usd: float,
+    burn_usd_per_h: float,
+    seconds_left_today: float,
+    estimated_usd: float = 0.0,
 ) -> BudgetState:
-    """The state of one set of budgets (a service's or the fleet's)."""
+    """The state of one set of budgets (a service's or the fleet's); `estimated_usd` is the part of the spend
+    estimated from token counters, which the reason says (`≈$1.20 est. of $2.00`)."""
     worst = Status.OK
     reasons: list[str] = []
     for label, spent, limit in (("daily", today_usd, budgets.daily_usd), ("monthly", month_usd, budgets.monthly_usd)):
@@ -36,7 +42,9 @@ def evaluate_budget(
             if status.rank > worst.rank:
                 worst, reasons = status, []
             if status is worst:
-                reasons.append(f"{label} budget {fmt_percent(share)} ({fmt_money(spent)} of {fmt_money(limit)})")
+                reasons.append(
+                    f"{label} budget {fmt_percent(share)} ({_spent(spent, estimated_usd)} of {fmt_money(limit)})"
+                )
     eta: float | None = None
     if budgets.daily_usd:
         left = budgets.daily_usd - today_usd
@@ -45,8 +53,18 @@ def evaluate_budget(
         elif burn_usd_per_h > 0 and left / burn_usd_per_h * 3600 <= seconds_left_today:
             eta = left / burn_usd_per_h * 3600
     return BudgetState(
-        worst, "; ".join(reasons), budgets.daily_usd, budgets.monthly_usd, today_usd, month_usd, burn_usd_per_h, eta
-    )
+        worst, "; ".join(reasons), budgets.daily_usd, budgets.monthly_usd, today_usd, month_usd, burn_usd_per_h, eta,
+        estimated_usd,
+    )  # fmt: skip
+
+
+def _spent(usd: float, estimated: float) -> str:
+    """Spend for a budget's reason, saying what of it is estimated from token counters."""
+    if not estimated:
+        return fmt_money(usd)
+    if estimated >= usd:
+        return f"≈{fmt_money(usd)} est."
+    return f"{fmt_money(usd)} incl. ≈{fmt_money(estimated)} est."
 
 
 def service_budget(
@@ -61,11 +79,29 @@ def service_budget(
     return evaluate_budget(budgets, today, month, burn, seconds_left(summary))
 
 
-def fleet_budget(cfg: FleetConfig, summary: SpendSummary | None) -> BudgetState | None:
-    if summary is None:
+def estimate_budget(budgets: BudgetConfig | None, est: SpendEstimate | None) -> BudgetState | None:
+    """A service's budget state from its spend estimated from tokens (no ledger reads it). The estimate knows
+    today only, so a monthly budget is judged on today's spend: a lower bound, whose WARN or CRIT is still true."""
+    if budgets is None or est is None:
         return None
+    return evaluate_budget(budgets, est.usd, est.usd, est.burn_usd_per_h, _to_midnight(est.at), est.usd)
+
+
+def fleet_budget(
+    cfg: FleetConfig, summary: SpendSummary | None, estimates: tuple[SpendEstimate, ...] = ()
+) -> BudgetState | None:
+    """The fleet's budgets against its ledgers' spend and, labelled as such, the estimates of services no ledger
+    reads (their burn too)."""
+    if summary is None and not estimates:
+        return None
+    est = sum(e.usd for e in estimates)
+    burn = sum(e.burn_usd_per_h for e in estimates)
     b = fleet_budgets(cfg)
-    return evaluate_budget(b, summary.today.usd, summary.month_usd, summary.burn_usd_per_h, seconds_left(summary))
+    if summary is None:
+        return evaluate_budget(b, est, est, burn, _to_midnight(max(e.at for e in estimates)), est)
+    return evaluate_budget(
+        b, summary.today.usd + est, summary.month_usd + est, summary.burn_usd_per_h + burn, seconds_left(summary), est
+    )
 
 
 def seconds_left(summary: SpendSummary) -> float:
@@ -73,6 +109,11 @@ def seconds_left(summary: SpendSummary) -> float:
     day = dt.date.fromisoformat(summary.day) if summary.day else dt.date.fromtimestamp(summary.now)
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).timestamp()
     return max(0.0, midnight - summary.now)
+
+
+def _to_midnight(now: float) -> float:
+    midnight = dt.datetime.combine(dt.date.fromtimestamp(now) + dt.timedelta(days=1), dt.time()).timestamp()
+    return max(0.0, midnight - now)
 
 
 def unsure(state: BudgetState | None, why: str) -> BudgetState | None:

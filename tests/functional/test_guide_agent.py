@@ -112,3 +112,47 @@ def test_the_demo_runs_a_guide_agent_beside_its_own(tmp_path: Path) -> None:
     finally:
         fleet.stop()
     assert pid is not None and not psutil.pid_exists(pid)
+
+
+def test_without_a_ledger_spend_is_estimated_from_its_token_counter(tmp_path: Path) -> None:
+    """No `ledger:` reads the guide agent: its spend is estimated from agent_tokens_total and the price table, and
+    comes to what its cost records say, to the cent, when the prices agree; it is never the ledger's spend. A
+    model the table cannot price is named, not counted as free."""
+    provider = Provider()
+    with guide_agent(tmp_path, provider) as (port, ledger, _log):
+        head = f"refresh_interval: 1.0\nservices:\n  - name: guide\n    health: {{url: 'http://127.0.0.1:{port}/health'}}\n"
+        metrics = f"    metrics: {{url: 'http://127.0.0.1:{port}/metrics'"
+        priced, _ = parse_config(
+            head + metrics + ", prices: {claude-sonnet: {input_per_mtok: 3.0, output_per_mtok: 15.0}}}\n",
+            "guide.yaml", {},
+        )  # fmt: skip
+        polled = Polled()
+        poller = PollerThread(priced, polled.publish)
+        poller.start()
+        try:
+            wait_for(
+                lambda: (v := polled.view()) is not None and v.spend_estimate and v.spend_estimate.usd,
+                30,
+                "an estimate",
+            )
+            provider.mode = "fail"  # no more calls: the estimate must come to the records, to the cent
+
+            def estimate() -> float | None:
+                v = polled.view()
+                return round(v.spend_estimate.usd, 2) if v is not None and v.spend_estimate is not None else None
+
+            wait_for(lambda: estimate() == round(ledger_usd(ledger), 2), 15, "the estimate equal to the records")
+            v = polled.view()
+            assert v is not None and v.spend_estimate is not None and v.spend_today_usd is None
+            assert v.spend_estimate.whole_day and v.spend_estimate.unpriced == ()
+            assert polled.snaps[-1][1].spend_today_usd is None and polled.snaps[-1][1].spend is None
+        finally:
+            poller.stop()
+        row = json.loads(run_check(priced, as_json=True, settle_s=0.5)[0])
+        assert row["services"][0]["spend_today_usd"] is None
+        assert row["services"][0]["spend_estimate"]["usd"] == pytest.approx(ledger_usd(ledger), abs=0.005)
+        assert row["spend_estimate_usd"] == pytest.approx(ledger_usd(ledger), abs=0.005)
+        unpriced, _ = parse_config(head + metrics + "}\n", "guide.yaml", {})  # genai-prices has no "claude-sonnet"
+        est = json.loads(run_check(unpriced, as_json=True, settle_s=0.5)[0])["services"][0]["spend_estimate"]
+        assert est["unpriced_models"] == ["claude-sonnet"] and est["usd"] == 0.0, est
+        assert est["models"]["claude-sonnet"]["input_tokens"] > 0

@@ -24,7 +24,7 @@ from agentops_tui.screens.drain import WorkflowScreen
 from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.files.logs import FileLogSource
-from tests.fixtures.fleet import burst_snapshot, full_snapshot
+from tests.fixtures.fleet import burst_snapshot, estimate_snapshot, full_snapshot
 from tests.functional.helpers import wait_until
 from tests.functional.static import in_terminal_colours, screen_lines
 from tests.functional.static import static_app as static_app_of
@@ -224,3 +224,12 @@ def test_error_burst_80x24(snap_compare: SnapCompare, monkeypatch: pytest.Monkey
 
 def test_error_burst_200x50(snap_compare: SnapCompare) -> None:
     assert snap_compare(static_app_of(burst_snapshot()), terminal_size=(200, 50), run_before=_keys_shown)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", ["overview", "spend", "detail"])
+def test_spend_estimated_without_a_ledger(snap_compare: SnapCompare, screen: str, size: str) -> None:
+    """Spend estimated from tokens marked as such on the row (≈), in the header (+ ≈$1.40 est.), on the detail page
+    and in the Spend screen's own table (from when it is counted, the models with no price), beside ledger spend."""
+    steps = {"overview": _settle, "spend": _keys("dollar_sign"), "detail": _keys("enter", select="legacy-agent")}
+    assert snap_compare(static_app_of(estimate_snapshot()), terminal_size=SIZES[size], run_before=steps[screen])

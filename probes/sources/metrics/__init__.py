@@ -10,8 +10,11 @@ from probes.model import MetricsResult, Probe
 
 
 def probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
-    """One probe per service with a /metrics endpoint; rates over at least 30 s and five scrapes."""
+    """One probe per service with a /metrics endpoint; rates over at least 30 s and five scrapes. A service no
+    ledger reads has its spend estimated from its token counter, once a scrape."""
     from probes.sources.metrics.probe import MetricsProbe  # with the HTTP client: on the poller thread
+    from probes.spend.estimate import TokenSpend
+    from probes.spend.prices import PriceBook
 
     out: list[Probe[Any]] = []
     for svc in cfg.services:
@@ -21,6 +24,7 @@ def probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
                 MetricsProbe(
                     svc.name, svc.metrics, shared.client, iv, timeout_for(svc.metrics.timeout, iv), cfg.max_read_bytes,
                     window_s=max(30.0, 5 * iv), lifetime_fallback=shared.one_shot,
+                    estimate=TokenSpend(PriceBook(svc.metrics.prices)) if svc.ledger is None else None,
                 )
             )  # fmt: skip
     return out

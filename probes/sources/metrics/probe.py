@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 from probes.config import MetricsConfig
 from probes.formats.promtext import not_text_format, parse_exposition
@@ -11,6 +12,7 @@ from probes.formats.scrapes import ScrapeWindow
 from probes.http.client import Client, FetchError, auth_headers, fetch
 from probes.http.parse_thread import parse
 from probes.model import MetricsResult, ProbeError
+from probes.spend.estimate import TokenSpend
 from probes.text.sanitize import clean
 
 
@@ -19,7 +21,7 @@ class MetricsProbe:
 
     def __init__(
         self, service: str, cfg: MetricsConfig, client: Client, interval: float, timeout: float,
-        max_bytes: int, window_s: float = 30.0, lifetime_fallback: bool = False,
+        max_bytes: int, window_s: float = 30.0, lifetime_fallback: bool = False, estimate: TokenSpend | None = None,
     ) -> None:  # fmt: skip
         self.key = f"metrics:{service}"
         self.service = service
@@ -31,6 +33,7 @@ class MetricsProbe:
         self.url = cfg.url
         self.headers = auth_headers(cfg.headers, cfg.token_env, dict(os.environ))
         self.window = ScrapeWindow(window_s, lifetime_fallback)
+        self.estimate = estimate
 
     async def collect(self) -> MetricsResult:
         start = time.monotonic()
@@ -52,7 +55,11 @@ class MetricsProbe:
             sample = parse_exposition(body.decode("utf-8", "replace"), self.cfg, time.monotonic())
         except (ValueError, TypeError, IndexError) as exc:
             return self.failed(ProbeError("garbage", f"unparsable metrics: {clean(exc, 120)}"), at, elapsed)
-        return self.window.record(sample, at, elapsed)
+        result = self.window.record(sample, at, elapsed)
+        if self.estimate is None:
+            return result
+        spend = self.estimate.observe(at, sample.tokens_by, sample.tokens_born, sample.started)
+        return replace(result, spend_estimate=spend)
 
     def failed(self, error: ProbeError, at: float, elapsed_s: float) -> MetricsResult:
         return MetricsResult(at=at, elapsed_s=elapsed_s, error=error)
