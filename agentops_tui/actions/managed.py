@@ -70,8 +70,8 @@ class StopPlan:
 
     def watch(self) -> str:
         """What the wait watches, for the dialog's step list."""
-        log = f"; follows {clean(self.log, 120)} for shutdown_requested / shutdown_complete" if self.log else ""
-        return f"until {self.manager} reports it stopped ({self.grace()}); active tasks{log}"
+        log = f" and {clean(self.log, 120)} (shutdown_requested, shutdown_complete)" if self.log else ""
+        return f"{self.grace()}; watching active tasks{log}"
 
 
 async def stop_plan(service: ServiceConfig, manager: Manager) -> StopPlan:

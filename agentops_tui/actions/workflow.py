@@ -110,7 +110,11 @@ class DrainWorkflow:
     def preview(self) -> list[Operation | None]:
         """Per step, the operation it will run (None for the waits), for the one confirmation dialog."""
         return [
-            self.layer.operation(self.service, ACTION_OF[step.name]) if step.name in ACTION_OF else self._watching(step)
+            self.layer.operation(self.service, ACTION_OF[step.name])
+            if step.name in ACTION_OF
+            else self._watching(step)
+            if step.name == "wait_stopped"
+            else None
             for step in self.steps
         ]
 

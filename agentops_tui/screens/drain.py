@@ -63,7 +63,7 @@ class DrainScreen(Dialog[str | None]):
                 for i, (_, label) in enumerate(self.choices):
                     yield RadioButton(label, value=i == 0)
             if self.summary is not None:
-                yield Static("", id="summary")
+                yield Static("", id="drain-summary")
             yield Static("", id="steps")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -75,7 +75,7 @@ class DrainScreen(Dialog[str | None]):
 
     def _show_steps(self) -> None:
         if self.summary is not None:
-            self.query_one("#summary", Static).update(Text(clean(self.summary(self.then), 400)))
+            self.query_one("#drain-summary", Static).update(Text(clean(self.summary(self.then), 400)))
         self.query_one("#steps", Static).update(plan_text(self.preview(self.then)))
 
     @on(RadioSet.Changed, "#then")
