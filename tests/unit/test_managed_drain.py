@@ -89,3 +89,16 @@ def test_what_was_seen_while_it_stopped() -> None:
         "shutdown_complete: killed after 30 s?"
     )
     assert "no log to watch" in StopWatch(UNIT, manager, StopPlan("launchd", "x", None, False)).result(Ended(True), 1)
+
+
+def test_quitting_while_it_stops_journals_abandoned_with_the_step(tmp_path: Path) -> None:
+    layer = ActionLayer(FleetConfig(services=[UNIT]), Journal(tmp_path / "audit.jsonl"), lambda name: None)
+    manager = manager_for(UNIT, "systemd", 5.0)
+    assert manager is not None
+    wf = DrainWorkflow(layer, "guide-agent", "restart", layer.views, managed=(manager, PLAN))
+    wf.steps[0].state, wf.steps[1].state = "done", "running"
+    wf.abandon("the operator quit the dashboard")
+    last = layer.tail()[-1]
+    assert (last["phase"], last["action"], last["params"]) == ("abandoned", "drain", {"then": "restart"})
+    assert last["error"] == ("the operator quit the dashboard at step 2 of 4 (wait_stopped, running); "
+                             "guide-agent is left stopping or stopped")  # fmt: skip
