@@ -15,6 +15,8 @@ from textual.worker import Worker, get_current_worker
 
 from agentops_tui.actions.docker_exec import fmt_memory
 from agentops_tui.actions.layer import READ_ONLY_REASON, ActionLayer
+from agentops_tui.actions.managed import StopPlan, drains_through_manager, stop_plan
+from agentops_tui.actions.managers import Manager, manager_for
 from agentops_tui.actions.model import ActionKind, ActionRequest, Outcome, Plan, Refusal, Step
 from agentops_tui.actions.workflow import DrainWorkflow
 from agentops_tui.presentation import fmt_cpus
@@ -22,8 +24,9 @@ from agentops_tui.presentation.answers import answer_summary
 from agentops_tui.presentation.workflow import step_label
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
-from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
+from agentops_tui.screens.drain import MANAGED_CHOICES, THEN_CHOICES, DrainScreen, WorkflowScreen
 from agentops_tui.screens.throttle import ThrottleScreen
+from probes.config import ServiceConfig
 from probes.text.sanitize import clean
 from probes.view import ServiceView
 
@@ -33,7 +36,9 @@ VERBS: dict[str, str] = {
 }  # fmt: skip
 
 
-STOPPING_DRAINS = ("docker", "systemd", "launchd")  # their drain ends in a stop: one confirmed action, no waits
+STOPPING_DRAINS = ("docker", "systemd", "launchd")
+"""Their drain ends in a stop: after a drain endpoint's call it is one confirmed action with no waits; with no drain
+endpoint it is the drain workflow through the manager (stop, watch it stop, start again where chosen)."""
 
 
 class ActionController:
@@ -143,7 +148,8 @@ class ActionController:
             self.app.notify(reason, title=f"No {kind}", severity="warning", timeout=8, markup=False)
             return
         executor = self._executor_name(names[0], kind)
-        if kind == "drain" and len(names) == 1 and executor not in STOPPING_DRAINS:
+        managed = drains_through_manager(self._service(names[0]), executor)
+        if kind == "drain" and len(names) == 1 and (executor not in STOPPING_DRAINS or managed):
             await self.drain_workflow(names[0])
             return
         params = await self._ask_params(names, kind, executor)
@@ -252,15 +258,31 @@ class ActionController:
         result = await self.app.push_screen_wait(ThrottleScreen(title, executor, current_text, describe))
         return result if isinstance(result, int) else None
 
+    def _service(self, name: str) -> ServiceConfig | None:
+        return next((svc for svc in self.layer.cfg.services if svc.name == name), None)
+
+    async def _managed(self, name: str, executor: str | None) -> tuple[Manager, StopPlan] | None:
+        """The service manager a drain goes through when there is no drain endpoint, and how it will stop the
+        service (its grace read from the manager where it can be)."""
+        svc = self._service(name)
+        if svc is None or executor is None or not drains_through_manager(svc, executor):
+            return None
+        manager = manager_for(svc, executor, self.layer.cfg.actions.timeout_s, self.layer.environ)
+        return None if manager is None else (manager, await stop_plan(svc, manager))
+
     async def drain_workflow(self, name: str) -> None:
         views = self.view_of
         op = self.layer.operation(name, "drain")
+        managed = await self._managed(name, op.executor if op else None)
 
         def preview(then: str) -> list[tuple[str, str]]:
-            wf = DrainWorkflow(self.layer, name, then, views)  # type: ignore[arg-type]
+            wf = DrainWorkflow(self.layer, name, then, views, managed=managed)  # type: ignore[arg-type]
             return [(s.name, o.description if o else "") for s, o in zip(wf.steps, wf.preview(), strict=True)]
 
-        then = await self.app.push_screen_wait(DrainScreen(name, op.executor if op else "?", preview))
+        summary = managed[1].summary if managed is not None else None
+        choices = MANAGED_CHOICES if managed is not None else THEN_CHOICES
+        dialog = DrainScreen(name, op.executor if op else "?", preview, choices=choices, summary=summary)
+        then = await self.app.push_screen_wait(dialog)
         if then is None:
             self.app.notify("Drain cancelled", timeout=3, markup=False)
             return
@@ -269,7 +291,7 @@ class ActionController:
         screen = WorkflowScreen(name, on_cancel=worker.cancel)
         await self.app.push_screen(screen)
         self._asked()
-        workflow = DrainWorkflow(self.layer, name, then, views)  # type: ignore[arg-type]
+        workflow = DrainWorkflow(self.layer, name, then, views, managed=managed)  # type: ignore[arg-type]
 
         def progress(steps: list[Step]) -> None:
             screen.show_steps(steps)

@@ -176,6 +176,7 @@ class ActionLayer:
         error: str | None = None,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
+        seen: str | None = None,
     ) -> None:
         """One journal line; raises JournalError."""
         ts = self.clock()
@@ -195,6 +196,8 @@ class ActionLayer:
             "before": before,
             "after": after,
         }
+        if seen is not None:  # what a workflow's wait saw (only those lines have it)
+            record["seen"] = clean(seen, DETAIL_LEN + 200)
         self.journal.write(self.redact.value(record))
 
     def _refuse(self, plan_id: str, request: ActionRequest, operation: Operation | None, reason: str) -> Refusal:
@@ -278,6 +281,25 @@ class ActionLayer:
         """A workflow stops halfway because the dashboard goes away; the journal says where it stopped."""
         with contextlib.suppress(JournalError):  # the dashboard is leaving: nothing left to refuse
             self._write(uuid.uuid4().hex, request, "abandoned", None, error=detail)
+
+    async def observe(self, request: ActionRequest, operation: Operation, wait: Callable[[], Awaitable[str]]) -> str:
+        """A workflow's wait journaled as a step (started with the view before; succeeded with what it saw, or
+        failed with why). It changes nothing, so a journal that cannot be written does not stop it."""
+        plan_id = uuid.uuid4().hex
+        service = request.service
+        with contextlib.suppress(JournalError):
+            self._write(plan_id, request, "started", operation, before=view_summary(self._view(service)))
+        try:
+            seen = await wait()
+        except BaseException as exc:
+            phase: Phase = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
+            with contextlib.suppress(JournalError):
+                self._write(plan_id, request, phase, operation, error=clean(str(exc) or type(exc).__name__, 300),
+                            after=view_summary(self._view(service)))  # fmt: skip
+            raise
+        with contextlib.suppress(JournalError):
+            self._write(plan_id, request, "succeeded", operation, after=view_summary(self._view(service)), seen=seen)
+        return seen
 
     # --- running ----------------------------------------------------------------------------------------------
     def _recheck(self, plan: Plan) -> str | None:

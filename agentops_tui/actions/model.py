@@ -58,7 +58,8 @@ class Outcome:
     error_kind: ErrorKind | None = None
 
 
-StepName = Literal["drain", "wait_idle", "restart", "wait_healthy", "resume"]
+StepName = Literal["drain", "wait_idle", "restart", "wait_healthy", "resume", "stop", "wait_stopped", "start"]
+"""stop, wait_stopped, start: a drain through the service manager (no drain endpoint; the agent drains on SIGTERM)."""
 StepState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 
 

@@ -4,6 +4,11 @@ Restarting a busy agent loses its in-flight tasks; draining first and waiting fo
 The operator confirms the whole workflow once; each action step still goes through the action layer (its checks,
 the storm guard, the journal). A wait that times out stops the workflow: a service that never went idle is not
 restarted, and one that never came back healthy is not resumed.
+
+A service with no drain endpoint but a service manager (an agent written the deployment guide's way, which drains
+on SIGTERM) is drained through the manager instead: stop (SIGTERM, SIGKILL after the grace), wait until stopped
+while its log and active tasks are watched, then where chosen start it and wait until healthy. Those waits are
+journaled as steps too, with what they saw (managed.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections.abc import Callable
 from typing import Literal
 
 from agentops_tui.actions.layer import ActionLayer, ViewLookup
+from agentops_tui.actions.managed import StopPlan, StopWatch
+from agentops_tui.actions.managers import Manager
 from agentops_tui.actions.model import (
     ActionKind,
     ActionRequest,
@@ -27,6 +34,7 @@ from agentops_tui.actions.model import (
     StepName,
     StepState,
 )
+from probes.config import ServiceConfig
 from probes.model import Status
 from probes.text.sanitize import clean
 from probes.view import ServiceView
@@ -38,7 +46,14 @@ STEPS: dict[str, tuple[StepName, ...]] = {
     "resume": ("drain", "wait_idle", "resume"),
     "restart": ("drain", "wait_idle", "restart", "wait_healthy", "resume"),
 }
-ACTION_OF: dict[str, ActionKind] = {"drain": "drain", "restart": "restart", "resume": "resume"}
+MANAGED_STEPS: dict[str, tuple[StepName, ...]] = {
+    "stay": ("stop", "wait_stopped"),
+    "restart": ("stop", "wait_stopped", "start", "wait_healthy"),
+}
+ACTION_OF: dict[str, ActionKind] = {
+    "drain": "drain", "restart": "restart", "resume": "resume", "stop": "drain", "start": "start",
+}  # fmt: skip
+WAIT_ACTION: dict[str, ActionKind] = {"wait_stopped": "drain", "wait_healthy": "start"}  # journaled under these
 STALE_AFTER_POLLS = 3  # as on the dashboard: no new data for three intervals means the view is old
 UPTIME_SLACK_S = 2.0  # rounding of uptime_s and the gap between a poll and our clock
 DRAIN_REASONS = {"draining", "degraded"}  # what a health check says while draining and nothing else is wrong
@@ -70,9 +85,11 @@ class DrainWorkflow:
         poll_s: float = 0.5,
         drain_timeout_s: float | None = None,
         healthy_timeout_s: float | None = None,
+        managed: tuple[Manager, StopPlan] | None = None,
     ) -> None:
-        if then not in STEPS:
-            raise ValueError(f"then must be one of {', '.join(STEPS)}, not {then!r}")
+        plans = STEPS if managed is None else MANAGED_STEPS
+        if then not in plans:
+            raise ValueError(f"then must be one of {', '.join(plans)}, not {then!r}")
         actions = layer.cfg.actions
         self.layer = layer
         self.service = service
@@ -81,7 +98,9 @@ class DrainWorkflow:
         self.poll_s = poll_s
         self.drain_timeout_s = actions.drain_timeout_s if drain_timeout_s is None else drain_timeout_s
         self.healthy_timeout_s = actions.healthy_timeout_s if healthy_timeout_s is None else healthy_timeout_s
-        self.steps: list[Step] = [Step(name) for name in STEPS[then]]
+        self.steps: list[Step] = [Step(name) for name in plans[then]]
+        self.managed = managed
+        self._watch: StopWatch | None = None
         self._drained_at: float | None = None  # monotonic time the drain call returned
         self._restart_at: float | None = None  # monotonic time the restart step began
         self._uptime_before: float | None = None
@@ -91,9 +110,21 @@ class DrainWorkflow:
     def preview(self) -> list[Operation | None]:
         """Per step, the operation it will run (None for the waits), for the one confirmation dialog."""
         return [
-            self.layer.operation(self.service, ACTION_OF[step.name]) if step.name in ACTION_OF else None
+            self.layer.operation(self.service, ACTION_OF[step.name])
+            if step.name in ACTION_OF
+            else self._watching(step)
+            if step.name == "wait_stopped"
+            else None
             for step in self.steps
         ]
+
+    def _watching(self, step: Step) -> Operation | None:
+        """What a managed drain's wait watches (the existing waits have no operation)."""
+        if self.managed is None:
+            return None
+        if step.name == "wait_stopped":
+            return Operation("watch", self.managed[1].watch())
+        return Operation("watch", f"until {self.service} is healthy again (at most {_count(self.healthy_timeout_s)} s)")
 
     # --- running ----------------------------------------------------------------------------------------------
     async def run(self, on_progress: Callable[[list[Step]], None]) -> Outcome:
@@ -104,7 +135,7 @@ class DrainWorkflow:
                 current = step
                 self._set(step, "running", "", on_progress)
                 try:
-                    detail = await self._do(step)
+                    detail = await self._do(step, on_progress)
                 except Exception as exc:  # StepFailed, or a bug: either way the workflow stops here
                     failed = exc if isinstance(exc, StepFailed) else StepFailed(clean(f"{type(exc).__name__}: {exc}"))
                     step.state, step.detail = "failed", failed.detail
@@ -121,6 +152,10 @@ class DrainWorkflow:
                     step.state = "skipped"
             self._report(on_progress)
             raise
+        finally:
+            if self._watch is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._watch.close(), 15.0)
         return Outcome(True, self._summary())
 
     def _set(self, step: Step, state: StepState, detail: str, on_progress: Callable[[list[Step]], None]) -> None:
@@ -133,6 +168,10 @@ class DrainWorkflow:
             on_progress([dataclasses.replace(step) for step in self.steps])
 
     def _summary(self) -> str:
+        if self.managed is not None:
+            stopped = next((s.detail for s in self.steps if s.name == "wait_stopped"), "")
+            again = "; started again and healthy" if self.then == "restart" else "; it stays stopped"
+            return f"{self.service} drained through {self.managed[0].name}: {stopped}{again}"
         if self.then == "stay":
             return f"{self.service} drained: no active tasks; it stays draining until resumed"
         if self.then == "resume":
@@ -146,6 +185,12 @@ class DrainWorkflow:
     def left_state(self) -> str:
         """What stopping now leaves behind ("" when nothing was changed yet)."""
         done = {step.name for step in self.steps if step.state == "done"}
+        if "start" in done:
+            return f"{self.service} was started again but not yet seen healthy"
+        if "stop" in done:
+            return f"{self.service} is left stopping or stopped"
+        if self.steps[0].state == "running" and self.steps[0].name == "stop":
+            return f"the stop may already have reached {self.service}"
         if "restart" in done:
             return f"{self.service} was restarted but not resumed"
         if "drain" in done:
@@ -171,12 +216,41 @@ class DrainWorkflow:
         detail = f"{why} at step {index} of {len(self.steps)} ({step.name}, {step.state}); {left}"
         self.layer.abandoned(ActionRequest(self.service, "drain", {"then": self.then}), detail)
 
-    async def _do(self, step: Step) -> str:
+    async def _do(self, step: Step, on_progress: Callable[[list[Step]], None]) -> str:
         if step.name == "wait_idle":
             return await self._wait_idle()
+        if step.name in WAIT_ACTION and self.managed is not None:
+            return await self._observed(step, on_progress)
         if step.name == "wait_healthy":
             return await self._wait_healthy()
+        if step.name == "stop" and self.managed is not None:
+            self._watch = StopWatch(self._config(), *self.managed)
+            await self._watch.begin()  # before the SIGTERM: the log's shutdown_requested comes right after it
         return await self._act(ACTION_OF[step.name])
+
+    def _config(self) -> ServiceConfig:
+        return next(svc for svc in self.layer.cfg.services if svc.name == self.service)
+
+    async def _observed(self, step: Step, on_progress: Callable[[list[Step]], None]) -> str:
+        """A managed drain's wait, journaled as a step through the action layer with what it saw."""
+        operation = self._watching(step)
+        assert operation is not None
+        request = ActionRequest(self.service, WAIT_ACTION[step.name], {"step": step.name})
+
+        def report(detail: str) -> None:
+            step.detail = detail
+            self._report(on_progress)
+
+        async def wait() -> str:
+            if step.name == "wait_healthy":
+                return await self._wait_healthy()
+            assert self._watch is not None
+            return await self._watch.wait(self._view, report, self.poll_s)
+
+        try:
+            return await self.layer.observe(request, operation, wait)
+        except TimeoutError as exc:
+            raise StepFailed(str(exc), "timeout") from None
 
     async def _act(self, kind: ActionKind) -> str:
         plan = self.layer.plan(ActionRequest(self.service, kind))
@@ -186,7 +260,7 @@ class DrainWorkflow:
         before = self._view()
         if kind == "drain":
             self._draining_before = before is not None and before.draining
-        if kind == "restart":
+        if kind in ("restart", "start"):
             self._restart_at = time.monotonic()
             self._uptime_before = before.uptime_s if before is not None else None
         outcome = await self.layer.run(plan)

@@ -43,7 +43,10 @@ def journal_row(rec: dict[str, Any]) -> tuple[Text, ...]:
         Text(clean(action, ACTION_WIDTH)),
         Text(clean(phase, 12), style=PHASE_STYLE.get(phase, "")),
         Text(clean(change, 30), style="dim"),
-        Text(clean(rec.get("error") or rec.get("operation") or "", 200), style="red" if rec.get("error") else "dim"),
+        Text(
+            clean(rec.get("error") or rec.get("seen") or rec.get("operation") or "", 200),
+            style="red" if rec.get("error") else "dim",
+        ),
     )
 
 

@@ -20,6 +20,9 @@ STEP_LABELS = {
     "restart": "restart",
     "wait_healthy": "wait until healthy",
     "resume": "resume",
+    "stop": "stop (SIGTERM)",
+    "wait_stopped": "wait until stopped",
+    "start": "start",
 }
 STATE_STYLE = {
     "pending": ("·", "dim"),

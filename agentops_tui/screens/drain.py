@@ -21,6 +21,12 @@ THEN_CHOICES: tuple[tuple[str, str], ...] = (
     ("resume", "resume when idle"),
     ("restart", "restart when idle, wait until healthy, resume"),
 )
+MANAGED_CHOICES: tuple[tuple[str, str], ...] = (
+    ("stay", "stay stopped (maintenance)"),
+    ("restart", "start it again, wait until healthy"),
+)
+"""With no drain endpoint the service manager stops the agent (it drains on SIGTERM); nothing resumes it but a
+start."""
 
 
 class DrainScreen(Dialog[str | None]):
@@ -31,19 +37,33 @@ class DrainScreen(Dialog[str | None]):
         Binding("y", "confirm", "Confirm", id="drain.yes"),
     ]
 
-    def __init__(self, service: str, executor: str, preview: Callable[[str], list[tuple[str, str]]]) -> None:
+    def __init__(
+        self,
+        service: str,
+        executor: str,
+        preview: Callable[[str], list[tuple[str, str]]],
+        *,
+        choices: tuple[tuple[str, str], ...] = THEN_CHOICES,
+        summary: Callable[[str], str] | None = None,
+    ) -> None:
+        """`summary`, for a drain through a service manager: what will happen in one sentence (target, manager,
+        grace period), shown above the steps."""
         super().__init__()
         self.service = service
         self.executor = executor
         self.preview = preview
-        self.then = "stay"
+        self.choices = choices
+        self.summary = summary
+        self.then = choices[0][0]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(f"Drain {clean(self.service, 80)}", style="bold"), id="dialog-title")
             with RadioSet(id="then"):
-                for i, (_, label) in enumerate(THEN_CHOICES):
+                for i, (_, label) in enumerate(self.choices):
                     yield RadioButton(label, value=i == 0)
+            if self.summary is not None:
+                yield Static("", id="drain-summary")
             yield Static("", id="steps")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -54,11 +74,13 @@ class DrainScreen(Dialog[str | None]):
         self.set_focus(self.query_one("#then", RadioSet))
 
     def _show_steps(self) -> None:
+        if self.summary is not None:
+            self.query_one("#drain-summary", Static).update(Text(clean(self.summary(self.then), 400)))
         self.query_one("#steps", Static).update(plan_text(self.preview(self.then)))
 
     @on(RadioSet.Changed, "#then")
     def _changed(self, event: RadioSet.Changed) -> None:
-        self.then = THEN_CHOICES[event.radio_set.pressed_index][0]
+        self.then = self.choices[event.radio_set.pressed_index][0]
         self._show_steps()
 
     @on(Button.Pressed, "#confirm")

@@ -21,6 +21,7 @@ from agentops_tui.app import AgentOpsApp, make_app
 from agentops_tui.screens.confirm import ConfirmScreen
 from agentops_tui.screens.detail import DetailScreen
 from agentops_tui.screens.docker_throttle import DockerThrottleScreen
+from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
 from agentops_tui.screens.logs import LogsScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import ControlConfig, ControlEndpoint, DockerConfig, FleetConfig
@@ -163,12 +164,15 @@ async def test_throttle_dialog_shows_limits_and_updates_the_container(docker_dae
             await pilot.press("y")
             wait_for(lambda: inspect(docker_daemon, c)["State"]["StartedAt"] != started, 30, "restarted by the engine")
 
-            await pilot.press("d")  # a Docker drain is one confirmed operation (no idle wait): stop with grace
-            assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
-            assert isinstance(app.screen, ConfirmScreen)
-            assert any("docker stop --time 10" in value for _, value in app.screen.lines)
+            await pilot.press("d")  # no drain endpoint: the drain workflow stops it through Docker, SIGTERM first
+            assert await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen), 5)
+            assert isinstance(app.screen, DrainScreen) and app.screen.summary is not None
+            assert app.screen.summary("stay").startswith(f"stops {c} via docker: SIGTERM")
+            assert any("docker stop --time 10" in op for _, op in app.screen.preview("stay"))
             await pilot.press("y")
             wait_for(lambda: inspect(docker_daemon, c)["State"]["Running"] is False, 30, "stopped by the engine")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, WorkflowScreen) and app.screen.finished, 30)
+            await pilot.press("escape")
             assert await wait_until(pilot, lambda: row_status(app.screen.query_one(ServiceTable), "box") is Status.CRIT,
                                     10)  # fmt: skip
             await pilot.press("S")

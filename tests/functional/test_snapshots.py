@@ -151,6 +151,7 @@ SCREENS: dict[str, Steps] = {
     "throttle": _keys("t", *"30", select="planner"),
     "docker_throttle": _keys("t", *"0.5", "tab", *"256m", select="sandbox"),
     "drain": _keys("d", "down", "down", select="planner"),
+    "drain_managed": _keys("d", "down", "enter", select="sandbox"),  # no drain endpoint: through Docker, SIGTERM first
     "workflow": _workflow,
     "quit_question": _quit_question,
     "palette": _keys("ctrl+p", *"planner", select="planner"),  # its actions for planner, and planner to open
