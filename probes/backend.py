@@ -16,7 +16,7 @@ metrics scrape, a service manager's result, spend. Anything a backend keeps betw
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,6 +41,22 @@ if TYPE_CHECKING:
     from probes.text.redact import Redactor
 
 
+class NativeLogs(Protocol):
+    """The log a service's manager keeps for it (probes.registry.StreamedLogs)."""
+
+    def has(self, svc: ServiceConfig) -> bool:
+        """It has one, or may once its manager reports where (a launchd job's files)."""
+        ...
+
+    async def open(self, svc: ServiceConfig, timeout: float) -> LogSource | None:
+        """The log source now (asking the manager for its facts when it must), None when there is none."""
+        ...
+
+
+LogFacts = Callable[[ServiceConfig, float], Awaitable[tuple[tuple[str, str], ...]]]
+"""Asks a service manager now for the facts its log_source needs (a launchd job's output paths), within a timeout."""
+
+
 @dataclass(frozen=True)
 class Shared:
     """What the runtime hands every backend's factory for one run of the probes."""
@@ -51,9 +67,9 @@ class Shared:
     """One poll or two (`check`): rates fall back to lifetime figures, ledgers read within `ledger_s`."""
     ledger_s: float | None = None
     """Each ledger's reading time over all polls (check), instead of a share of each poll's timeout."""
-    native_logs: Callable[[ServiceConfig], LogSource | None] | None = None
-    """A service's service-manager log source (its container's logs, its unit's journal), for the logs backend
-    to follow for events when the service names no log file; None where nothing should follow a log."""
+    native_logs: NativeLogs | None = None
+    """A service's own log source (its container's logs, its unit's journal, its job's output files), for the
+    logs backend to follow for events when the service names no log file; None where nothing should follow one."""
 
 
 class Row(Protocol):
@@ -180,6 +196,8 @@ class Backend:
     """The config block that makes it serve a service (Prometheus: the service's own or the fleet's)."""
     manager: Manager | None = None
     log_source: LogChooser | None = None
+    log_facts: LogFacts | None = None
+    """For a log followed before any poll reported the facts its log_source needs."""
     executors: tuple[str, ...] = ()
     """Names of its executors in the action layer's table (agentops_tui.actions.chooser)."""
 

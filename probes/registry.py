@@ -41,11 +41,13 @@ BACKENDS: tuple[Backend, ...] = (
 BY_NAME: dict[str, Backend] = {b.name: b for b in BACKENDS}
 
 
-def log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...] = ()) -> LogSource | str | None:
+def log_source(
+    svc: ServiceConfig, facts: tuple[tuple[str, str], ...] = (), backends: tuple[Backend, ...] = BACKENDS
+) -> LogSource | str | None:
     """The service's log source, from the first of its backends that has one; else why there is none yet (a
     backend's reason), else None."""
     why: str | None = None
-    for b in BACKENDS:
+    for b in backends:
         if b.log_source is None or getattr(svc, b.name) is None:
             continue
         found = b.log_source(svc, facts)
@@ -66,11 +68,26 @@ def native_log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...] = (
     return None
 
 
-def streamed_log_source(svc: ServiceConfig) -> LogSource | None:
-    """The log a service's events are followed in when it names no log file: its container's logs or its unit's
-    journal (a launchd job's files are known only from its facts, after a poll)."""
-    found = log_source(svc)
-    return None if isinstance(found, str) else found
+class StreamedLogs:
+    """The log a service's events are followed in when it names no log file: its container's logs, its unit's
+    journal, or its launchd job's output files (whose paths `launchctl print` is asked for first)."""
+
+    def __init__(self, backends: tuple[Backend, ...] = BACKENDS) -> None:
+        self.backends = backends
+
+    def has(self, svc: ServiceConfig) -> bool:
+        return log_source(svc, (), self.backends) is not None
+
+    async def open(self, svc: ServiceConfig, timeout: float) -> LogSource | None:
+        found = log_source(svc, (), self.backends)
+        if not isinstance(found, str):
+            return found
+        for b in self.backends:
+            if b.log_facts is not None and b.log_source is not None and getattr(svc, b.name) is not None:
+                got = b.log_source(svc, await b.log_facts(svc, timeout))
+                if got is not None and not isinstance(got, str):
+                    return got
+        return None
 
 
 def log_backends() -> list[str]:

@@ -9,7 +9,7 @@ from probes.backend import Backend, Shared
 from probes.config import FleetConfig
 from probes.http.client import Client
 from probes.model import Probe
-from probes.registry import BACKENDS, streamed_log_source
+from probes.registry import BACKENDS, StreamedLogs
 
 
 def build_probes(
@@ -22,7 +22,7 @@ def build_probes(
     """Every backend's probes: one per source of every service, or one shared by the services a single poll serves
     (a process sampler, a ledger file, a Docker host, a D-Bus connection, a Prometheus server). `ledger_s`: each
     ledger's reading time over all polls (check), instead of a share of each poll's timeout."""
-    shared = Shared(client, one_shot, ledger_s, native_logs=streamed_log_source)
+    shared = Shared(client, one_shot, ledger_s, native_logs=StreamedLogs(backends))
     return [probe for b in backends for probe in b.probes(cfg, shared)]
 
 

@@ -203,3 +203,24 @@ async def test_refusals_from_launchctl_are_shown(fake: FakeLaunchctl, tmp_path: 
     assert "Operation not permitted" in outcome.detail
     failed = [r for r in journal.tail() if r["phase"] == "failed"]
     assert len(failed) == 2 and "Operation not permitted" in failed[-1]["error"]
+
+
+def test_a_jobs_stderr_file_is_followed_for_events_without_a_logs_block(fake: FakeLaunchctl, tmp_path: Path) -> None:
+    """The guide's LaunchAgent logs to its StandardErrorPath: with only `launchd: {label}` configured, `check`
+    asks launchctl where that is and reads the events back (the breaker its log opened, the rate limits)."""
+    from agentops_tui.check import run_check
+    from tests.functional.test_log_file_source import line
+
+    err = tmp_path / "planner.err.log"
+    err.write_text(
+        line("info", "agent_started")
+        + line("error", "circuit_opened", service="anthropic", failures=5)
+        + line("warn", "rate_limited", provider="anthropic", retry_after_s=30)
+    )
+    recorded = (Path(__file__).parents[1] / "fixtures" / "launchd" / "print-planner-running.txt").read_text()
+    served = fake.dir / "print" / f"gui/{UID}/com.example.planner".replace("/", "_")
+    served.write_text(recorded.replace("/Users/ops/Library/Logs/agents/planner.err.log", str(err)))
+    cfg = FleetConfig(services=[service("planner", "com.example.planner")])
+    row = json.loads(run_check(cfg, as_json=True, settle_s=0.2)[0])["services"][0]
+    assert row["breakers"] == {"anthropic": "open"}, row
+    assert row["log_events"]["rate limited (5 min)"].startswith("anthropic x1"), row

@@ -43,8 +43,18 @@ def log_source(svc: ServiceConfig, facts: tuple[tuple[str, str], ...]) -> LogSou
     return f"no logs for {svc.name} yet: launchctl has not reported stdout/stderr paths for one job label"
 
 
+async def log_facts(svc: ServiceConfig, timeout: float) -> tuple[tuple[str, str], ...]:
+    """One `launchctl print` of the job now: its stdout/stderr paths, before any poll has reported them."""
+    from probes.sources.launchd.probe import LaunchdProbe
+
+    if svc.launchd is None or not svc.launchd.label:
+        return ()
+    r = (await LaunchdProbe({svc.name: svc.launchd}, timeout, timeout).collect())[svc.name]
+    return tuple(launchd_facts(r))
+
+
 BACKEND = Backend(
     "launchd", probes, per_name(LaunchdResult, take), rank=7,
     manager=Manager(launchd_verdict, launchd_facts, one_process),
-    log_source=log_source, executors=("launchd",),
+    log_source=log_source, log_facts=log_facts, executors=("launchd",),
 )  # fmt: skip

@@ -30,8 +30,8 @@ def probes(cfg: FleetConfig, shared: Shared) -> list[Probe[Any]]:
         if svc.logs is not None and svc.logs.format == "json":
             names = aliases(svc.logs.events)
             out.append(LogEventsProbe(svc.name, svc.logs.path, iv, timeout_for(None, iv), aliases=names))
-        elif svc.logs is None and shared.native_logs is not None and shared.native_logs(svc) is not None:
-            opener = functools.partial(shared.native_logs, svc)
+        elif svc.logs is None and shared.native_logs is not None and shared.native_logs.has(svc):
+            opener = functools.partial(shared.native_logs.open, svc, timeout_for(None, iv))
             out.append(StreamEventsProbe(svc.name, opener, iv, timeout_for(None, iv)))
     return out
 

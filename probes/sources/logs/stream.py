@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from probes.model import LogEvent, LogEventsResult, LogSource, ProbeError
 from probes.sources.logs.events import EVENTS
@@ -23,6 +23,10 @@ from probes.text.sanitize import clean
 
 RECENT_LINES = 2000
 """Lines read back on start: the stream's counterpart of the file probe's 256 KiB."""
+PREFIX_MAX = 8
+"""A label before a JSON line that is still read as one (FileLogSource's "stderr: ")."""
+RETRY_S = 30.0
+"""A service whose manager has not said where its log is (a launchd job before it logs) is asked again after this."""
 MAX_KEPT = MAX_EVENTS
 """Event lines kept between two polls; more are counted as dropped (a log naming events that fast is broken)."""
 
@@ -33,7 +37,7 @@ class StreamEventsProbe:
     def __init__(
         self,
         service: str,
-        opener: Callable[[], LogSource | None],
+        opener: Callable[[], Awaitable[LogSource | None]],
         interval: float,
         timeout: float,
         aliases: Mapping[str, str] | None = None,
@@ -51,13 +55,17 @@ class StreamEventsProbe:
         self.problem: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._source: LogSource | None = None
+        self._asked = 0.0  # when the opener last found no log (monotonic)
 
     async def collect(self) -> LogEventsResult:
         at = time.time()
         if self._task is None:
-            self._source = self.opener()
-            if self._source is None:
-                return LogEventsResult(at=at, error=ProbeError("error", "no log source"))
+            if self._asked and time.monotonic() - self._asked < RETRY_S:
+                return LogEventsResult(at=at)
+            self._source = await self.opener()
+            if self._source is None:  # nowhere to read yet: not an error of the service
+                self._asked = time.monotonic()
+                return LogEventsResult(at=at)
             try:
                 self._take_all(await self._source.tail(RECENT_LINES))
             finally:  # a timed-out read back still leaves the stream followed from now on
@@ -85,6 +93,9 @@ class StreamEventsProbe:
     def _take(self, line: str) -> None:
         self.lines += 1
         raw = line.encode("utf-8", "replace")
+        start = raw.find(b"{", 0, PREFIX_MAX + 1)
+        if start > 0:  # "stderr: {...}": a job's two output files in one log say which file a line came from
+            raw = raw[start:]
         if self.pattern.search(raw):
             if len(self.kept) < MAX_KEPT:
                 self.kept.append(raw)
@@ -109,7 +120,8 @@ class StreamEventsProbe:
             if source is not None:
                 with contextlib.suppress(Exception):
                     await source.close()
-            self._source = self.opener()
+            with contextlib.suppress(Exception):
+                self._source = await self.opener()
 
     def _result(self, at: float) -> LogEventsResult:
         data = b"\n".join(self.kept)
