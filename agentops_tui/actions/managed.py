@@ -4,6 +4,8 @@ guide's agents): what the dialog says will happen, and the watch while it stops.
 While it stops, the service's own log is followed (its unit's journal, its container's logs or its `logs:` file)
 for the guide's `shutdown_requested` and `shutdown_complete`, and its active tasks are read from its view, so the
 journal can say what was seen: "shutdown_complete logged after 1.4 s", or that it exited without one (killed?).
+A plain process (no manager, a pidfile) is drained the same way, its "manager" the PID the dialog named
+(managers.ProcessManager, process_exec): SIGTERM and no SIGKILL.
 """
 
 from __future__ import annotations
