@@ -13,9 +13,10 @@ import pytest
 
 from agentops_tui.actions.chooser import executor_for
 from agentops_tui.actions.journal import Journal
-from agentops_tui.actions.layer import ActionLayer
+from agentops_tui.actions.layer import READ_ONLY_REASON, ActionLayer
 from agentops_tui.actions.managed import StopWatch, drains_through_manager, stop_plan
 from agentops_tui.actions.managers import ProcessManager, manager_for
+from agentops_tui.actions.model import ActionRequest, Refusal
 from agentops_tui.actions.process_exec import ProcessExecutor, identify, terminate
 from agentops_tui.actions.workflow import DrainWorkflow
 from agentops_tui.presentation.workflow import plan_text
@@ -100,3 +101,13 @@ def test_the_wait_times_out_and_says_it_was_not_killed(tmp_path: Path, child: su
     phases = [(r["action"], r["params"].get("step", ""), r["phase"]) for r in layer.tail()]
     assert phases[-2:] == [("drain", "wait_stopped", "started"), ("drain", "wait_stopped", "failed")]
     assert StopWatch(svc, manager, plan).plan.expect == {"pid": child.pid, "started": plan.expect["started"]}
+
+
+def test_read_only_refuses_the_signal(tmp_path: Path, child: subprocess.Popen[bytes]) -> None:
+    pidfile = tmp_path / "guide.pid"
+    pidfile.write_text(f"{child.pid}\n")
+    cfg = FleetConfig(services=[service(pidfile)])
+    layer = ActionLayer(cfg, Journal(tmp_path / "audit.jsonl"), lambda name: None, read_only=True)
+    refusal = layer.plan(ActionRequest("guide", "drain", {"pid": child.pid}))
+    assert isinstance(refusal, Refusal) and refusal.reason == READ_ONLY_REASON
+    assert [(r["executor"], r["phase"]) for r in layer.tail()] == [("process", "requested"), ("process", "failed")]
