@@ -267,8 +267,15 @@ class ActionController:
         svc = self._service(name)
         if svc is None or executor is None or not drains_through_manager(svc, executor):
             return None
-        manager = manager_for(svc, executor, self.layer.cfg.actions.timeout_s, self.layer.environ)
+        actions = self.layer.cfg.actions
+        manager = manager_for(svc, executor, actions.timeout_s, self.layer.environ, wait_s=actions.drain_timeout_s)
         return None if manager is None else (manager, await stop_plan(svc, manager))
+
+    def _managed_choices(self, name: str) -> tuple[tuple[str, str], ...]:
+        """Starting it again is offered only where something can (a manager; a plain process's command)."""
+        if self.layer.supported(name, "start") is None or self.layer.supported(name, "restart") is None:
+            return MANAGED_CHOICES
+        return MANAGED_CHOICES[:1]
 
     async def drain_workflow(self, name: str) -> None:
         views = self.view_of
@@ -280,7 +287,7 @@ class ActionController:
             return [(s.name, o.description if o else "") for s, o in zip(wf.steps, wf.preview(), strict=True)]
 
         summary = managed[1].summary if managed is not None else None
-        choices = MANAGED_CHOICES if managed is not None else THEN_CHOICES
+        choices = THEN_CHOICES if managed is None else self._managed_choices(name)
         dialog = DrainScreen(name, op.executor if op else "?", preview, choices=choices, summary=summary)
         then = await self.app.push_screen_wait(dialog)
         if then is None:

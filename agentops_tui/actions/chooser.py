@@ -68,6 +68,14 @@ def _litellm(
     return offer(service, kind, timeout_s, environ)
 
 
+def _process(
+    service: ServiceConfig, kind: ActionKind, timeout_s: float, environ: Mapping[str, str] | None
+) -> Executor | str | None:
+    from agentops_tui.actions.process_exec import offer
+
+    return offer(service, kind, timeout_s, environ)
+
+
 MANAGER_FIRST: tuple[ActionKind, ...] = ("restart", "start", "drain")
 """Done by the service manager even when a control endpoint exists (drain calls the endpoint first). Resume is
 the service manager's start only when no control endpoint or command resumes it (its drain stopped it)."""
@@ -76,6 +84,7 @@ EXECUTORS: dict[str, Entry] = {
     "docker": Entry(_docker, first=("drain",)),  # HTTP drain (if any) then stop with a grace period, in one
     "systemd": Entry(_systemd, first=MANAGER_FIRST, manager=True),
     "launchd": Entry(_launchd, first=MANAGER_FIRST, manager=True),
+    "process": Entry(_process),  # SIGTERM to its PID: a drain when nothing else (endpoint, command, manager) can
     "litellm": Entry(
         _litellm,
         owns=("check_models",),

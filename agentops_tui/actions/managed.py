@@ -4,6 +4,8 @@ guide's agents): what the dialog says will happen, and the watch while it stops.
 While it stops, the service's own log is followed (its unit's journal, its container's logs or its `logs:` file)
 for the guide's `shutdown_requested` and `shutdown_complete`, and its active tasks are read from its view, so the
 journal can say what was seen: "shutdown_complete logged after 1.4 s", or that it exited without one (killed?).
+A plain process (no manager, a pidfile) is drained the same way, its "manager" the PID the dialog named
+(managers.ProcessManager, process_exec): SIGTERM and no SIGKILL.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from agentops_tui.actions.managers import Ended, Manager
+from agentops_tui.actions.managers import Ended, Manager, ProcessManager
 from probes.config import ServiceConfig
 from probes.formats.jsonlog import decode, timestamp
 from probes.model import LogSource
@@ -30,7 +32,7 @@ SLACK_S = 10.0  # waited beyond the grace for the manager to report the stop
 
 def drains_through_manager(service: ServiceConfig | None, executor: str | None) -> bool:
     """A drain that can only stop the service: a manager's drain with no drain endpoint to call first."""
-    if service is None or executor not in ("systemd", "docker", "launchd"):
+    if service is None or executor not in ("systemd", "docker", "launchd", "process"):
         return False
     return service.control is None or service.control.drain is None
 
@@ -48,8 +50,12 @@ class StopPlan:
     grace_s: float | None
     grace_read: bool  # read from the manager; False: its default, the service's own setting unknown
     log: str = ""  # the log followed for the shutdown events ("" when the service has none)
+    wait_s: float | None = None  # how long the wait lasts when nothing kills the service (a plain process)
+    expect: dict[str, Any] = field(default_factory=dict)  # what the stop must still find (a process's PID, start)
 
     def grace(self) -> str:
+        if self.manager == "process":
+            return "no SIGKILL: it is not killed if it does not exit"
         if self.grace_s is None:
             if self.manager == "launchd":
                 return "no SIGKILL from launchctl kill (a KeepAlive job is relaunched)"
@@ -59,9 +65,11 @@ class StopPlan:
 
     def summary(self, then: str) -> str:
         """ "stops guide-agent via systemd: SIGTERM, it finishes its current task, SIGKILL after 90 s; then ..."."""
-        text = (
-            f"stops {clean(self.target, 120)} via {self.manager}: SIGTERM, it finishes its current task, {self.grace()}"
-        )
+        target = clean(self.target, 120)
+        if self.manager == "process":
+            text = f"stops {target} with SIGTERM: it finishes its current task; {self.grace()}"
+        else:
+            text = f"stops {target} via {self.manager}: SIGTERM, it finishes its current task, {self.grace()}"
         if then == "restart":
             text += "; then starts it and waits for healthy"
         else:
@@ -71,13 +79,26 @@ class StopPlan:
     def watch(self) -> str:
         """What the wait watches, for the dialog's step list."""
         log = f" and {clean(self.log, 120)} (shutdown_requested, shutdown_complete)" if self.log else ""
-        return f"{self.grace()}; watching active tasks{log}"
+        limit = f" (waits at most {self.wait_s:g} s)" if self.wait_s is not None else ""
+        return f"{self.grace()}{limit}; watching active tasks{log}"
+
+    def how(self) -> str:
+        """How it was drained, for the workflow's result: "through systemd", "with SIGTERM"."""
+        return "with SIGTERM" if self.manager == "process" else f"through {self.manager}"
+
+    def limit(self) -> float:
+        """Seconds the wait for the stop lasts: the grace and some, or `wait_s` where nothing kills it."""
+        if self.wait_s is not None:
+            return self.wait_s
+        return (self.grace_s if self.grace_s is not None else 0.0) + SLACK_S
 
 
 async def stop_plan(service: ServiceConfig, manager: Manager) -> StopPlan:
     grace_s, read = await manager.grace()
     source = log_source(service)
     label = source.label if source is not None and not isinstance(source, str) else ""
+    if isinstance(manager, ProcessManager):
+        return StopPlan(manager.name, manager.target, None, True, label, manager.wait_s, manager.expect())
     return StopPlan(manager.name, manager.target, grace_s, read, label)
 
 
@@ -163,10 +184,13 @@ class StopWatch:
             text += f"; {asked}exited without shutdown_complete: {killed}"
         return text
 
+    def _unkilled(self) -> str:
+        return " (not killed: no SIGKILL)" if self.plan.manager == "process" else ""
+
     async def wait(self, view: Callable[[], ServiceView | None], report: Callable[[str], None],
                    poll_s: float) -> str:  # fmt: skip
         """Until the manager says it stopped; raises TimeoutError past the grace plus SLACK_S."""
-        limit = (self.plan.grace_s if self.plan.grace_s is not None else 0.0) + SLACK_S
+        limit = self.plan.limit()
         while True:
             ended = await self.manager.state()
             current = view()
@@ -178,6 +202,9 @@ class StopWatch:
                 await self.close()
                 return self.result(ended, after)
             if time.time() - self.since > limit:
-                raise TimeoutError(f"{self.manager.name} still reports it running after {limit:g} s; "
+                who = f"{self.manager.name} still reports it"
+                if self.plan.manager == "process":
+                    who = f"{clean(self.plan.target, 120)} still"
+                raise TimeoutError(f"{who} running after {limit:g} s{self._unkilled()}; "
                                    f"{self.progress(ended)}")  # fmt: skip
             await asyncio.sleep(poll_s)

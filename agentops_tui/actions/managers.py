@@ -171,13 +171,54 @@ class LaunchdManager:
         return Ended(True, clean(ended + again, 120))
 
 
+class ProcessManager:
+    """A plain process, which nothing manages: the one named in the dialog (its PID and start time) is stopped once
+    it is gone, a zombie, or its PID belongs to another process. Nothing kills it, so the wait lasts `wait_s`."""
+
+    name = "process"
+
+    def __init__(self, service: ServiceConfig, wait_s: float) -> None:
+        from agentops_tui.actions.process_exec import identify
+
+        assert service.process is not None
+        self.wait_s = wait_s
+        self.found = identify(service.process)  # read as the dialog opens: the PID the operator confirms
+        pid = f"PID {self.found.pid}" if not isinstance(self.found, str) else "PID unknown"
+        self.target = f"{service.name} ({pid})"
+
+    def expect(self) -> dict[str, Any]:
+        """The process confirmed, for the executor to check before its signal ({} when none was found)."""
+        return {} if isinstance(self.found, str) else self.found.expect()
+
+    async def grace(self) -> tuple[float | None, bool]:
+        return None, True  # no SIGKILL, ever: a plain process is only asked to stop
+
+    async def state(self) -> Ended:
+        import psutil
+
+        if isinstance(self.found, str):
+            return Ended(None, self.found)
+        pid, started = self.found.pid, self.found.started
+        try:
+            proc = psutil.Process(pid)
+            gone = proc.status() == psutil.STATUS_ZOMBIE or abs(proc.create_time() - started) > 1e-3
+        except psutil.NoSuchProcess:
+            gone = True
+        except psutil.Error as exc:
+            return Ended(None, clean(f"PID {pid}: {type(exc).__name__}: {exc}", 200))
+        return Ended(True, f"PID {pid} exited") if gone else Ended(False, "running")
+
+
 def manager_for(service: ServiceConfig, executor: str, timeout_s: float,
-                environ: Mapping[str, str] | None = None) -> Manager | None:  # fmt: skip
-    """The manager whose executor drains the service (the chooser's choice), None for any other executor."""
+                environ: Mapping[str, str] | None = None, *, wait_s: float = 120.0) -> Manager | None:  # fmt: skip
+    """The manager whose executor drains the service (the chooser's choice), None for any other executor. `wait_s`:
+    how long a plain process, which nothing kills, is waited for."""
     if executor == "systemd" and service.systemd is not None and service.systemd.unit:
         return SystemdManager(service, timeout_s, environ)
     if executor == "docker" and service.docker is not None:
         return DockerManager(service, timeout_s)
     if executor == "launchd" and service.launchd is not None and service.launchd.label:
         return LaunchdManager(service, timeout_s)
+    if executor == "process" and service.process is not None:
+        return ProcessManager(service, wait_s)
     return None

@@ -28,7 +28,7 @@ class ActionRequest:
 class Operation:
     """Exactly what will be done, shown in the confirmation dialog and written to the journal."""
 
-    executor: str  # "http", "command", "systemd" or "launchd" (later: "docker")
+    executor: str  # "http", "command", "docker", "systemd", "launchd", "litellm" or "process"
     description: str  # e.g. "POST http://127.0.0.1:8101/admin/drain" or "argv: systemctl restart agent"
 
 

@@ -18,7 +18,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from agentops_tui.actions.layer import ActionLayer, ViewLookup
 from agentops_tui.actions.managed import StopPlan, StopWatch
@@ -110,13 +110,26 @@ class DrainWorkflow:
     def preview(self) -> list[Operation | None]:
         """Per step, the operation it will run (None for the waits), for the one confirmation dialog."""
         return [
-            self.layer.operation(self.service, ACTION_OF[step.name])
+            self.layer.operation(self.service, self._kind(step.name))
             if step.name in ACTION_OF
             else self._watching(step)
             if step.name == "wait_stopped"
             else None
             for step in self.steps
         ]
+
+    def _kind(self, name: StepName) -> ActionKind:
+        """The action a step runs. Starting again after a managed stop is `start`; a plain process whose command
+        only restarts it is started with that (a restart of a stopped process is a start)."""
+        kind = ACTION_OF[name]
+        supported = self.layer.supported
+        if (
+            kind == "start"
+            and supported(self.service, "start") is not None
+            and supported(self.service, "restart") is None
+        ):
+            return "restart"
+        return kind
 
     def _watching(self, step: Step) -> Operation | None:
         """What a managed drain's wait watches (the existing waits have no operation)."""
@@ -171,7 +184,7 @@ class DrainWorkflow:
         if self.managed is not None:
             stopped = next((s.detail for s in self.steps if s.name == "wait_stopped"), "")
             again = "; started again and healthy" if self.then == "restart" else "; it stays stopped"
-            return f"{self.service} drained through {self.managed[0].name}: {stopped}{again}"
+            return f"{self.service} drained {self.managed[1].how()}: {stopped}{again}"
         if self.then == "stay":
             return f"{self.service} drained: no active tasks; it stays draining until resumed"
         if self.then == "resume":
@@ -226,7 +239,8 @@ class DrainWorkflow:
         if step.name == "stop" and self.managed is not None:
             self._watch = StopWatch(self._config(), *self.managed)
             await self._watch.begin()  # before the SIGTERM: the log's shutdown_requested comes right after it
-        return await self._act(ACTION_OF[step.name])
+            return await self._act("drain", self.managed[1].expect)
+        return await self._act(self._kind(step.name))
 
     def _config(self) -> ServiceConfig:
         return next(svc for svc in self.layer.cfg.services if svc.name == self.service)
@@ -252,8 +266,9 @@ class DrainWorkflow:
         except TimeoutError as exc:
             raise StepFailed(str(exc), "timeout") from None
 
-    async def _act(self, kind: ActionKind) -> str:
-        plan = self.layer.plan(ActionRequest(self.service, kind))
+    async def _act(self, kind: ActionKind, params: dict[str, Any] | None = None) -> str:
+        """One action through the layer; `params` carry what the stop must still find (a process's PID)."""
+        plan = self.layer.plan(ActionRequest(self.service, kind, dict(params or {})))
         if isinstance(plan, Refusal):
             raise StepFailed(plan.reason)
         self.layer.confirm(plan)

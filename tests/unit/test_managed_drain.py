@@ -102,3 +102,18 @@ def test_quitting_while_it_stops_journals_abandoned_with_the_step(tmp_path: Path
     assert (last["phase"], last["action"], last["params"]) == ("abandoned", "drain", {"then": "restart"})
     assert last["error"] == ("the operator quit the dashboard at step 2 of 4 (wait_stopped, running); "
                              "guide-agent is left stopping or stopped")  # fmt: skip
+
+
+def test_a_plain_process_is_asked_with_sigterm_and_never_killed() -> None:
+    plan = StopPlan("process", "guide (PID 4242)", None, True, "/var/log/guide.jsonl", 120.0, {"pid": 4242})
+    assert plan.summary("stay") == (
+        "stops guide (PID 4242) with SIGTERM: it finishes its current task; no SIGKILL: it is not killed if it "
+        "does not exit; it stays stopped"
+    )
+    assert plan.summary("restart").endswith("does not exit; then starts it and waits for healthy")
+    assert plan.watch() == (
+        "no SIGKILL: it is not killed if it does not exit (waits at most 120 s); watching active tasks and "
+        "/var/log/guide.jsonl (shutdown_requested, shutdown_complete)"
+    )
+    assert (plan.how(), plan.limit()) == ("with SIGTERM", 120.0)
+    assert (PLAN.how(), PLAN.limit()) == ("through systemd", 100.0)  # the grace and some: then it is killed

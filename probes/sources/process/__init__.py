@@ -22,4 +22,4 @@ def take(row: Row, r: ProcessResult) -> None:
     row.process = r
 
 
-BACKEND = Backend("process", probes, per_name(ProcessResult, take))
+BACKEND = Backend("process", probes, per_name(ProcessResult, take), executors=("process",))

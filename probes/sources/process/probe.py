@@ -27,6 +27,23 @@ PAGE = os.sysconf("SC_PAGE_SIZE") if LINUX else 4096
 KEEP_OPEN = 256  # stat files kept open at most: a big fleet must not use up the descriptors HTTP polling needs
 
 
+def read_pid(cfg: ProcessConfig) -> int | ProbeError:
+    """The PID the config names now: its pidfile read again (a restarted process has a new one), else `pid:`."""
+    pid = cfg.pid
+    if cfg.pidfile:
+        try:
+            fd = open_regular(cfg.pidfile)
+            try:
+                pid = int(os.read(fd, 32).strip() or b"0")
+            finally:
+                os.close(fd)
+        except NotRegularFile as exc:
+            return ProbeError("refused", f"pidfile: {exc}")
+        except (OSError, ValueError):
+            return ProbeError("refused", "no readable pidfile")
+    return pid or ProbeError("refused", "no pid")
+
+
 class ProcessProbe:
     """Reads every configured pidfile and samples its process; the CPU baseline is kept between polls."""
 
@@ -72,19 +89,7 @@ class ProcessProbe:
         return self._sample_psutil(name, pid, at)
 
     def _pid(self, cfg: ProcessConfig) -> int | ProbeError:
-        pid = cfg.pid
-        if cfg.pidfile:
-            try:
-                fd = open_regular(cfg.pidfile)
-                try:
-                    pid = int(os.read(fd, 32).strip() or b"0")
-                finally:
-                    os.close(fd)
-            except NotRegularFile as exc:
-                return ProbeError("refused", f"pidfile: {exc}")
-            except (OSError, ValueError):
-                return ProbeError("refused", "no readable pidfile")
-        return pid or ProbeError("refused", "no pid")
+        return read_pid(cfg)
 
     def _sample_proc(self, name: str, pid: int, at: float) -> ProcessResult:
         try:
