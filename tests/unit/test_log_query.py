@@ -83,3 +83,54 @@ def test_the_bulk_search_finds_what_the_line_by_line_one_does(query: str) -> Non
     lines = [*LINES * 500, "TIMEOUT in capitals", '{"level": "Error", "timestamp": 3}']
     q = parse_query(query, NOW)
     assert select(q, lines, decode) == [i for i, line in enumerate(lines) if q.matches(line, decode(line))]
+
+
+def test_the_bulk_search_is_not_thrown_off_by_text_that_lowercases_longer() -> None:
+    """'İ' lowercases to two characters: the lines after it in one lowercased copy start later than counted."""
+    lines = ["İ" * 300, *(["x"] * 1000), "a timeout here", *(["y"] * 10)]
+    q = parse_query("timeout", NOW)
+    assert select(q, lines, decode) == [1001]
+
+
+def test_a_timestamp_that_is_not_a_time_is_in_no_range() -> None:
+    """It ends as a UTC time does, but it cannot be placed: a range leaves it out, in bulk and line by line."""
+    odd = [json.dumps({"timestamp": "z" * 19 + "Z", "level": "error"}), json.dumps({"timestamp": "9" * 19 + "Z"})]
+    for query in ("since=1h", "until=1h", "since=1h level=error"):
+        q = parse_query(query, NOW)
+        assert [line for line in odd if q.matches(line, decode(line))] == []
+        assert select(q, odd * 600, decode) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("level=error", [0, 1]),  # not the message that says level=error, nor the word in another field
+        ("x=0.5", [2]),  # JSON's 5e-1
+        ("ok=true", [3]),
+        ("n=500", [4, 5]),  # the number and the string
+        ("n!=500 level=error", [0, 1]),
+        ("agent_id=a-1.x:2", [6]),
+    ],
+)
+def test_a_field_term_meets_the_decoded_value_however_json_spells_it(query: str, expected: list[int]) -> None:
+    lines = [
+        '{"level": "ERROR"}',
+        '{"Level":"error","error":"boom"}',
+        '{"x": 5e-1, "message": "level=error"}',
+        '{"ok": true, "message": "error"}',
+        '{"n": 500}',
+        '{"n": "500"}',
+        '{"agent_id": "A-1.X:2"}',
+    ]
+    q = parse_query(query, NOW)
+    assert [i for i, line in enumerate(lines) if q.matches(line, None, decode)] == expected
+    assert select(q, lines * 200, decode)[: len(expected)] == expected
+    assert len(select(q, lines * 200, decode)) == 200 * len(expected)
+
+
+def test_the_bulk_search_counts_lines_not_newlines() -> None:
+    """A line holding a newline (a source that did not split on it) is still one line to the search."""
+    stamp = dt.datetime.fromtimestamp(NOW - 60, dt.timezone.utc).isoformat()
+    lines = [*(["x"] * 1000), "one\ntwo", f'{{"timestamp": "{stamp}", "error": "timeout"}}', "y"]
+    assert select(parse_query("timeout", NOW), lines, decode) == [1001]
+    assert select(parse_query("since=5m", NOW), lines, decode) == [1001]
