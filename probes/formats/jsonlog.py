@@ -27,7 +27,7 @@ FIRST = ("timestamp", "level", "event")
 """The guide's log() puts these first; other names for them (time, msg...) stay ordinary fields."""
 
 
-def _value(v: Any) -> str:
+def render_value(v: Any) -> str:
     """A string as it reads once cleaned (quoted when it has spaces); anything else as compact JSON."""
     if not isinstance(v, str):
         return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
@@ -40,7 +40,7 @@ def render(entry: dict[str, Any]) -> str:
     head = [str(entry.get(k)) for k in FIRST if k in entry]
     if "level" in entry:
         head[1 if "timestamp" in entry else 0] = str(entry["level"]).upper()
-    rest = [f"{k}={_value(v)}" for k, v in entry.items() if k not in FIRST]
+    rest = [f"{k}={render_value(v)}" for k, v in entry.items() if k not in FIRST]
     return clean(" ".join(head + rest), LINE_LEN)
 
 

@@ -5,7 +5,9 @@ Terms, all of which a line must meet:
   (`level=error` takes `ERROR`; other spellings such as `err` are not guessed);
 - `since=1h` / `until=10m` (s, m, h, d ago) or an ISO 8601 time: the line's own `timestamp` in range (a line
   without a time is left out when a range is given: it cannot be placed);
-- any other word: found in the line, case-insensitively (quote nothing: words are split on spaces).
+- any other word: found in the line, case-insensitively (quote nothing: words are split on spaces);
+- `at=14:05` (the last time the clock read that), `at=2026-12-04T14:05` or `at=10m`: no filter, a place: the
+  logs screen scrolls to the first line at or after it.
 A line that is not JSON has no fields: it meets no `field=` term, and free words are looked for in its text.
 """
 
@@ -25,6 +27,7 @@ from probes.formats.jsonlog import timestamp
 
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_CLOCK = re.compile(r"(\d{1,2}):(\d\d)(?::(\d\d))?", re.ASCII)
 _UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)", re.ASCII)
 """A UTC time whose first 19 characters compare as text as the times compare."""
 _SECONDS = re.compile(r'\n\{"timestamp": "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(?:Z|\+00:00)"', re.ASCII)
@@ -51,6 +54,7 @@ class Query:
     words: tuple[str, ...] = ()
     since: float | None = None
     until: float | None = None
+    at: float | None = None
     text: str = field(default="", compare=False)
     plain: tuple[str, ...] = field(default=(), compare=False)
     """What a line's lowercased text must hold for each `field=value` term: `"value"` (quoted) for a word-like
@@ -209,10 +213,12 @@ def parse_query(text: str, now: float) -> Query:
     equal: list[tuple[str, str]] = []
     differ: list[tuple[str, str]] = []
     words: list[str] = []
-    since = until = None
+    since = until = at = None
     for term in text.split():
         key, op, value = _split(term)
-        if key in ("since", "until") and op == "=":
+        if key == "at" and op == "=":
+            at = clock_time(value, now, term)
+        elif key in ("since", "until") and op == "=":
             at = _time(value, now, term)
             since, until = (at, until) if key == "since" else (since, at)
         elif op == "=":
@@ -221,7 +227,7 @@ def parse_query(text: str, now: float) -> Query:
             differ.append((key, value.lower()))
         else:
             words.append(term.lower())
-    return Query(tuple(equal), tuple(differ), tuple(words), since, until, text, tuple(_plain(equal)))
+    return Query(tuple(equal), tuple(differ), tuple(words), since, until, at, text, tuple(_plain(equal)))
 
 
 def _plain(equal: list[tuple[str, str]]) -> list[str]:
@@ -243,6 +249,21 @@ def _split(term: str) -> tuple[str, str, str]:
         if sep and key and value and value[0] != "=" and re.fullmatch(r"[A-Za-z_][\w.-]*", key):
             return key.lower(), op, value
     return "", "", term
+
+
+def clock_time(value: str, now: float, term: str = "") -> float:
+    """A time to go to: `14:05` or `14:05:30` is the last time the local clock read that (yesterday's when it is
+    later today), else as `since=` takes it (10m ago, an ISO 8601 time); QueryError when it is none of these."""
+    if m := _CLOCK.fullmatch(value):
+        hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if hour < 24 and minute < 60 and second < 60:
+            today = dt.datetime.fromtimestamp(now).replace(hour=hour, minute=minute, second=second, microsecond=0)
+            at = today.timestamp()
+            return at if at <= now else (today - dt.timedelta(days=1)).timestamp()
+    try:
+        return _time(value, now, term or value)
+    except QueryError:
+        raise QueryError(f"{term or value}: give a time of day (14:05), a time ago (10m) or an ISO 8601 time") from None
 
 
 def _time(value: str, now: float, term: str) -> float:

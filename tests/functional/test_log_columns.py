@@ -1,0 +1,107 @@
+"""The logs screen's columns (the fields the shown lines carry, aligned), `c` for the lines as written, and going
+to a time (`t`, or `at=` in a query), on the real app over a real log file; hostile values stay inert in columns."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from agentops_tui.app import make_app
+from agentops_tui.screens.logs import LogsScreen
+from probes.config.load import parse_config
+from tests.functional.helpers import wait_until
+from tests.functional.static import screen_lines
+
+
+def guide_line(second: int, level: str, event: str, **fields: object) -> str:
+    entry = {
+        "timestamp": f"2026-09-21T09:{second // 60:02d}:{second % 60:02d}+00:00",
+        "level": level,
+        "event": event,
+        "agent_id": "a1",
+    }
+    return json.dumps({**entry, **fields}) + "\n"
+
+
+def cells(row: str) -> list[str]:
+    return re.split(r"\s{2,}", row.strip())
+
+
+def the_log(tmp_path: Path, text: str) -> tuple[Path, object]:
+    log = tmp_path / "agent.jsonl"
+    log.write_text(text)
+    cfg, _ = parse_config(f"services:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n", "c.yaml")
+    return log, make_app(cfg)
+
+
+async def test_columns_raw_and_a_jump_to_a_time(tmp_path: Path) -> None:
+    text = "".join(guide_line(m, "error" if m % 5 == 0 else "info", "task_completed", task_id=f"t-{m}",
+                              model="claude-opus") for m in range(200)) + "Traceback: a text line\n"  # fmt: skip
+    _, app = the_log(tmp_path, text)
+    async with app.run_test(size=(80, 24)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("l")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.received == 201, 10)
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+
+        def shown() -> list[str]:
+            return [strip.text.rstrip() for strip in screen.log_view.lines]
+
+        assert await wait_until(pilot, lambda: bool(screen.field_columns), 5)
+        keys = [c.key for c in screen.field_columns]
+        assert keys[:4] == ["timestamp", "level", "event", "agent_id"], keys
+        assert cells(shown()[0]) == [
+            "2026-09-21T09:00:00Z",
+            "ERROR",
+            "task_completed",
+            "a1",
+            "t-0",
+            "model=claude-opus",
+        ]
+        assert cells(shown()[1]) == ["2026-09-21T09:00:01Z", "INFO", "task_completed", "a1", "t-1", "model=claude-opus"]
+        assert len({row.index("task_completed") for row in shown()[:-1]}) == 1  # aligned
+        assert shown()[-1] == "Traceback: a text line"  # text stays text
+        heading = str(screen.query_one("#logs-columns").render())
+        assert heading.startswith("timestamp") and "level" in heading and "event" in heading
+        print("\n".join(screen_lines(app)))
+
+        await pilot.press("c")  # the lines as written
+        assert await wait_until(pilot, lambda: shown()[0].startswith('{"timestamp": "2026-09-21T09:00:00+00:00"'), 5)
+        assert not screen.query_one("#logs-columns").display
+        await pilot.press("c")
+        assert await wait_until(pilot, lambda: shown()[0].startswith("2026-09-21T09:00:00Z"), 5)
+
+        assert screen.follow
+        await pilot.press("t", *"2026-09-21T09:01:25.5Z", "enter")  # the first line at or after it: 09:01:26
+        await pilot.pause(0.3)
+        assert not screen.follow  # paused there, or the next line would take the view away
+        assert int(screen.log_view.scroll_y) == 86, screen.log_view.scroll_y
+        assert "at line 87 of 201" in str(screen.query_one("#logs-title").render())
+        await pilot.press("slash", *"level=error at=2026-09-21T09:00:11Z", "enter")  # the same as a query term
+        await pilot.pause(0.3)
+        assert [s[:20] for s in shown()[:3]] == [f"2026-09-21T09:00:{m:02d}Z" for m in (0, 5, 10)]
+        assert len(shown()) == 40 and int(screen.log_view.scroll_y) == 3  # 09:00:15, the fourth error
+        print("\n".join(screen_lines(app)))
+
+
+async def test_hostile_values_stay_inert_in_columns(tmp_path: Path) -> None:
+    event = "[bold red]boom[/] \x1b[2J\x1b]52;c;SGVsbG8=\x07"
+    hostile = {"agent_id": "\u202eevil\u202c", "tool": "[@click=app.quit]x[/]", "\x1b[31mkey": "v"}
+    text = "".join(guide_line(m, "error", event, **hostile) for m in range(3))
+    _, app = the_log(tmp_path, text)
+    async with app.run_test(size=(120, 30)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("l")
+        assert await wait_until(
+            pilot, lambda: isinstance(app.screen, LogsScreen) and bool(app.screen.field_columns), 10
+        )
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        await pilot.pause(0.2)
+        rows = [strip.text for strip in screen.log_view.lines]
+        page = "\n".join(screen_lines(app))
+        assert "\x1b" not in page and "\u202e" not in page and "\x07" not in page
+        assert "[bold red]boom[/]" in rows[0] and "\\u202eevil\\u202c" in rows[0] and "[@click=app.quit]x[/]" in rows[0]
+        await pilot.click("#logs", offset=(60, 0))  # a click on the would-be link runs nothing
+        await pilot.pause(0.2)
+        assert app.is_running and isinstance(app.screen, LogsScreen)
