@@ -105,3 +105,25 @@ async def test_hostile_values_stay_inert_in_columns(tmp_path: Path) -> None:
         await pilot.click("#logs", offset=(60, 0))  # a click on the would-be link runs nothing
         await pilot.pause(0.2)
         assert app.is_running and isinstance(app.screen, LogsScreen)
+
+
+async def test_lines_that_come_together_redraw_the_title_once(tmp_path: Path) -> None:
+    """With a query open, 300 lines written at once: the title (its count of matches) is drawn for the batch,
+    not for every line."""
+    log, app = the_log(tmp_path, guide_line(0, "info", "start"))
+    async with app.run_test(size=(80, 24)) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("l")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.received == 1, 10)
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        await pilot.press("slash", *"level=error", "enter")
+        await pilot.pause(0.2)
+        drawn: list[object] = []
+        title = screen._title
+        screen._title = lambda *a: (drawn.append(a), title(*a))[1]  # type: ignore[method-assign]
+        with log.open("a") as fh:
+            fh.write("".join(guide_line(i, "error" if i % 2 else "info", "x") for i in range(300)))
+        assert await wait_until(pilot, lambda: screen.received == 301, 10)
+        await pilot.pause(0.2)
+        assert "150 of 301 match" in str(screen.query_one("#logs-title").render())
+        assert len(drawn) < 30, len(drawn)
