@@ -134,3 +134,24 @@ def test_the_bulk_search_counts_lines_not_newlines() -> None:
     lines = [*(["x"] * 1000), "one\ntwo", f'{{"timestamp": "{stamp}", "error": "timeout"}}', "y"]
     assert select(parse_query("timeout", NOW), lines, decode) == [1001]
     assert select(parse_query("since=5m", NOW), lines, decode) == [1001]
+
+
+def test_at_is_a_place_not_a_filter() -> None:
+    """`at=14:05` is the last time the local clock read 14:05; it keeps every line (the screen scrolls to it)."""
+    now = dt.datetime(2026, 12, 4, 2, 0, 0).timestamp()  # local time, 02:00
+    q = parse_query("at=14:05 level=error", now)
+    assert q.at == dt.datetime(2026, 12, 3, 14, 5).timestamp()  # yesterday's: today's is still to come
+    assert parse_query("at=01:30:15", now).at == dt.datetime(2026, 12, 4, 1, 30, 15).timestamp()
+    assert parse_query("at=10m", now).at == now - 600
+    assert parse_query("at=2026-12-04T14:05Z", now).at == dt.datetime(2026, 12, 4, 14, 5, tzinfo=dt.UTC).timestamp()
+    assert [i for i, line in enumerate(LINES) if parse_query("at=1h", NOW).matches(line, decode(line))] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    for bad in ("at=25:00", "at=noon", "at=14:5"):
+        with pytest.raises(QueryError, match="time of day"):
+            parse_query(bad, now)
