@@ -4,7 +4,12 @@ to a time (`t`, or `at=` in a query), on the real app over a real log file; host
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import signal
+import sys
+from contextlib import suppress
 from pathlib import Path
 
 from agentops_tui.app import make_app
@@ -12,6 +17,7 @@ from agentops_tui.screens.logs import LogsScreen
 from probes.config.load import parse_config
 from tests.functional.helpers import wait_until
 from tests.functional.static import screen_lines
+from tests.functional.test_hostile_terminal import EVIL, FORBIDDEN, read_for
 
 
 def guide_line(second: int, level: str, event: str, **fields: object) -> str:
@@ -127,3 +133,43 @@ async def test_lines_that_come_together_redraw_the_title_once(tmp_path: Path) ->
         await pilot.pause(0.2)
         assert "150 of 301 match" in str(screen.query_one("#logs-title").render())
         assert len(drawn) < 30, len(drawn)
+
+
+def test_hostile_log_lines_in_columns_reach_a_real_terminal_as_text(tmp_path: Path) -> None:
+    """The real app on a pty: JSON values, keys and a text line carrying escape sequences, C1 controls and markup,
+    shown in columns and then as written (`c`): none of it reaches the terminal as anything but text."""
+    evil = {"event": EVIL, "agent_id": EVIL, EVIL: EVIL, "tool": "[@click=app.quit]boom[/]"}
+    lines = [json.dumps({"timestamp": f"2026-09-21T09:00:0{i}Z", "level": "error", **evil}) for i in range(3)]
+    log = tmp_path / "agent.jsonl"
+    log.write_text("\n".join([*lines, "text " + EVIL]) + "\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"services:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.environ["COLUMNS"], os.environ["LINES"] = "160", "40"
+        os.execv(sys.executable, [sys.executable, "-m", "agentops_tui.cli", "--config", str(cfg)])
+    try:
+        out = read_for(fd, 6)
+        os.write(fd, b"l")
+        columns = read_for(fd, 3)
+        os.write(fd, b"c")
+        raw = read_for(fd, 2)
+        alive = os.waitpid(pid, os.WNOHANG) == (0, 0)
+        os.kill(pid, signal.SIGTERM)
+        out += read_for(fd, 3)
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert alive
+    assert b"timestamp" in columns and b"@click=app.quit" in columns  # columns drawn, markup as text
+    for bad in FORBIDDEN:  # decoded values: the sequences gone, payloads and all
+        assert bad not in out + columns, bad
+    assert b"\\u001b]0;pwned" in raw  # as written: JSON's escapes, shown as the text they are
+    for bad in (b"\x1b]52", b"\x1b]0;", b"\x1b[2J", b"\xc2\x9b", b"\xc2\x85"):
+        assert bad not in out + columns + raw, bad
+    for bad in FORBIDDEN:
+        assert bad not in out, bad
