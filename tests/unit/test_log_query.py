@@ -77,7 +77,16 @@ def test_ranges_over_every_spelling_of_a_time() -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["level=error", "level=error model=claude-opus since=1h timeout", "timeout", "since=40m", "level!=info x"]
+    "query",
+    [
+        "level=error",
+        "level=error model=claude-opus since=1h timeout",
+        "timeout",
+        "since=40m",
+        "level!=info x",
+        "level!=info since=40m",
+        "retry_after_s=30 until=1m",
+    ],
 )
 def test_the_bulk_search_finds_what_the_line_by_line_one_does(query: str) -> None:
     lines = [*LINES * 500, "TIMEOUT in capitals", '{"level": "Error", "timestamp": 3}']
@@ -155,3 +164,23 @@ def test_at_is_a_place_not_a_filter() -> None:
     for bad in ("at=25:00", "at=noon", "at=14:5"):
         with pytest.raises(QueryError, match="time of day"):
             parse_query(bad, now)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=30m", "until=30m", "since=45m until=15m", "since=45m level=error", "level!=info until=20m", "since=30m x"],
+)
+def test_the_bulk_range_over_the_guides_lines_finds_what_the_line_by_line_one_does(query: str) -> None:
+    """Every line starts with a UTC time (the block-at-once path), some on the boundary second, with fractions."""
+    q = parse_query(query, NOW)
+    lines = []
+    for i in range(3000):
+        at = dt.datetime.fromtimestamp(NOW - 3600 + i * 1.2 + (0.5 if i % 3 else 0), dt.timezone.utc)
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ") if i % 7 == 0 else at.isoformat()
+        lines.append(json.dumps({"timestamp": stamp, "level": ("error", "info", "warn")[i % 3], "event": "x"}))
+    boundary = [json.dumps({"timestamp": dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat()})
+                for t in (q.since or NOW, (q.since or NOW) + 0.4, (q.until or NOW) - 0.4)]  # fmt: skip
+    lines[1500:1500] = boundary
+    expected = [i for i, line in enumerate(lines) if q.matches(line, decode(line))]
+    assert select(q, lines, decode) == expected
+    assert expected or query.endswith(" x")
