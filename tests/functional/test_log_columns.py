@@ -84,6 +84,14 @@ async def test_columns_raw_and_a_jump_to_a_time(tmp_path: Path) -> None:
         assert not screen.follow  # paused there, or the next line would take the view away
         assert int(screen.log_view.scroll_y) == 86, screen.log_view.scroll_y
         assert "at line 87 of 201" in str(screen.query_one("#logs-title").render())
+        await pilot.press("t", *"noon", "enter")  # not a time: said, the box stays for another go
+        await pilot.pause(0.2)
+        assert "time of day" in str(screen.query_one("#logs-title").render())
+        assert screen.query_one("#log-jump").display
+        await pilot.press("escape")  # closes the box, not the logs
+        await pilot.pause(0.2)
+        assert app.screen is screen and not screen.query_one("#log-jump").display
+        assert "time of day" not in str(screen.query_one("#logs-title").render())
         await pilot.press("slash", *"level=error at=2026-09-21T09:00:11Z", "enter")  # the same as a query term
         await pilot.pause(0.3)
         assert [s[:20] for s in shown()[:3]] == [f"2026-09-21T09:00:{m:02d}Z" for m in (0, 5, 10)]
