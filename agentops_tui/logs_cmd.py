@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 import time
+from typing import Any
 
 from probes.config import FleetConfig
 from probes.formats.jsonlog import decode, render
@@ -43,9 +44,15 @@ def run_logs(cfg: FleetConfig, service: str, query: str, as_json: bool, n: int) 
         print(f"agentops-tui: {source or f'no logs for {svc.name}'}", file=sys.stderr)
         return 3
     lines = asyncio.run(_lines(source, n))
-    hits = select(q, lines, decode)
+    decoded: dict[str, dict[str, Any] | None] = {}  # the lines select() decoded, so none is decoded again to print
+
+    def decode_once(line: str) -> dict[str, Any] | None:
+        entry = decoded[line] = decode(line)
+        return entry
+
+    hits = select(q, lines, decode_once)
     for line in (lines[i] for i in hits):
-        entry = decode(line)
+        entry = decoded[line] if line in decoded else decode(line)
         if as_json:
             print(json.dumps(entry if entry is not None else {"line": line}, ensure_ascii=True))
         else:

@@ -22,7 +22,11 @@ KEYS = (
     ("d", "drain, then stay drained, resume, or restart and resume (Docker: then stop)"),
     ("R", "resume after a drain"),
     ("S", "start a stopped container"),
-    ("l", "logs of the selected service (f: follow on/off; /: query, e.g. level=error since=1h timeout)"),
+    (
+        "l",
+        "logs of the selected service (f: follow on/off; /: query, e.g. level=error since=1h timeout; c: columns or"
+        " lines as written; t: jump to a time, 14:05, or at=14:05 in a query)",
+    ),
     (
         "Space",
         "mark or unmark for a bulk action, and the cursor moves down; the header counts marks, an action uses them",

@@ -14,7 +14,7 @@ from typing import Any
 
 from probes.text.sanitize import clean
 
-_loads: Callable[[str], Any]
+_loads: Callable[[str | bytes], Any]
 try:  # several times faster than json: a query decodes every line that may match
     import orjson
 
@@ -27,7 +27,7 @@ FIRST = ("timestamp", "level", "event")
 """The guide's log() puts these first; other names for them (time, msg...) stay ordinary fields."""
 
 
-def _value(v: Any) -> str:
+def render_value(v: Any) -> str:
     """A string as it reads once cleaned (quoted when it has spaces); anything else as compact JSON."""
     if not isinstance(v, str):
         return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
@@ -40,7 +40,7 @@ def render(entry: dict[str, Any]) -> str:
     head = [str(entry.get(k)) for k in FIRST if k in entry]
     if "level" in entry:
         head[1 if "timestamp" in entry else 0] = str(entry["level"]).upper()
-    rest = [f"{k}={_value(v)}" for k, v in entry.items() if k not in FIRST]
+    rest = [f"{k}={render_value(v)}" for k, v in entry.items() if k not in FIRST]
     return clean(" ".join(head + rest), LINE_LEN)
 
 
@@ -55,12 +55,20 @@ def timestamp(value: object) -> float | None:
     return t.timestamp() if t.tzinfo else t.astimezone().timestamp()
 
 
-def decode(line: str) -> dict[str, Any] | None:
-    """A log line's JSON object, None for any other line."""
-    if not line.startswith("{"):
+def decode(line: str | bytes) -> dict[str, Any] | None:
+    """A log line's JSON object (text or the bytes as read), None for any other line.
+
+    orjson first (a few times faster than json: a query decodes every line that may match); a line it refuses is
+    read again as Python's json reads it, leniently: invalid UTF-8 replaced, control characters allowed inside
+    strings, NaN and integers past 64 bits, so a stray byte spoils one value and not the line. The log events
+    probe and the query both use this one."""
+    if not (line.startswith(b"{") if isinstance(line, bytes) else line.startswith("{")):
         return None
     try:
         entry = _loads(line)
     except (ValueError, RecursionError):
-        return None
+        try:
+            entry = json.loads(line.decode("utf-8", "replace") if isinstance(line, bytes) else line, strict=False)
+        except (ValueError, RecursionError):
+            return None
     return entry if isinstance(entry, dict) else None

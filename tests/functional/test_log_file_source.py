@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
+import pytest
+
+from agentops_tui import logs_cmd
 from agentops_tui.app import make_app
 from agentops_tui.screens.logs import LogsScreen
 from probes.config.load import parse_config
+from probes.formats.jsonlog import decode, render
 from tests.functional.helpers import serve, wait_until
 from tests.functional.test_actions_ui import SIZE
 from tests.functional.test_actions_ui import select as select_service
@@ -43,11 +48,15 @@ async def test_l_shows_the_services_json_log_and_follows_it(tmp_path: Path) -> N
             def shown() -> str:
                 return "\n".join(strip.text for strip in screen.log_view.lines)
 
-            assert await wait_until(pilot, lambda: "WARN rate_limited" in shown(), 10), shown()
-            assert "INFO task_started agent_id=default task_id=abc-123" in shown()
+            assert await wait_until(pilot, lambda: "rate_limited" in shown(), 10), shown()
+            rows = [re.split(r"\s{2,}", row.strip()) for row in shown().splitlines()]
+            assert rows[0][1:] == ["INFO", "task_started", "default", "abc-123"]  # columns: the fields both carry
+            assert rows[1][1:] == ["WARN", "rate_limited", "default", "30"]
             with log.open("a") as fh:
                 fh.write(line("error", "tool_failed", tool="database_query", error="\x1b[2Jconnection refused"))
-            assert await wait_until(pilot, lambda: "ERROR tool_failed" in shown(), 10), shown()
+            assert await wait_until(pilot, lambda: "ERROR  tool_failed" in shown(), 10), (
+                shown()
+            )  # the level column grew
             assert "\x1b" not in shown() and 'error="connection refused"' in shown()
             await pilot.press("escape")
 
@@ -119,17 +128,67 @@ async def test_the_query_bar_shows_only_what_meets_it_and_counts(tmp_path: Path)
         assert isinstance(app.screen, LogsScreen)
         await pilot.press("backspace", "backspace")
         assert await wait_until(pilot, lambda: len(shown()) == 2, 5), shown()
-        assert all(" ERROR tool_failed " in s for s in shown())
+        assert all(re.search(r"\sERROR\s+tool_failed\s", s) for s in shown())
         assert "2 of 4 match 'level=error'" in str(screen.query_one("#logs-title").render())
         await pilot.press(*" model=claude-opus")
-        assert await wait_until(pilot, lambda: len(shown()) == 1 and "tool=search" in shown()[0], 5), shown()
+        assert await wait_until(pilot, lambda: len(shown()) == 1 and " search " in shown()[0], 5), shown()
         with log.open("a") as fh:  # a new line that meets the query shows, one that does not stays hidden
             fh.write(
                 line("error", "tool_failed", model="claude-opus", tool="fetch") + line("info", "x", model="claude-opus")
             )
-        assert await wait_until(pilot, lambda: len(shown()) == 2 and "tool=fetch" in shown()[1], 10), shown()
+        assert await wait_until(pilot, lambda: len(shown()) == 2 and " fetch " in shown()[1], 10), shown()
         await pilot.press("escape")  # closes the bar: every line again
         assert await wait_until(pilot, lambda: len(shown()) == 6, 5), shown()
         assert isinstance(app.screen, LogsScreen)
         await pilot.press("escape")
         assert await wait_until(pilot, lambda: not isinstance(app.screen, LogsScreen), 5)
+
+
+def test_the_logs_command_decodes_each_line_it_prints_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once to choose it, not again to print it."""
+    log = tmp_path / "agent.jsonl"
+    log.write_text("".join(line("error" if i % 2 else "info", "x", i=i) for i in range(10)))
+    cfg, _ = parse_config(f"services:\n  - name: a\n    logs: {{path: '{log}', format: json}}\n", "c.yaml")
+    calls: list[str] = []
+
+    def counted(text: str) -> dict[str, object] | None:
+        calls.append(text)
+        return decode(text)
+
+    monkeypatch.setattr(logs_cmd, "decode", counted)
+    assert logs_cmd.run_logs(cfg, "a", "level=error", False, 100) == 0
+    assert len(calls) == 5 and len(set(calls)) == 5
+
+
+async def test_the_screen_and_the_command_show_the_same_lines_for_level_error(tmp_path: Path) -> None:
+    """The guide's `level=error`: errors in any case, not a message saying level=error, not a text line saying it."""
+    log = tmp_path / "agent.jsonl"
+    log.write_text(
+        line("error", "tool_failed", tool="db")
+        + line("ERROR", "tool_failed", tool="[bold]x[/]", note="\x1b[31mred\x1b[0m \u202eevil")
+        + line("info", "task_completed", message="level=error and error everywhere", error="none")
+        + "plain text: level=error\n"
+        + line("warn", "rate_limited", level_error=True)
+        + '{"level": "error", "event": "no_time"}\n'
+        + "{not json at all, level=error}\n"
+    )
+    cfg_path = tmp_path / "c.yaml"
+    cfg_path.write_text(f"services:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n")
+    cfg, _ = parse_config(cfg_path.read_text(), str(cfg_path))
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.received == 7, 10)
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        await pilot.press("c", "slash", *"level=error", "enter")  # the lines as written
+        await pilot.pause(0.3)
+        shown = [strip.text.rstrip() for strip in screen.log_view.lines]
+        await pilot.press("escape", "escape")
+    assert len(shown) == 3, shown
+    plain = run_cli("logs", "guide-agent", "level=error", "--config", str(cfg_path))
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.splitlines() == [render(e) for e in map(decode, shown) if e is not None]
+    as_json = run_cli("logs", "guide-agent", "level=error", "--json", "--config", str(cfg_path))
+    assert [json.loads(r) for r in as_json.stdout.splitlines()] == [decode(s) for s in shown]
+    assert "\x1b" not in plain.stdout + as_json.stdout and "\u202e" not in plain.stdout

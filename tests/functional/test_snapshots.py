@@ -104,6 +104,18 @@ async def _logs_query(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.3)
 
 
+async def _logs_raw(pilot: Pilot[Any]) -> None:
+    await _logs(pilot)
+    await pilot.press("c")  # the lines as written, not in columns
+    await pilot.pause(0.3)
+
+
+async def _logs_jump(pilot: Pilot[Any]) -> None:
+    await _logs(pilot)
+    await pilot.press("t", *"2026-09-21T09:00:20Z", "enter")  # to 09:00:20, following paused
+    await pilot.pause(0.3)
+
+
 async def _bulk(pilot: Pilot[Any]) -> None:
     for name in ("planner", "writer"):
         await _select(pilot, name)
@@ -141,6 +153,8 @@ SCREENS: dict[str, Steps] = {
     "detail": _keys("enter", select="planner"),  # the service with checks, samples and extra fields
     "logs": _logs,
     "logs-query": _logs_query,
+    "logs-raw": _logs_raw,
+    "logs-jump": _logs_jump,
     "journal": _keys("a"),
     "journal_entry": _keys("a", "down", "enter"),
     "alerts": _keys("exclamation_mark"),

@@ -63,3 +63,13 @@ def test_a_json_line_is_coloured_by_its_level(tmp_path: Path) -> None:
     path = tmp_path / "agent.jsonl"
     path.write_text(lines[0] + "\nplain\n")
     assert asyncio.run(FileLogSource(str(path), None).tail(10)) == [lines[0], "plain"]  # as written: the view renders
+
+
+def test_one_decoder_for_text_and_bytes_strict_first_then_lenient() -> None:
+    """The query's and the events probe's decoder: a stray byte or control character spoils a value, not a line."""
+    assert decode(b'{"a": "x\xffy", "n": 1}') == {"a": "x\ufffdy", "n": 1}
+    assert decode('{"a": "tab\there"}') == {"a": "tab\there"}  # a raw control character: orjson refuses it
+    nan = decode(b'{"n": NaN}')
+    assert nan is not None and nan["n"] != nan["n"]
+    assert decode(b"[1]") is None and decode("text {") is None and decode(b'{"a": ') is None
+    assert decode("[" * 100_000) is None and decode("{" + '"a":[' * 100_000) is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import json
 
-from probes.formats.jsonlog import timestamp
+from probes.formats.jsonlog import decode, timestamp
 from probes.model import LogEvent
 from probes.text.sanitize import clean
 
@@ -27,13 +27,8 @@ MAX_DEPENDENCIES = 50
 
 def event_of(line: bytes, read_at: float) -> LogEvent | None:
     """The event a JSON log line names (None for any other line: text, garbage, a line with no `event`)."""
-    if not line.startswith(b"{"):
-        return None
-    try:
-        entry = json.loads(line.decode("utf-8", "replace"), strict=False)  # a stray byte or control: one value
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(entry, dict) or not isinstance(entry.get("event"), str):
+    entry = decode(line)  # lenient: a stray byte or control character spoils one value
+    if entry is None or not isinstance(entry.get("event"), str):
         return None
     fields = tuple(
         (clean(k, 64), clean(v if isinstance(v, str) else json.dumps(v), FIELD_LEN))
