@@ -1,5 +1,5 @@
 """launchd jobs in the real app (fake launchctl first on PATH): rows, the drain dialog's bootout warning, the exact
-argv run after `y` (a service manager's drain is one confirmed action, not the wait-until-idle workflow)."""
+argv run after `y`, and the drain through launchd (SIGTERM, then wait until launchd reports it stopped)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentops_tui.app import make_app
-from agentops_tui.screens.confirm import ConfirmScreen
+from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig, LaunchdConfig, ServiceConfig
 from probes.model import Status
@@ -35,6 +35,8 @@ def cfg() -> FleetConfig:
 
 
 async def test_rows_and_drain_through_the_dialog(fake: FakeLaunchctl) -> None:
+    """A job with no drain endpoint drains on SIGTERM (the guide's agents do): `d` says what launchctl will do and
+    that nothing kills it, sends exactly `launchctl kill SIGTERM`, then waits until launchd reports it stopped."""
     app = make_app(cfg())
     target = f"gui/{os.getuid()}/com.example.planner"
     async with app.run_test(size=SIZE) as pilot:
@@ -45,17 +47,26 @@ async def test_rows_and_drain_through_the_dialog(fake: FakeLaunchctl) -> None:
         assert app.actions.supported("planner", "start") is None
         fake.clear()
         await pilot.press("d")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5)
-        assert isinstance(app.screen, ConfirmScreen)
-        shown = dict(app.screen.lines)
-        assert shown["executor"] == "launchd"
-        assert shown["operation"] == (
+        assert await wait_until(pilot, lambda: isinstance(app.screen, DrainScreen), 5)
+        dialog = app.screen
+        assert isinstance(dialog, DrainScreen) and dialog.summary is not None
+        assert dialog.summary("stay") == (
+            "stops com.example.planner via launchd: SIGTERM, it finishes its current task, no SIGKILL from "
+            "launchctl kill (a KeepAlive job is relaunched); it stays stopped"
+        )
+        steps_shown = " ".join(text for _, text in dialog.preview("stay"))
+        assert (
             f"launchctl kill SIGTERM {target}. A KeepAlive job is relaunched by launchd; to stop it for good: "
             f"launchctl bootout {target}"
-        )
+        ) in steps_shown, steps_shown
         await pilot.press("y")
         assert await wait_until(pilot, lambda: ["kill", "SIGTERM", target] in fake.calls(), 10)
-        assert await wait_until(pilot, lambda: [r["phase"] for r in app.actions.tail()][-1:] == ["succeeded"], 10)
-        assert [r["phase"] for r in app.actions.tail() if r["action"] == "drain"] == [
-            "requested", "confirmed", "started", "succeeded",
+        fake.serve("com.example.planner", "print-researcher-signaled.txt")  # launchd now says: not running
+        screen = app.screen
+        assert isinstance(screen, WorkflowScreen)
+        assert await wait_until(pilot, lambda: screen.finished, 20)
+        steps = [(r["action"], r.get("params", {}).get("step", ""), r["phase"]) for r in app.actions.tail()]
+        assert steps == [
+            ("drain", "", "requested"), ("drain", "", "confirmed"), ("drain", "", "started"),
+            ("drain", "", "succeeded"), ("drain", "wait_stopped", "started"), ("drain", "wait_stopped", "succeeded"),
         ]  # fmt: skip
