@@ -48,6 +48,7 @@ class AgentOpsApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "agentops-tui"
     ENABLE_COMMAND_PALETTE = True
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # under 30 rows dialogs drop their blank rows (80x24)
     COMMANDS = App.COMMANDS | {ServiceCommands, ServiceFinder}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),

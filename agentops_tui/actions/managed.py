@@ -79,8 +79,9 @@ class StopPlan:
     def watch(self) -> str:
         """What the wait watches, for the dialog's step list."""
         log = f" and {clean(self.log, 120)} (shutdown_requested, shutdown_complete)" if self.log else ""
-        limit = f" (waits at most {self.wait_s:g} s)" if self.wait_s is not None else ""
-        return f"{self.grace()}{limit}; watching active tasks{log}"
+        if self.wait_s is not None:  # nothing kills it (the summary says so): the wait's own limit is what to know
+            return f"waits at most {self.wait_s:g} s; watching active tasks{log}"
+        return f"{self.grace()}; watching active tasks{log}"
 
     def how(self) -> str:
         """How it was drained, for the workflow's result: "through systemd", "with SIGTERM"."""

@@ -24,7 +24,6 @@ from probes.config import ProcessConfig, ServiceConfig
 from probes.sources.process.probe import read_pid
 from probes.text.sanitize import clean
 
-NO_SIGKILL = "no SIGKILL: it is not killed if it does not exit"
 SAME_START_S = 1e-3  # start times are whole clock ticks (10 ms): closer than this is the same process
 
 
@@ -136,7 +135,7 @@ class ProcessExecutor:
 
     def operation(self, request: ActionRequest) -> Operation:
         t = self.target
-        text = f"SIGTERM to PID {t.pid} ({t.name}, from {source(self.cfg)}); {NO_SIGKILL}"
+        text = f"SIGTERM to PID {t.pid} ({t.name}, from {source(self.cfg)})"  # no SIGKILL: the summary says so
         return Operation(self.name, clean(text, DETAIL_LEN + 200))
 
     async def run(self, request: ActionRequest) -> Outcome:

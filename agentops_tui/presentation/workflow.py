@@ -52,11 +52,12 @@ def plan_text(steps: list[tuple[str, str]]) -> Text:
     """A drain's steps before it runs, numbered, each with the operation it will send."""
     lines = Text()
     for i, (step, operation) in enumerate(steps, start=1):
+        if i > 1:
+            lines.append("\n")  # between steps only: a trailing blank line costs a row an 80x24 dialog lacks
         lines.append(f"{i}. ", style="dim")
         lines.append(step_label(step))
         if operation:
             lines.append(f"\n   {clean(operation, 200)}", style="dim")
-        lines.append("\n")
     return lines
 
 

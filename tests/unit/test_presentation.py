@@ -89,7 +89,7 @@ def test_dialog_text_lines_up_and_says_answers_in_words() -> None:
     body = confirm_body([("service", HOSTILE), ("operation", "POST http://x/admin/restart")]).plain
     assert body == f"service    {HOSTILE}\noperation  POST http://x/admin/restart\n"
     plan = plan_text([("drain", "POST http://x/admin/drain"), ("wait_idle", "")]).plain
-    assert plan == "1. drain\n   POST http://x/admin/drain\n2. wait for active tasks to reach 0\n"
+    assert plan == "1. drain\n   POST http://x/admin/drain\n2. wait for active tasks to reach 0"
     steps = plain(steps_table([Step("drain", "done", '{"ok": true, "active_tasks": 2}'), Step("resume")]))
     assert "✓ drain" in steps and "done (active tasks 2)" in steps and "· resume" in steps
     assert result_text(False, 'HTTP 409: {"error": "already draining"}').plain.startswith(
