@@ -191,3 +191,24 @@ async def test_level_error_from_the_containers_logs(
     provider.mode = "ok"
     errors_only(as_container[0], tmp_path)
     await screen_shows_errors_only(as_container[0], tmp_path)
+
+
+def test_events_go_on_after_the_container_restarts(
+    as_container: tuple[str, Path, Callable[[], str]], provider: Provider, docker_daemon: DockerDaemon
+) -> None:
+    """A restart ends the container's log stream: it is followed again, and what the new container logs counts."""
+    provider.mode = "ok"
+    cfg, _ = parse_config(config_text(as_container[0]), "guide.yaml", {})
+    polled = Polled()
+    poller = PollerThread(cfg, polled.publish)
+    poller.start()
+    try:
+        wait_for(lambda: len(polled.snaps) >= 2, 30, "two polls")
+        before = polled.view().rate_limits_5m  # type: ignore[union-attr]
+        docker_daemon.docker("restart", "-t", "10", CONTAINER)
+        wait_for(lambda: '"agent_started"' in as_container[2]().rsplit("shutdown_complete", 1)[-1], 30, "restarted")
+        provider.mode = "limit"
+        wait_for(lambda: polled.view().rate_limits_5m > before, 30, "rate limits after the restart")  # type: ignore[union-attr]
+    finally:
+        provider.mode = "ok"
+        poller.stop()
