@@ -8,10 +8,10 @@ would have said, had it one. Computed once a scrape from the already-parsed samp
 from __future__ import annotations
 
 import collections
-import datetime as dt
 from collections.abc import Mapping
 
 from probes.model import ModelTokens, SpendEstimate
+from probes.spend.hours import local_midnight
 from probes.spend.prices import PriceBook
 from probes.text.sanitize import clean
 
@@ -20,11 +20,6 @@ INPUT = frozenset({"input", "prompt", "in"})
 OUTPUT = frozenset({"output", "completion", "out"})
 MAX_SERIES = 512  # label values come from outside: more distinct series than this are not counted
 BURN_S = 3600.0  # the ledgers' burn window
-
-
-def local_midnight(at: float) -> float:
-    """Epoch seconds of the local midnight that starts the day `at` falls in."""
-    return dt.datetime.combine(dt.date.fromtimestamp(at), dt.time()).timestamp()
 
 
 class TokenSpend:

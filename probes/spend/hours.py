@@ -79,3 +79,8 @@ def local_hour(minute: int) -> tuple[int, int]:
     """The epoch second its local hour starts at, and its local day's ordinal."""
     d = dt.datetime.fromtimestamp(minute)
     return minute - d.minute * 60, d.toordinal()
+
+
+def local_midnight(at: float) -> float:
+    """Epoch seconds of the local midnight that starts the day `at` falls in: where "today" begins."""
+    return dt.datetime.combine(dt.date.fromtimestamp(at), dt.time()).timestamp()

@@ -13,7 +13,8 @@ from probes.fleet.state import FleetState
 from probes.formats.promtext import parse_exposition
 from probes.model import LedgerResult, MetricsResult, SpendRow, SpendSummary, Status
 from probes.spend.budget import fleet_budget
-from probes.spend.estimate import TokenSpend, local_midnight
+from probes.spend.estimate import TokenSpend
+from probes.spend.hours import local_midnight
 from probes.spend.prices import PriceBook
 
 MIDNIGHT = local_midnight(1_790_000_000.0)

@@ -25,9 +25,10 @@ from probes.config import LedgerConfig
 from probes.files.safe import NotRegularFile, open_regular
 from probes.files.tail import CHUNK, Batch, LineTail
 from probes.model import LedgerResult, ProbeError
-from probes.sources.ledger.rotated import local_midnight, rotated_today
+from probes.sources.ledger.rotated import rotated_today
 from probes.sources.ledger.sqlite import SqliteSource
 from probes.spend.book import SpendBook
+from probes.spend.hours import local_midnight
 from probes.spend.pool import PARALLEL_MIN_BYTES, FoldPool, FoldWorker, WorkerError
 from probes.spend.prices import PriceBook
 from probes.spend.records import LITELLM_COLUMNS, CsvLines, JsonLines, RecordSink

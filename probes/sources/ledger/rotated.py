@@ -11,12 +11,12 @@ compressed one cannot be, and is named instead. The current file itself (by devi
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
 
 from probes.files.safe import open_regular
+from probes.spend.hours import local_midnight
 from probes.text.sanitize import clean
 
 SUFFIX = re.compile(r"[.-][0-9][0-9._-]*")  # .1  -20261126  .2026-11-26_06-25
@@ -46,10 +46,6 @@ def is_rotation_of(candidate: str, name: str) -> bool:
         and candidate.endswith(ext)
         and SUFFIX.fullmatch(candidate[len(stem) : -len(ext)])
     )
-
-
-def local_midnight(now: float) -> float:
-    return dt.datetime.combine(dt.date.fromtimestamp(now), dt.time()).timestamp()
 
 
 def rotated_today(path: str, now: float, current: tuple[int, int] | None) -> Rotated:
