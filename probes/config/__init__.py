@@ -31,7 +31,7 @@ from probes.config.policy import (
     ControlEndpoint,
     Thresholds,
 )
-from probes.config.routes import NO_SERVICE, ledger_keys, ledger_reader, ledger_readers
+from probes.config.routes import NO_SERVICE, ledger_keys, ledger_readers
 
 __all__ = [
     "NO_SERVICE",
@@ -59,7 +59,6 @@ __all__ = [
     "SystemdConfig",
     "Thresholds",
     "ledger_keys",
-    "ledger_reader",
     "ledger_readers",
     "timeout_for",
 ]

@@ -31,11 +31,6 @@ def ledger_readers(cfg: FleetConfig) -> dict[str, str]:
     return out
 
 
-def ledger_reader(cfg: FleetConfig, value: str) -> str | None:
-    """The dashboard service whose ledger records carry this `service` value (None when none does)."""
-    return ledger_readers(cfg).get(value)
-
-
 def _readers_per_path(cfg: FleetConfig) -> Counter[str]:
     return Counter(s.ledger.path for s in cfg.services if s.ledger is not None)
 

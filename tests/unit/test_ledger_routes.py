@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from probes.config import ledger_keys, ledger_reader
+from probes.config import ledger_keys, ledger_readers
 from probes.config.load import parse_config
 from probes.fleet.state import FleetState
 from probes.sources.ledger.probe import LedgerProbe
@@ -55,7 +55,7 @@ def test_keys_and_reader_agree() -> None:
         "  - name: c\n    ledger: {path: /two}\n", "t.yaml", {},
     )  # fmt: skip
     assert [ledger_keys(cfg, s) for s in cfg.services] == [("a", ""), ("bee",), ("c",)]
-    assert [ledger_reader(cfg, v) for v in ("a", "", "bee", "c", "zed")] == ["a", "a", "b", "c", None]
+    assert [ledger_readers(cfg).get(v) for v in ("a", "", "bee", "c", "zed")] == ["a", "a", "b", "c", None]
 
 
 def test_the_fleets_model_tiers_reach_the_spend_screen(tmp_path: Path) -> None:
