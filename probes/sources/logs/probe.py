@@ -38,8 +38,7 @@ class LogEventsProbe:
         self.interval = interval
         self.timeout = timeout
         self.recent = recent
-        self.names = {**{e: e for e in EVENTS}, **(aliases or {})}  # a name as logged -> the event it is
-        self.pattern = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(self.names, key=len, reverse=True)))
+        self.names, self.pattern = event_names(aliases)
         self.tail: EndTail | None = None
         self._lock = threading.Lock()
 
@@ -76,6 +75,13 @@ class LogEventsProbe:
             return LogEventsResult(at=at, events=tuple(events), lines=lines)
         finally:
             self._lock.release()
+
+
+def event_names(aliases: Mapping[str, str] | None = None) -> tuple[dict[str, str], re.Pattern[bytes]]:
+    """The names an event is logged under (-> the event it is: the guide's own, and an agent's `aliases`), and
+    one regex finding any of them, the longest first."""
+    names = {**{e: e for e in EVENTS}, **(aliases or {})}
+    return names, re.compile(b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True)))
 
 
 def picked(data: bytes, at: float, pattern: re.Pattern[bytes], names: Mapping[str, str]) -> list[LogEvent]:

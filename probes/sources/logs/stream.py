@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from probes.model import LogEvent, LogEventsResult, LogSource, ProbeError
-from probes.sources.logs.events import EVENTS
-from probes.sources.logs.probe import MAX_EVENTS, newest_info, picked
+from probes.sources.logs.probe import MAX_EVENTS, event_names, newest_info, picked
 from probes.text.sanitize import clean
 
 RECENT_LINES = 2000
@@ -40,14 +38,12 @@ class StreamEventsProbe:
         opener: Callable[[], Awaitable[LogSource | None]],
         interval: float,
         timeout: float,
-        aliases: Mapping[str, str] | None = None,
     ) -> None:
         self.key = f"logs:{service}"
         self.interval = interval
         self.timeout = timeout
         self.opener = opener
-        self.names = {**{e: e for e in EVENTS}, **(aliases or {})}
-        self.pattern = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(self.names, key=len, reverse=True)))
+        self.names, self.pattern = event_names()  # no `logs:` block, so the guide's own names
         self.kept: list[bytes] = []
         self.info: bytes | None = None  # the newest line saying "info" since the last poll
         self.lines = 0
