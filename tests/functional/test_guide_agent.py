@@ -19,9 +19,7 @@ from agentops_tui.check import run_check
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.demo.roster import GUIDE_NAME
 from probes.config.load import load_config, parse_config
-from probes.runtime.runner import PollerThread
-from probes.view import ServiceView
-from tests.fixtures.guide import Polled, Provider, ledger_usd
+from tests.fixtures.guide import Provider, ledger_usd, polling
 from tests.functional.helpers import free_port
 from tests.testbed import stop
 from tests.waiting import wait_for
@@ -60,17 +58,8 @@ def test_a_guide_agent_lights_up_as_a_plain_process(tmp_path: Path) -> None:
             f"    logs: {{path: '{log}', format: json}}\n"
         )
         cfg, _ = parse_config(text, "guide.yaml", {})
-        polled = Polled()
-        poller = PollerThread(cfg, polled.publish)
-        poller.start()
-        try:
-
-            def numbers() -> ServiceView | None:
-                v = polled.view()
-                ok = v is not None and v.latency_p95_s is not None and v.error_rate is not None
-                return v if ok and v.spend_today_usd else None  # type: ignore[union-attr]
-
-            v = wait_for(numbers, 30, "p95, error rate and spend from the guide agent")
+        with polling(cfg) as polled:
+            v = wait_for(polled.numbers, 30, "p95, error rate and spend from the guide agent")
             assert v.status.value == "OK", v.reason
             provider.mode = "fail"  # no more records: the spend on the row must come to the ledger's, to the cent
             wait_for(lambda: polled.spend() == round(ledger_usd(ledger), 2), 15, "spend today equal to the records")
@@ -85,8 +74,6 @@ def test_a_guide_agent_lights_up_as_a_plain_process(tmp_path: Path) -> None:
             assert limits.startswith("anthropic x") and limits.endswith("last retry_after_s 30"), limits
             firing = wait_for(lambda: [a for a in polled.view().alerts if a.name == "rate_limited"], 10, "the alert")  # type: ignore[union-attr]
             assert firing[0].state == "firing" and firing[0].summary.startswith("rate limited"), firing
-        finally:
-            poller.stop()
 
 
 def test_the_demo_runs_a_guide_agent_beside_its_own(tmp_path: Path) -> None:
@@ -126,10 +113,7 @@ def test_without_a_ledger_spend_is_estimated_from_its_token_counter(tmp_path: Pa
             head + metrics + ", prices: {claude-sonnet: {input_per_mtok: 3.0, output_per_mtok: 15.0}}}\n",
             "guide.yaml", {},
         )  # fmt: skip
-        polled = Polled()
-        poller = PollerThread(priced, polled.publish)
-        poller.start()
-        try:
+        with polling(priced) as polled:
             wait_for(
                 lambda: (v := polled.view()) is not None and v.spend_estimate and v.spend_estimate.usd,
                 30,
@@ -146,8 +130,6 @@ def test_without_a_ledger_spend_is_estimated_from_its_token_counter(tmp_path: Pa
             assert v is not None and v.spend_estimate is not None and v.spend_today_usd is None
             assert v.spend_estimate.whole_day and v.spend_estimate.unpriced == ()
             assert polled.snaps[-1][1].spend_today_usd is None and polled.snaps[-1][1].spend is None
-        finally:
-            poller.stop()
         row = json.loads(run_check(priced, as_json=True, settle_s=0.5)[0])
         assert row["services"][0]["spend_today_usd"] is None
         assert row["services"][0]["spend_estimate"]["usd"] == pytest.approx(ledger_usd(ledger), abs=0.005)

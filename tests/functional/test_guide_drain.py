@@ -9,7 +9,6 @@ in the middle of a task.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import uuid
@@ -24,7 +23,7 @@ from agentops_tui.screens.drain import DrainScreen, WorkflowScreen
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import DockerConfig, FleetConfig, HealthConfig, MetricsConfig, ServiceConfig, SystemdConfig
 from probes.model import Status
-from tests.fixtures.guide import Provider
+from tests.fixtures.guide import Provider, records
 from tests.functional.docker_helpers import inspect
 from tests.functional.helpers import free_port, row_status, wait_until
 from tests.testbed import missing
@@ -38,8 +37,7 @@ UNIT = "guide-agent.service"
 
 @pytest.fixture
 def provider() -> Iterator[Provider]:
-    p = Provider()
-    p.delay = 1.0  # a task takes about a second: the SIGTERM lands in one
+    p = Provider(delay=1.0)  # a task takes about a second: the SIGTERM lands in one
     yield p
     p.server.shutdown()
 
@@ -50,10 +48,6 @@ def fleet(port: int, **backend: Any) -> FleetConfig:
     svc = ServiceConfig(name="guide-agent", health=HealthConfig(url=f"{base}/health"),
                         metrics=MetricsConfig(url=f"{base}/metrics"), **backend)  # fmt: skip
     return FleetConfig(services=[svc], refresh_interval=0.5)
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line] if path.exists() else []
 
 
 async def drain_with_d(app: AgentOpsApp, pilot: Any, summary: str) -> str:

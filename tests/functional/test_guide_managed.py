@@ -18,9 +18,7 @@ from agentops_tui.app import make_app
 from agentops_tui.check import run_check
 from agentops_tui.screens.logs import LogsScreen
 from probes.config.load import parse_config
-from probes.runtime.runner import PollerThread
-from probes.view import ServiceView
-from tests.fixtures.guide import Polled, Provider, ledger_usd
+from tests.fixtures.guide import Provider, ledger_usd, polling
 from tests.functional.helpers import free_port, wait_until
 from tests.functional.test_actions_ui import SIZE
 from tests.functional.test_cli import run_cli
@@ -34,8 +32,10 @@ CONTAINER = "guide-agent-test"
 
 
 @pytest.fixture(scope="module")
-def provider() -> Provider:
-    return Provider()
+def provider() -> Iterator[Provider]:
+    p = Provider()
+    yield p
+    p.server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -98,30 +98,21 @@ def lights_up(block: str, ledger: Path, log: Callable[[], str], provider: Provid
     """Numbers, spend to the cent, the breaker the log names within two polls, rate limits counted."""
     provider.mode = "ok"
     cfg, _ = parse_config(config_text(block), "guide.yaml", {})
-    polled = Polled()
-    poller = PollerThread(cfg, polled.publish)
-    poller.start()
     try:
-
-        def numbers() -> ServiceView | None:
-            v = polled.view()
-            ok = v is not None and v.latency_p95_s is not None and v.error_rate is not None
-            return v if ok and v.spend_today_usd and v.status.value == "OK" else None  # type: ignore[union-attr]
-
-        v = wait_for(numbers, 60, "p95, error rate, spend and OK from the guide agent")
-        assert v.latency_p95_s is not None and v.latency_p95_s > 0
-        provider.mode = "fail"
-        wait_for(lambda: polled.spend() == round(ledger_usd(ledger), 2), 20, "spend today equal to the records")
-        seen = wait_for(lambda: time.time() if '"circuit_opened"' in log() else None, 30, "circuit_opened logged")
-        wait_for(lambda: polled.breakers().get("anthropic") == "open", 15, "the breaker open on the row")
-        after = [at for at, _ in polled.snaps if at > seen]  # two polls, and the one in flight when it was read
-        assert len(after) <= 3, f"{len(after)} polls after the line before the breaker showed"
-        provider.mode = "limit"
-        limits = wait_for(lambda: polled.log_events().get("rate limited (5 min)"), 30, "rate limits counted")
-        assert limits.startswith("anthropic x"), limits
+        with polling(cfg) as polled:
+            v = wait_for(lambda: polled.numbers("OK"), 60, "p95, error rate, spend and OK from the guide agent")
+            assert v.latency_p95_s is not None and v.latency_p95_s > 0
+            provider.mode = "fail"
+            wait_for(lambda: polled.spend() == round(ledger_usd(ledger), 2), 20, "spend today equal to the records")
+            seen = wait_for(lambda: time.time() if '"circuit_opened"' in log() else None, 30, "circuit_opened logged")
+            wait_for(lambda: polled.breakers().get("anthropic") == "open", 15, "the breaker open on the row")
+            after = [at for at, _ in polled.snaps if at > seen]  # two polls, and the one in flight when it was read
+            assert len(after) <= 3, f"{len(after)} polls after the line before the breaker showed"
+            provider.mode = "limit"
+            limits = wait_for(lambda: polled.log_events().get("rate limited (5 min)"), 30, "rate limits counted")
+            assert limits.startswith("anthropic x"), limits
     finally:
         provider.mode = "ok"
-        poller.stop()
 
 
 def one_shot_knows_recent_events(block: str) -> None:
@@ -199,16 +190,14 @@ def test_events_go_on_after_the_container_restarts(
     """A restart ends the container's log stream: it is followed again, and what the new container logs counts."""
     provider.mode = "ok"
     cfg, _ = parse_config(config_text(as_container[0]), "guide.yaml", {})
-    polled = Polled()
-    poller = PollerThread(cfg, polled.publish)
-    poller.start()
     try:
-        wait_for(lambda: len(polled.snaps) >= 2, 30, "two polls")
-        before = polled.view().rate_limits_5m  # type: ignore[union-attr]
-        docker_daemon.docker("restart", "-t", "10", CONTAINER)
-        wait_for(lambda: '"agent_started"' in as_container[2]().rsplit("shutdown_complete", 1)[-1], 30, "restarted")
-        provider.mode = "limit"
-        wait_for(lambda: polled.view().rate_limits_5m > before, 30, "rate limits after the restart")  # type: ignore[union-attr]
+        with polling(cfg) as polled:
+            wait_for(lambda: len(polled.snaps) >= 2, 30, "two polls")
+            before = polled.view().rate_limits_5m  # type: ignore[union-attr]
+            docker_daemon.docker("restart", "-t", "10", CONTAINER)
+            log = as_container[2]
+            wait_for(lambda: '"agent_started"' in log().rsplit("shutdown_complete", 1)[-1], 30, "restarted")
+            provider.mode = "limit"
+            wait_for(lambda: polled.view().rate_limits_5m > before, 30, "rate limits after the restart")  # type: ignore[union-attr]
     finally:
         provider.mode = "ok"
-        poller.stop()

@@ -24,7 +24,7 @@ from agentops_tui.widgets.service_table import ServiceTable
 from probes.config import FleetConfig
 from probes.config.load import parse_config
 from probes.model import Status
-from tests.fixtures.guide import Provider
+from tests.fixtures.guide import Provider, records
 from tests.functional.helpers import free_port, row_status, wait_until
 from tests.testbed import stop
 from tests.waiting import wait_for
@@ -45,8 +45,7 @@ class Agent:
                      "--pidfile", str(self.pidfile)]  # fmt: skip
 
     def records(self) -> list[dict[str, Any]]:
-        text = self.ledger.read_text() if self.ledger.exists() else ""
-        return [json.loads(line) for line in text.splitlines() if line]
+        return records(self.ledger)
 
     def config(self, command: str = "") -> FleetConfig:
         base = f"http://127.0.0.1:{self.port}"
@@ -62,8 +61,7 @@ class Agent:
 
 @pytest.fixture
 def provider() -> Iterator[Provider]:
-    p = Provider()
-    p.delay = 1.0  # a task takes about a second: the SIGTERM lands in one
+    p = Provider(delay=1.0)  # a task takes about a second: the SIGTERM lands in one
     yield p
     p.server.shutdown()
 
