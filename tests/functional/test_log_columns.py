@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import signal
-import sys
-from contextlib import suppress
 from pathlib import Path
 
 from agentops_tui.app import make_app
@@ -17,7 +14,7 @@ from agentops_tui.screens.logs import LogsScreen
 from probes.config.load import parse_config
 from tests.functional.helpers import wait_until
 from tests.functional.static import screen_lines
-from tests.functional.test_hostile_terminal import EVIL, FORBIDDEN, read_for
+from tests.functional.test_hostile_terminal import EVIL, FORBIDDEN, dashboard_in_pty, read_for
 
 
 def guide_line(second: int, level: str, event: str, **fields: object) -> str:
@@ -152,12 +149,7 @@ def test_hostile_log_lines_in_columns_reach_a_real_terminal_as_text(tmp_path: Pa
     log.write_text("\n".join([*lines, "text " + EVIL]) + "\n")
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"services:\n  - name: guide-agent\n    logs: {{path: '{log}', format: json}}\n")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ["TERM"] = "xterm-256color"
-        os.environ["COLUMNS"], os.environ["LINES"] = "160", "40"
-        os.execv(sys.executable, [sys.executable, "-m", "agentops_tui.cli", "--config", str(cfg)])
-    try:
+    with dashboard_in_pty(cfg) as (pid, fd):
         out = read_for(fd, 6)
         os.write(fd, b"l")
         columns = read_for(fd, 3)
@@ -166,12 +158,6 @@ def test_hostile_log_lines_in_columns_reach_a_real_terminal_as_text(tmp_path: Pa
         alive = os.waitpid(pid, os.WNOHANG) == (0, 0)
         os.kill(pid, signal.SIGTERM)
         out += read_for(fd, 3)
-    finally:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        os.close(fd)
     assert alive
     assert b"timestamp" in columns and b"@click=app.quit" in columns  # columns drawn, markup as text
     for bad in FORBIDDEN:  # decoded values: the sequences gone, payloads and all
