@@ -16,7 +16,7 @@ from agentops_tui.actions.journal import Journal
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.actions.model import ActionRequest, Plan, Refusal
 from agentops_tui.app import make_app
-from agentops_tui.cli import _load
+from agentops_tui.cli.common import load as _load
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config.load import load_config
 from tests.functional.helpers import wait_until

@@ -1,0 +1,64 @@
+"""Command line: `agentops-tui` (dashboard), `agentops-tui demo`, `agentops-tui check`, `agentops-tui logs`.
+
+Each subcommand is one module here with `add(sub)` (its parser; `set_defaults(run=...)`) and `run(args)`.
+Textual is imported only by the commands that draw, so `check` and `demo --fleet-only` start fast and run
+where no terminal exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from probes.config.load import ConfigError, find_config, xdg_config_path
+
+
+def parser() -> argparse.ArgumentParser:
+    from agentops_tui.cli import check, demo, logs
+
+    p = argparse.ArgumentParser(
+        prog="agentops-tui",
+        description="Terminal dashboard for LLM agents run as services. With no config, opens the built-in demo.",
+    )
+    p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, then the XDG config path)")
+    p.add_argument("--read-only", action="store_true", help="disable every action (restart, throttle, drain)")
+    p.add_argument(
+        "--allow-insecure-config",
+        action="store_true",
+        help="run the config's commands even when other users can change the file or its directory",
+    )
+    sub = p.add_subparsers(dest="command")
+    for command in (demo, check, logs):
+        command.add(sub)
+    return p
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    """No subcommand: the dashboard on the config found, else the demo fleet."""
+    from agentops_tui.cli import demo
+    from agentops_tui.cli.common import load, run_dashboard
+
+    path = find_config(args.config)
+    if path is None:
+        print(f"agentops-tui: no config at {xdg_config_path()}; opening the built-in demo fleet", file=sys.stderr)
+        return demo.run(parser().parse_args(["--read-only"] * args.read_only + ["demo"]))
+    cfg = load(path, args.allow_insecure_config)
+    if args.read_only:
+        cfg = replace(cfg, read_only=True)
+    return run_dashboard(cfg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args)) if hasattr(args, "run") else dashboard(args)
+    except ConfigError as exc:
+        print(f"agentops-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
