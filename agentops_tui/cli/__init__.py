@@ -11,6 +11,8 @@ import argparse
 import sys
 from dataclasses import replace
 
+from agentops_tui.cli import identity  # first: one line, not a traceback, when another project's `probes` is found
+from agentops_tui.cli.helptext import EPILOG
 from probes.config.load import ConfigError, find_config, xdg_config_path
 
 
@@ -20,7 +22,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="agentops-tui",
         description="Terminal dashboard for LLM agents run as services. With no config, opens the built-in demo.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=identity.version_line())
     p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, then the XDG config path)")
     p.add_argument("--read-only", action="store_true", help="disable every action (restart, throttle, drain)")
     p.add_argument(
