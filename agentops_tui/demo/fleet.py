@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import os
 import secrets
 import shutil
@@ -225,13 +224,8 @@ class DemoFleet:
         return {
             "refresh_interval": self.refresh_interval,
             "daily_budget_usd": self.daily_budget_usd,
-            "services": [self._service_entry(name) for name in self.service_names() if self._shown(name)],
+            "services": [self._service_entry(name) for name in self.service_names()],
         }
-
-    @staticmethod
-    def _shown(name: str) -> bool:
-        """The queue's row needs the optional Redis client in the dashboard (agentops-tui[redis])."""
-        return name != QUEUE_NAME or importlib.util.find_spec("redis") is not None
 
     def _queue_entry(self, timeout: float) -> dict[str, Any]:
         from agentops_tui.demo import taskqueue as tq

@@ -174,7 +174,8 @@ def _check_prometheus(
 
 
 def _check_queue_and_proxy(conv: Found, cfg: FleetConfig, svc: ServiceConfig, base: str, lines: _LineIndex) -> None:
-    """queue: needs the optional Redis client and a redis:// URL; both sources keep timeouts below intervals."""
+    """queue: needs the Redis client (a dependency, missing only from a broken install) and a redis:// URL; both
+    sources keep timeouts below intervals."""
 
     def problem(key: str, message: str) -> None:
         conv.problems.append(ConfigProblem(f"{base}.{key}", lines.of(f"{base}.{key}"), message))
@@ -186,7 +187,7 @@ def _check_queue_and_proxy(conv: Found, cfg: FleetConfig, svc: ServiceConfig, ba
         if not q.keys:
             problem("queue.keys", "at least one list key is needed")
         if importlib.util.find_spec("redis") is None:
-            problem("queue", "needs the Redis client: pip install 'agentops-tui[redis]'")
+            problem("queue", "needs the Redis client (redis-py), a dependency missing here: reinstall agentops-tui")
     if svc.litellm is not None and not re.match(r"^https?://", svc.litellm.url):
         problem("litellm.url", "must start with http:// or https://")
     for part in ("queue", "litellm"):

@@ -244,7 +244,7 @@ class QueueConfig:
     """Redis task queues (lists) that N workers pull from; read in one pipelined round trip per poll."""
 
     redis_url: str
-    """Redis URL, e.g. redis://127.0.0.1:6379/0 (needs `pip install agentops-tui[redis]`)."""
+    """Redis URL, e.g. redis://127.0.0.1:6379/0."""
     keys: list[str]
     """Lists holding pending tasks; the depth is the sum of their lengths."""
     inflight_keys: list[str] = field(default_factory=list)

@@ -136,7 +136,9 @@ def test_queue_and_litellm_config_errors_name_the_line(monkeypatch: pytest.Monke
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "redis" else real(name, *a))
     with pytest.raises(ConfigError) as info:
         parse_config("services:\n  - name: q\n    queue: {redis_url: 'redis://h', keys: [a]}\n", "f.yaml", {})
-    assert [p.message for p in info.value.problems] == ["needs the Redis client: pip install 'agentops-tui[redis]'"]
+    assert [p.message for p in info.value.problems] == [
+        "needs the Redis client (redis-py), a dependency missing here: reinstall agentops-tui"
+    ]
 
 
 def test_queue_alert_rules_pending_firing_resolved() -> None:

@@ -22,7 +22,7 @@ from probes.config import QueueConfig
 from probes.model import ProbeError, QueueResult
 from probes.text.sanitize import clean
 
-MISSING_CLIENT = "the Redis client is not installed: pip install 'agentops-tui[redis]'"
+MISSING_CLIENT = "the Redis client (redis-py, a dependency) is not installed: reinstall agentops-tui"
 MAX_CLIENTS_READ = 4 * 1024 * 1024  # CLIENT LIST replies larger than this are not parsed (10k+ clients)
 
 
