@@ -25,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=identity.version_line())
+    p.add_argument("--version", action=identity.VersionAction)
     p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, then the XDG config path)")
     p.add_argument("--read-only", action="store_true", help="disable every action (restart, throttle, drain)")
     p.add_argument(

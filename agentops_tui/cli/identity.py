@@ -7,9 +7,12 @@ module before anything of `probes`, so that case ends with one line naming the o
 
 from __future__ import annotations
 
+import argparse
 import platform
 import sys
+from collections.abc import Sequence
 from importlib import metadata
+from typing import Any
 
 DIST = "agentops-tui"
 BROKEN_INSTALL = 3
@@ -19,6 +22,18 @@ BROKEN_INSTALL = 3
 def version_line() -> str:
     """`agentops-tui 0.1.0 (Textual 8.2.8, Python 3.11.7)`, from the installed metadata: no Textual module loads."""
     return f"{DIST} {_version(DIST)} (Textual {_version('textual')}, Python {platform.python_version()})"
+
+
+class VersionAction(argparse.Action):
+    """`--version`: the line is made only when asked, since reading the metadata costs every start ~8 ms."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print the versions of agentops-tui, Textual and Python, and exit")
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_line())
+        parser.exit()
 
 
 def _version(dist: str) -> str:
