@@ -9,72 +9,19 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from tests.functional.helpers import serve_handler
+from tests.fixtures.plugin_fleet import plugin_fleet
 
 CLI = [sys.executable, "-m", "agentops_tui.cli"]
 
 
-def metrics_body(n: int) -> bytes:
-    """The guide's metrics after n scrapes: 24% of requests failed, p95 in the 1..2 s bucket (1.9 s)."""
-    return (
-        f'agent_requests_total{{status="success"}} {76 * n}\nagent_requests_total{{status="error"}} {24 * n}\n'
-        f'agent_request_duration_seconds_bucket{{le="1"}} {50 * n}\n'
-        f'agent_request_duration_seconds_bucket{{le="2"}} {100 * n}\n'
-        f'agent_request_duration_seconds_bucket{{le="+Inf"}} {100 * n}\n'
-        f"agent_request_duration_seconds_sum {150 * n}\nagent_request_duration_seconds_count {100 * n}\n"
-    ).encode()
-
-
-class Fleet(BaseHTTPRequestHandler):
-    """Three agents: writer (healthy, 24% errors: WARN), reader (HTTP 500: CRIT), idle (healthy, 2 tasks)."""
-
-    scrapes = 0
-    lock = threading.Lock()
-
-    def log_message(self, *args: object) -> None:
-        return None
-
-    def do_GET(self) -> None:
-        code, body, kind = 200, b'{"status": "healthy", "active_tasks": 2}', "application/json"
-        if self.path == "/writer/metrics":
-            kind = "text/plain; version=0.0.4"
-            with Fleet.lock:
-                Fleet.scrapes += 1
-                body = metrics_body(Fleet.scrapes)
-        elif self.path == "/reader/health":
-            code, body = 500, b'{"status": "unhealthy", "message": "db | down"}'
-        self.send_response(code)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Path]:
-    """The config of the three agents; writer's ledger holds $8.50 today against a fleet budget of $10."""
-    ledger = tmp_path / "spend.jsonl"
-    now = dt.datetime.now().astimezone().isoformat()
-    rec = {"timestamp": now, "service": "writer", "model": "gpt-4o", "input_tokens": 10, "output_tokens": 5}
-    ledger.write_text("".join(json.dumps({**rec, "cost_usd": c}) + "\n" for c in (4.0, 4.5)))
-    with serve_handler(Fleet) as port:
-        url = f"http://127.0.0.1:{port}"
-        cfg = tmp_path / "fleet.yaml"
-        cfg.write_text(
-            "refresh_interval: 2\nbudgets: {daily_usd: 10}\nservices:\n"
-            f"  - name: writer\n    health: {{url: '{url}/writer/health'}}\n"
-            f"    metrics: {{url: '{url}/writer/metrics'}}\n    ledger: {{path: '{ledger}'}}\n"
-            "    thresholds: {error_rate_warn: 0.1, error_rate_crit: 0.5}\n"
-            f"  - name: reader\n    health: {{url: '{url}/reader/health'}}\n"
-            f"  - name: idle\n    health: {{url: '{url}/idle/health'}}\n"
-        )
+    with plugin_fleet(tmp_path) as cfg:
         yield cfg
 
 
