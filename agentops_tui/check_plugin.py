@@ -31,7 +31,7 @@ NO_FLEET_NOTE = "fleet spend and budget are not checked with --service"
 
 
 def status_line(snap: FleetSnapshot, worst: Status, fleet: bool) -> str:
-    """`AGENTOPS CRITICAL - 1 crit, 2 warn of 7: writer error rate 24% >= 25%; ...` (no perfdata)."""
+    """`AGENTOPS CRITICAL - 1 crit, 2 warn of 7: writer error rate 27% >= 25%; ...` (no perfdata)."""
     counts = snap.counts()
     parts = [f"{counts[Status.CRIT]} crit", f"{counts[Status.WARN]} warn"]
     parts += [f"{counts[s]} {s.value.lower()}" for s in (Status.UNKNOWN, Status.STALE) if counts[s]]

@@ -31,7 +31,7 @@ def add(sub: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("--config", dest="check_config", help="config file")
+    c.add_argument("--config", dest="check_config", metavar="FILE", help="config file")
     c.add_argument("--json", action="store_true", help="print JSON (schema 1) instead of the plugin output")
     c.add_argument("--service", action="append", default=[], metavar="NAME",
                    help="check only this service (repeatable): one Nagios service per agent")  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 EPILOG = """\
 output (the Nagios plugin guidelines' format):
-  first line   AGENTOPS CRITICAL - 1 crit, 2 warn of 7: writer error rate 24% >= 25%; ... | PERFDATA
+  first line   AGENTOPS CRITICAL - 1 crit, 2 warn of 7: writer error rate 27% >= 25%; ... | PERFDATA
                the status, the counts, the worst services' reasons (a "|" from outside shows as "¦")
   perfdata     per service 'NAME_p95'=1.8s;WARN;CRIT;0  'NAME_err'=24%;WARN;CRIT;0;100  'NAME_tasks'=3;;;0
                'NAME_spend'=2.40;WARN;CRIT;0 (USD today, from its ledger); and the fleet's

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.plugin_fleet import plugin_fleet
+from tests.functional.helpers import serve
 
 CLI = [sys.executable, "-m", "agentops_tui.cli"]
 
@@ -129,3 +130,15 @@ def test_check_help_explains_the_output_codes_and_the_runner_config() -> None:
                    "object CheckCommand", "--service"):  # fmt: skip
         assert needle in out.stdout, needle
     assert re.search(r"AGENTOPS CRITICAL - 1 crit, \d+ warn of \d+", out.stdout)
+
+
+def test_a_name_with_quote_space_equals_and_pipe_is_one_quoted_label(tmp_path: Path) -> None:
+    with serve(b'{"status": "healthy", "active_tasks": 2}') as port:
+        cfg = tmp_path / "odd.yaml"
+        cfg.write_text(f"services:\n  - name: \"it's a=b|c\"\n    health: {{url: 'http://127.0.0.1:{port}/h'}}\n")
+        out = check("--config", str(cfg), "--settle", "0")
+    first, *long_output = out.stdout.splitlines()
+    assert first == "AGENTOPS OK - 0 crit, 0 warn of 1 | 'it''s a=b¦c_tasks'=2;;;0", out.stdout
+    assert (
+        "thresholds: it's a=b¦c: p95 warn 10s crit 30s, error rate warn 5% crit 25%, open breaker warn" in long_output
+    )
