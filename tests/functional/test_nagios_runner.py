@@ -7,10 +7,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from agentops_tui.cli.check_help import EPILOG
 from tests.fixtures.plugin_fleet import plugin_fleet
 from tests.testbed.nagios import Nagios
 
 CHECK = [sys.executable, "-m", "agentops_tui.cli", "check", "--settle", "1"]
+
+
+def documented_definitions(tmp_path: Path, cfg: Path) -> str:
+    """The Nagios command and service that `check --help` shows, with this test's program, config and host."""
+    program = tmp_path / "agentops-tui"
+    program.write_text(f'#!/bin/sh\nexec {sys.executable} -m agentops_tui.cli "$@"\n')
+    program.chmod(0o755)
+    text = EPILOG.split("\nNagios ", 1)[1].split("\nIcinga 2:", 1)[0].split("\n", 1)[1]
+    assert "define command" in text and "define service" in text, text
+    return (
+        text.replace("/usr/local/bin/agentops-tui", str(program))
+        .replace("/etc/agentops-tui/config.yaml", str(cfg))
+        .replace("agents-01", "agents")
+    )
 
 
 def test_nagios_reads_state_status_line_long_output_and_perfdata(tmp_path: Path) -> None:
@@ -23,14 +38,15 @@ def test_nagios_reads_state_status_line_long_output_and_perfdata(tmp_path: Path)
             "agent-idle": [*CHECK, "--config", str(cfg), "--service", "idle"],
             "agent-typo": [*CHECK, "--config", str(cfg), "--service", "writre"],
             "bad-config": [*CHECK, "--config", str(bad)],
-        })  # fmt: skip
+        }, documented_definitions(tmp_path, cfg), ("agent writer",))  # fmt: skip
         nagios.start()
         try:
             status = nagios.checked(timeout=120)
         finally:
             nagios.stop()
     states = {name: s["current_state"] for name, s in status.items()}
-    assert states == {"agents-all": "2", "agent-writer": "1", "agent-idle": "0", "agent-typo": "3", "bad-config": "3"}
+    assert states == {"agents-all": "2", "agent-writer": "1", "agent-idle": "0", "agent-typo": "3", "bad-config": "3",
+                      "agent writer": "1"}  # fmt: skip
     fleet = status["agents-all"]
     assert fleet["plugin_output"].startswith("AGENTOPS CRITICAL - 1 crit, 1 warn of 3: reader unhealthy"), fleet
     assert "db ¦ down" in fleet["plugin_output"]  # the reader's own `|` did not cut the status text short
@@ -42,6 +58,7 @@ def test_nagios_reads_state_status_line_long_output_and_perfdata(tmp_path: Path)
     assert long_output[0].split()[:2] == ["SERVICE", "STATUS"], fleet
     assert any(line.startswith("thresholds: writer: p95 warn 10s crit 30s") for line in long_output), fleet
     writer = status["agent-writer"]
+    assert status["agent writer"]["plugin_output"] == writer["plugin_output"]  # check --help's definitions work
     assert writer["plugin_output"] == "AGENTOPS WARNING - 0 crit, 1 warn of 1: writer error rate 24% >= 10%"
     assert "spend_today" not in writer["performance_data"] and "idle" not in writer["performance_data"]
     assert status["agent-idle"]["plugin_output"] == "AGENTOPS OK - 0 crit, 0 warn of 1"

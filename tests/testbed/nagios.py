@@ -45,6 +45,17 @@ define host {{
     notification_period    always
     notification_interval  0
 }}
+define service {{
+    name                   generic-service
+    register               0
+    max_check_attempts     1
+    check_interval         3600
+    retry_interval         3600
+    check_period           always
+    contacts               nobody
+    notification_period    always
+    notification_interval  0
+}}
 """
 
 SERVICE = """\
@@ -73,9 +84,13 @@ class Nagios:
     """nagios4 checking `services` (description -> argv): each check forced once at start through the external
     command file (the next one is an hour away); `checked()` waits for them, `status()` reads status.dat."""
 
-    def __init__(self, workdir: Path, services: dict[str, list[str]]) -> None:
+    def __init__(self, workdir: Path, services: dict[str, list[str]], objects: str = "", more: tuple[str, ...] = ()):
+        """`objects`: more object definitions as written (host `agents`, template `generic-service`), defining
+        the services named in `more`."""
         self.dir = Path(workdir)
         self.services = services
+        self.objects = objects
+        self.names = [*services, *more]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def write_config(self) -> Path:
@@ -89,7 +104,7 @@ class Nagios:
             script.write_text(f"#!/bin/sh\nexec {shlex.join(argv)}\n")
             script.chmod(0o755)
             objects.append(SERVICE.format(name=name, script=script))
-        (d / "objects.cfg").write_text("".join(objects))
+        (d / "objects.cfg").write_text("".join([*objects, self.objects]))
         user, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
         main = {
             "log_file": d / "nagios.log", "cfg_file": d / "objects.cfg", "status_file": d / "status.dat",
@@ -127,7 +142,7 @@ class Nagios:
         except OSError:  # not there yet, or no reader yet (ENXIO)
             return False
         now = int(time.time())
-        lines = "".join(f"[{now}] SCHEDULE_FORCED_SVC_CHECK;agents;{name};{now}\n" for name in self.services)
+        lines = "".join(f"[{now}] SCHEDULE_FORCED_SVC_CHECK;agents;{name};{now}\n" for name in self.names)
         try:
             os.write(fd, lines.encode())
         finally:
@@ -145,7 +160,7 @@ class Nagios:
         if self.proc is not None and self.proc.poll() is not None:
             raise RuntimeError(f"nagios4 exited with {self.proc.returncode}: see {self.dir / 'nagios.out'}")
         st = self.status()
-        return set(st) == set(self.services) and all(s.get("has_been_checked") == "1" for s in st.values())
+        return set(st) == set(self.names) and all(s.get("has_been_checked") == "1" for s in st.values())
 
     def status(self) -> dict[str, dict[str, str]]:
         """servicestatus blocks of status.dat by service_description (values as Nagios wrote them)."""
