@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
+from agentops_tui.check_plugin import NO_FLEET_NOTE, SCHEMA, plugin_output, thresholds_json
 from probes.config import FleetConfig
 from probes.model import Alert, BudgetState, QueueResult, SpendEstimate, Status
 from probes.runtime.scheduler import Scheduler
@@ -127,8 +129,9 @@ def worst_of(snap: FleetSnapshot) -> Status:
     return max([worst, *(a.status for a in snap.firing() if not a.service)], key=lambda st: st.rank)
 
 
-def snapshot_table(snap: FleetSnapshot) -> str:
-    """A plain-text table (no colours, no control sequences) for terminals, mail and logs."""
+def snapshot_table(snap: FleetSnapshot, fleet: bool = True) -> str:
+    """A plain-text table (no colours, no control sequences) for terminals, mail and logs; `fleet` False (some
+    services only) leaves out the fleet's spend and budget."""
     head = ("SERVICE", "STATUS", "P95", "ERR%", "BREAKERS", "TASKS", "SPEND", "REASON")
     rows = [head]
     for v in snap.services:
@@ -156,7 +159,7 @@ def snapshot_table(snap: FleetSnapshot) -> str:
     spent = _plain(fmt_money(total)) + (" (incomplete)" if snap.spend_partial and total is not None else "")
     if snap.spend_estimate_usd is not None:
         spent += f" + ~{fmt_money(snap.spend_estimate_usd)} estimated from tokens"
-    lines.append(f"fleet: {worst_of(snap).value}; spend today: {spent}{budget}")
+    lines.append(f"fleet: {worst_of(snap).value}; spend today: {spent}{budget}" if fleet else NO_FLEET_NOTE)
     lines.extend(f"spend: {clean(n, 300)}" for n in snap.spend_notes)
     if snap.budget is not None and snap.budget.reason:
         lines.append(f"budget: {snap.budget.status.value}: {clean(snap.budget.reason, 200)}")
@@ -176,9 +179,26 @@ def _plain(text: str) -> str:
     return "-" if text == DASH else text
 
 
-def run_check(cfg: FleetConfig, as_json: bool, settle_s: float = 2.0, ledger_s: float | None = None) -> tuple[str, int]:
+def run_check(
+    cfg: FleetConfig,
+    as_json: bool,
+    settle_s: float = 2.0,
+    ledger_s: float | None = None,
+    services: tuple[str, ...] = (),
+) -> tuple[str, int]:
     """Poll once (two scrapes `settle_s` apart so rates exist) and return the output and the exit code; each
-    ledger is read for at most `ledger_s` in all, and a spend not read to its end is flagged as incomplete."""
+    ledger is read for at most `ledger_s` in all, and a spend not read to its end is flagged as incomplete.
+    `services` (names known to be in the config) limits the poll, the status and the output to those; the fleet's
+    spend, budget and fleet-wide alerts are then left out, as a part of the fleet cannot judge them."""
+    fleet = not services
+    if not fleet:
+        cfg = replace(cfg, services=[s for s in cfg.services if s.name in services])
     snap = asyncio.run(Scheduler(cfg).poll_once(settle_s, CHECK_READ_S if ledger_s is None else ledger_s))
-    out = json.dumps(snapshot_json(snap), indent=2) if as_json else snapshot_table(snap)
-    return out, worst_of(snap).exit_code
+    if not fleet:
+        snap = replace(snap, budget=None, alerts=tuple(a for a in snap.alerts if a.service))
+    worst = worst_of(snap)
+    if as_json:
+        head = {"schema": SCHEMA, "timestamp": _iso(snap.at)}
+        body = {**head, **snapshot_json(snap), "thresholds": thresholds_json(snap, cfg, fleet)}
+        return json.dumps(body, indent=2), worst.exit_code
+    return plugin_output(snap, cfg, worst, fleet, snapshot_table(snap, fleet)), worst.exit_code

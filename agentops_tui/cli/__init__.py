@@ -55,7 +55,10 @@ def dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args, unknown = p.parse_known_args(argv)
+    if unknown:  # what parse_args does, but a subcommand may answer it its own way (check: UNKNOWN, exit 3)
+        getattr(args, "usage_error", p.error)(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.run(args)) if hasattr(args, "run") else dashboard(args)
     except ConfigError as exc:

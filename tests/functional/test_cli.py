@@ -137,14 +137,16 @@ def test_check_reports_the_fleet_budget_and_a_blown_one_is_crit(tmp_path: Path) 
     assert "budget: CRIT: daily budget 106% ($8.50 of $8.00)" in table.stdout
 
 
-def test_bad_config_exits_2_naming_file_key_and_line(tmp_path: Path) -> None:
+def test_bad_config_stops_the_dashboard_with_2_and_check_with_unknown(tmp_path: Path) -> None:
+    """The dashboard exits 2; check is a plugin: 3 (UNKNOWN) and one line on stdout that Nagios shows."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("services:\n  - name: x\n    health:\n      url: http://127.0.0.1:1/h\n      timeout: soon\n")
-    for args in (["check", "--config", str(bad)], ["--config", str(bad)]):
+    for args, code in ((["check", "--config", str(bad)], 3), (["--config", str(bad)], 2)):
         out = run_cli(*args)
-        assert out.returncode == 2
+        assert out.returncode == code
         assert f"{bad}:5: services[0].health.timeout: expected a number, got 'soon'" in out.stderr
-        assert out.stdout == ""
+        assert out.stdout == ("" if code == 2 else f"AGENTOPS UNKNOWN - config error: {bad} line 5 "
+                              "services[0].health.timeout: expected a number, got 'soon'\n")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -163,7 +165,8 @@ def test_bad_config_exits_2_naming_file_key_and_line(tmp_path: Path) -> None:
 def test_tags_and_senseless_numbers_stop_the_cli_before_anything_runs(
     tmp_path: Path, service: str, line: int, problem: str
 ) -> None:
-    """Both entries (check and the dashboard) exit 2 with one FILE:LINE: key: problem line and poll nothing."""
+    """Both entries poll nothing and print one FILE:LINE: key: problem line on stderr; the dashboard exits 2,
+    check 3 (UNKNOWN) with the problem on stdout too (its line, or a JSON error)."""
     hits: list[str] = []
 
     class Counting(BaseHTTPRequestHandler):
@@ -185,9 +188,14 @@ def test_tags_and_senseless_numbers_stop_the_cli_before_anything_runs(
             ["check", "--config", str(bad), "--json"],
         ):
             out = run_cli(*args)
-            assert out.returncode == 2, out.stdout + out.stderr
+            assert out.returncode == (3 if args[0] == "check" else 2), out.stdout + out.stderr
             assert out.stderr == f"agentops-tui: invalid config:\n  {bad}:{line}: {problem}\n", out.stderr
-            assert out.stdout == ""
+            key, message = problem.split(": ", 1)
+            if args[-1] == "--json":
+                assert json.loads(out.stdout)["error"]["problems"][0]["message"] == message
+            else:
+                shown = f"AGENTOPS UNKNOWN - config error: {bad} line {line} {key}: {message}\n"
+                assert out.stdout == ("" if args[0] != "check" else shown)
     assert hits == []
     assert not (tmp_path / "MARK").exists()
 
@@ -196,11 +204,9 @@ def test_tags_and_senseless_numbers_stop_the_cli_before_anything_runs(
 def test_check_refuses_a_settle_time_that_makes_no_sense(tmp_path: Path, settle: str) -> None:
     """`--settle inf` waited forever between the two scrapes."""
     out = run_cli("check", "--config", str(one_service(tmp_path, "http://127.0.0.1:1/h")), "--settle", settle)
-    assert out.returncode == 2 and out.stdout == ""
-    expected = (
-        f"agentops-tui check: error: argument --settle: must be a number of seconds from 0 to 600, got {settle!r}"
-    )
-    assert out.stderr.splitlines()[-1] == expected
+    message = f"argument --settle: must be a number of seconds from 0 to 600, got {settle!r}"
+    assert (out.returncode, out.stdout) == (3, f"AGENTOPS UNKNOWN - usage error: {message}\n")  # a plugin's UNKNOWN
+    assert out.stderr.splitlines()[-1] == f"agentops-tui check: error: {message}"
 
 
 def test_hangup_after_the_terminal_is_gone_still_exits(tmp_path: Path) -> None:
