@@ -107,3 +107,11 @@ def journal_state_dir(environ: Mapping[str, str] | None = None, euid: int | None
 
 def default_journal_path(environ: Mapping[str, str] | None = None, euid: int | None = None) -> Path:
     return journal_state_dir(environ, euid) / "audit.jsonl"
+
+
+def app_log_path(log_file: str | None, debug: bool, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The application log: --log-file, else with --debug agentops-tui.log in the XDG state dir, else none
+    (the dashboard owns the terminal, so there is no stderr to log to while it draws)."""
+    if log_file:
+        return Path(log_file)
+    return state_home(environ) / "agentops-tui.log" if debug else None

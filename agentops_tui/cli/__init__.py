@@ -15,13 +15,15 @@ from probes.config.load import ConfigError, find_config, xdg_config_path
 
 
 def parser() -> argparse.ArgumentParser:
-    from agentops_tui.cli import check, demo, logs
+    from agentops_tui.cli import check, config, demo, logs
 
     p = argparse.ArgumentParser(
         prog="agentops-tui",
         description="Terminal dashboard for LLM agents run as services. With no config, opens the built-in demo.",
     )
-    p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, then the XDG config path)")
+    p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, the XDG config path, then /etc)")
+    p.add_argument("--log-file", metavar="PATH", help="write the application log here (probe errors, actions)")
+    p.add_argument("--debug", action="store_true", help="log at debug level (to --log-file, else the state dir)")
     p.add_argument("--read-only", action="store_true", help="disable every action (restart, throttle, drain)")
     p.add_argument(
         "--allow-insecure-config",
@@ -29,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
         help="run the config's commands even when other users can change the file or its directory",
     )
     sub = p.add_subparsers(dest="command")
-    for command in (demo, check, logs):
+    for command in (demo, check, logs, config):
         command.add(sub)
     return p
 
