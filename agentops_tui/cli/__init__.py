@@ -11,7 +11,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from probes.config.load import ConfigError, find_config, xdg_config_path
+from probes.config.load import ConfigError, find_config
 
 
 def parser() -> argparse.ArgumentParser:
@@ -19,7 +19,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="agentops-tui",
-        description="Terminal dashboard for LLM agents run as services. With no config, opens the built-in demo.",
+        description="Terminal dashboard for LLM agents run as services. With no config, offers the built-in demo "
+        "on a terminal (`agentops-tui demo` opens it).",
     )
     p.add_argument("--config", help="config file (default: $AGENTOPS_TUI_CONFIG, the XDG config path, then /etc)")
     p.add_argument("--log-file", metavar="PATH", help="write the application log here (probe errors, actions)")
@@ -38,13 +39,12 @@ def parser() -> argparse.ArgumentParser:
 
 def dashboard(args: argparse.Namespace) -> int:
     """No subcommand: the dashboard on the config found, else the demo fleet."""
-    from agentops_tui.cli import demo
     from agentops_tui.cli.common import load, run_dashboard
+    from agentops_tui.cli.first_run import no_config
 
     path = find_config(args.config)
     if path is None:
-        print(f"agentops-tui: no config at {xdg_config_path()}; opening the built-in demo fleet", file=sys.stderr)
-        return demo.run(parser().parse_args(["--read-only"] * args.read_only + ["demo"]))
+        return no_config(args, ["--read-only"] * args.read_only + ["demo"])
     cfg = load(path, args.allow_insecure_config)
     if args.read_only:
         cfg = replace(cfg, read_only=True)
