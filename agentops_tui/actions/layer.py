@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import getpass
+import logging
 import math
 import os
 import socket
@@ -35,6 +36,7 @@ from probes.text.sanitize import clean, clean_json
 from probes.view import ServiceView
 
 ViewLookup = Callable[[str], ServiceView | None]
+log = logging.getLogger("agentops_tui.actions")
 Settle = Callable[[str], Awaitable[ServiceView | None]]
 
 READ_ONLY_REASON = "read-only mode: actions are disabled"
@@ -202,6 +204,8 @@ class ActionLayer:
             record["seen"] = clean(seen, DETAIL_LEN + 200)
         line = self.redact.value(record)
         self.journal.write(line)
+        said = f": {line['error']}" if line["error"] else ""
+        log.info("%s %s %s (%s)%s", line["service"], line["action"], phase, plan_id[:8], said)
         if self.syslog is not None:  # a copy; only the file's line is needed to act
             self.syslog.send(line)
 

@@ -51,8 +51,24 @@ def dashboard(args: argparse.Namespace) -> int:
     return run_dashboard(cfg)
 
 
+def _log_to(args: argparse.Namespace) -> bool:
+    """The application log as --log-file/--debug ask (see agentops_tui.applog); False when it cannot be opened."""
+    from agentops_tui.applog import setup
+    from probes.paths import app_log_path
+
+    path = app_log_path(args.log_file, args.debug)
+    try:
+        setup(path, args.debug)
+    except OSError as exc:
+        print(f"agentops-tui: cannot write the log file {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if not _log_to(args):
+        return 2
     try:
         return int(args.run(args)) if hasattr(args, "run") else dashboard(args)
     except ConfigError as exc:

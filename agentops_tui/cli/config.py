@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         print(exc.render())
         return UNKNOWN
     if args.config_command == "show":
-        from probes.config.effective import effective_yaml
+        from probes.text.effective import effective_yaml
 
         for w in warnings:
             print(f"agentops-tui: warning: {w}", file=sys.stderr)
