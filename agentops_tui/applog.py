@@ -39,6 +39,8 @@ def setup(path: Path | None, debug: bool) -> None:
             h.close()
         if path is None:
             logger.addHandler(logging.NullHandler())  # not Python's last resort: stderr is the dashboard's
+            logger.setLevel(logging.NOTSET)
+            logger.propagate = True  # to whatever the embedding program set up (pytest's capture, say)
             continue
         logger.setLevel(logging.DEBUG if debug else logging.INFO)
         logger.propagate = False

@@ -31,9 +31,6 @@ def _no_log_left() -> Iterator[None]:
     """Each test's handlers closed after it (the loggers are process-wide)."""
     yield
     applog.setup(None, False)
-    for name in applog.LOGGERS:
-        logging.getLogger(name).propagate = True
-        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def test_the_log_file_is_private_and_shown_by_config_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,7 +124,7 @@ def test_paths_lists_the_lookup_the_journal_and_the_app_log(tmp_path: Path, caps
     assert f"{paths.user_config_path()}  [missing]" in out and f"{paths.system_config_path()}  [missing]" in out
     assert f"journal:  {tmp_path / 'j.jsonl'}  [actions.journal in {cfg}]" in out
     assert f"app log:  {tmp_path / 'app.log'}" in out
-    assert main(["config", "paths"]) == 0
+    assert main(["config", "paths"]) == 0  # (and the loggers back to no file)
     out = capsys.readouterr().out
     assert f"journal:  {paths.default_journal_path()}" in out and "app log:  none" in out
 
