@@ -20,6 +20,7 @@ from textual.notifications import SeverityLevel
 
 from agentops_tui.actions.journal import Journal, default_journal_path
 from agentops_tui.actions.layer import ActionLayer
+from agentops_tui.applog import StatusLog
 from agentops_tui.commands import ServiceCommands, ServiceFinder
 from agentops_tui.controller import ActionController
 from agentops_tui.keyorder import KeyOrder
@@ -74,6 +75,7 @@ class AgentOpsApp(App[int]):
         self.clock = clock
         self.snapshot: FleetSnapshot | None = None
         self._firing: set[tuple[str, str, str]] = set()
+        self.status_log = StatusLog()  # status changes to the app log (--log-file)
         self.palette = Palette()
         journal = Path(cfg.actions.journal) if cfg.actions.journal else default_journal_path()
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
@@ -190,6 +192,7 @@ class AgentOpsApp(App[int]):
         if self.snapshot is None:
             self.set_timer(GC_FREEZE_AFTER_S, _settle_gc)
         self.snapshot = message.snapshot
+        self.status_log.observe(message.snapshot)
         self._ring_for_new_alerts(message.snapshot)
         for screen in reversed(self.screen_stack):  # the top screen, and every one seen under a dialog
             if isinstance(screen, FleetScreen):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from agentops_tui.demo.fleet import DemoFleet
+from probes import paths
 from probes.config import FleetConfig
 from probes.config.load import load_config
 from tests.testbed import missing
@@ -26,6 +27,9 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.delenv("AGENTOPS_TUI_CONFIG", raising=False)
+    monkeypatch.delenv("SUDO_USER", raising=False)  # under sudo the journal's default is system-wide
+    monkeypatch.setattr(paths, "ETC_DIR", home / "etc")  # no server-wide config or journal of the test machine
+    monkeypatch.setattr(paths, "SYSTEM_STATE_DIR", home / "var-lib")
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
 
 

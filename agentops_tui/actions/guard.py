@@ -59,6 +59,12 @@ class StormGuard:
             merged = sorted([*self._restarts.get(service, ()), *times])
             self._restarts[service] = deque(merged)
 
+    def reseed(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Count from the journal alone: it holds this dashboard's restarts (journaled before record()) and those
+        of every other dashboard writing it."""
+        self._restarts.clear()
+        self.seed(records)
+
     def check(self, service: str) -> str | None:
         """None when a restart is allowed now, else why not and when it will be."""
         if self.limit <= 0:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import getpass
+import logging
 import math
 import os
 import socket
@@ -27,6 +28,7 @@ from agentops_tui.actions.executors import CommandExecutor
 from agentops_tui.actions.guard import StormGuard
 from agentops_tui.actions.journal import Journal, JournalError, JournalTail
 from agentops_tui.actions.model import ALL_KINDS, ActionKind, ActionRequest, Operation, Outcome, Phase, Plan, Refusal
+from agentops_tui.actions.syslog import SyslogForward
 from probes.config import FleetConfig, ServiceConfig
 from probes.config.trust import ALLOW_FLAG
 from probes.text.redact import redactor_for
@@ -34,6 +36,7 @@ from probes.text.sanitize import clean, clean_json
 from probes.view import ServiceView
 
 ViewLookup = Callable[[str], ServiceView | None]
+log = logging.getLogger("agentops_tui.actions")
 Settle = Callable[[str], Awaitable[ServiceView | None]]
 
 READ_ONLY_REASON = "read-only mode: actions are disabled"
@@ -106,6 +109,7 @@ class ActionLayer:
         self.host = clean(socket.gethostname(), 255)
         self._services: dict[str, ServiceConfig] = {svc.name: svc for svc in cfg.services}
         self.guard = StormGuard(cfg.actions.restart_limit, cfg.actions.restart_window_s, clock)
+        self.syslog = SyslogForward(cfg.actions.syslog_address) if cfg.actions.syslog else None
         self._guard_error: str | None = None  # the journal could not be read: restarts cannot be counted
         try:
             self.guard.seed(journal.tail(SEED_RECORDS))
@@ -198,7 +202,12 @@ class ActionLayer:
         }
         if seen is not None:  # what a workflow's wait saw (only those lines have it)
             record["seen"] = clean(seen, DETAIL_LEN + 200)
-        self.journal.write(self.redact.value(record))
+        line = self.redact.value(record)
+        self.journal.write(line)
+        said = f": {line['error']}" if line["error"] else ""
+        log.info("%s %s %s (%s)%s", line["service"], line["action"], phase, plan_id[:8], said)
+        if self.syslog is not None:  # a copy; only the file's line is needed to act
+            self.syslog.send(line)
 
     def _refuse(self, plan_id: str, request: ActionRequest, operation: Operation | None, reason: str) -> Refusal:
         reason = self.redact(reason)
@@ -250,9 +259,7 @@ class ActionLayer:
             if problem is not None:
                 return problem
         if request.kind == "restart":
-            if self._guard_error is not None:
-                return self._guard_error
-            return self.guard.check(request.service)
+            return self._guard_check(request.service)
         return None
 
     def plan_bulk(self, requests: list[ActionRequest]) -> list[Plan | Refusal] | Refusal:
@@ -316,10 +323,17 @@ class ActionLayer:
         if self.read_only:
             return READ_ONLY_REASON
         if plan.request.kind == "restart":
-            if self._guard_error is not None:
-                return self._guard_error
-            return self.guard.check(plan.request.service)
+            return self._guard_check(plan.request.service)
         return None
+
+    def _guard_check(self, service: str) -> str | None:
+        """The storm guard's answer on the journal as it is now: another dashboard writing the same journal (a
+        second operator on the box, see probes.paths) may have restarted the service since this one started."""
+        if self._guard_error is not None:
+            return self._guard_error
+        with contextlib.suppress(JournalError):  # unreadable now: what this dashboard counted still holds
+            self.guard.reseed(self.journal.tail(SEED_RECORDS))
+        return self.guard.check(service)
 
     async def run(self, plan: Plan, settle: Settle | None = None) -> Outcome:
         """Journal "started", run the executor, wait for `settle` (or take the current view), journal the end."""

@@ -22,12 +22,13 @@ from typing import Any, Literal, Union
 
 import yaml
 
+from probes import paths
 from probes.config import FleetConfig
 from probes.config.checks import ConfigProblem, check_semantics
 from probes.config.trust import check_commands
 from probes.config.values import short_tag, shown, unknown_tags
 
-CONFIG_ENV = "AGENTOPS_TUI_CONFIG"
+CONFIG_ENV = paths.CONFIG_ENV
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster; nodes carry lines either way
@@ -219,18 +220,13 @@ def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -
 
 
 def xdg_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "agentops-tui" / "config.yaml"
+    """The user's config file ($XDG_CONFIG_HOME/agentops-tui/config.yaml, see probes.paths)."""
+    return paths.user_config_path()
 
 
 def find_config(explicit: str | None) -> Path | None:
-    """The config to use: --config, then $AGENTOPS_TUI_CONFIG, then the XDG path if it exists."""
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV])
-    path = xdg_config_path()
-    return path if path.exists() else None
+    """The config to use: --config, $AGENTOPS_TUI_CONFIG, the XDG file, then /etc/agentops-tui/config.yaml."""
+    return paths.find_config(explicit)
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> tuple[FleetConfig, list[str]]:

@@ -157,4 +157,9 @@ class ActionsConfig:
     healthy_timeout_s: float = 60.0
     """How long the drain workflow waits for the service to be healthy again after a restart."""
     journal: str | None = None
-    """Audit journal path; default $XDG_STATE_HOME/agentops-tui/audit.jsonl."""
+    """Audit journal path; default $XDG_STATE_HOME/agentops-tui/audit.jsonl, or /var/lib/agentops-tui/audit.jsonl
+    as root or under sudo (one journal, so one storm guard, for every operator of the box)."""
+    syslog: bool = False
+    """Also send every journal line to syslog (facility authpriv; journald reads it too)."""
+    syslog_address: str = "/dev/log"
+    """Where syslog listens: a unix socket path (/dev/log; /var/run/syslog on macOS) or host:port (UDP)."""

@@ -100,6 +100,7 @@ def test_write_failure_raises_journal_error(tmp_path: Path) -> None:
 
 
 def test_default_path_follows_xdg_state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as root the default is system-wide (tests/unit/test_paths.py)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     assert default_journal_path() == tmp_path / "state" / "agentops-tui" / "audit.jsonl"
     monkeypatch.delenv("XDG_STATE_HOME")
