@@ -15,9 +15,9 @@ from pathlib import Path
 from rich.color import ColorSystem
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
+from agentops_tui import bindings
 from agentops_tui.actions.journal import Journal, default_journal_path
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.commands import ServiceCommands, ServiceFinder
@@ -50,10 +50,7 @@ class AgentOpsApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # under 30 rows dialogs drop their blank rows (80x24)
     COMMANDS = App.COMMANDS | {ServiceCommands, ServiceFinder}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-    ]
+    BINDINGS = bindings.APP
 
     headless_colours = ColorSystem.TRUECOLOR
     """The colour system a headless run's pictures stand for: 24-bit wherever they are taken, unless a test asks
@@ -243,7 +240,8 @@ class AgentOpsApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            # The keys as bound now: Textual keeps the keymap it applies to every screen's bindings in `_keymap`.
+            self.push_screen(HelpScreen(bindings.bound_keys(self._keymap)))
 
 
 def make_app(
