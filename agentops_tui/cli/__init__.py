@@ -8,6 +8,7 @@ where no terminal exists.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 
@@ -15,7 +16,7 @@ from probes.config.load import ConfigError, find_config, xdg_config_path
 
 
 def parser() -> argparse.ArgumentParser:
-    from agentops_tui.cli import check, demo, logs
+    from agentops_tui.cli import check, completion, demo, help_cmd, logs
 
     p = argparse.ArgumentParser(
         prog="agentops-tui",
@@ -29,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
         help="run the config's commands even when other users can change the file or its directory",
     )
     sub = p.add_subparsers(dest="command")
-    for command in (demo, check, logs):
+    for command in (demo, check, logs, help_cmd, completion):
         command.add(sub)
     return p
 
@@ -50,7 +51,12 @@ def dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (agentops-tui completion SHELL)
+        from agentops_tui.cli.completion import complete
+
+        complete(p)
+    args = p.parse_args(argv)
     try:
         return int(args.run(args)) if hasattr(args, "run") else dashboard(args)
     except ConfigError as exc:
