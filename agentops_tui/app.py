@@ -16,6 +16,7 @@ from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.notifications import SeverityLevel
+from textual.theme import Theme
 
 from agentops_tui import bindings
 from agentops_tui.actions.journal import Journal, default_journal_path
@@ -31,6 +32,7 @@ from agentops_tui.screens.dialog import Dialog
 from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
+from agentops_tui.themes import remember, starting_theme
 from probes.config import FleetConfig
 from probes.text.sanitize import clean
 from probes.view import FleetSnapshot, ServiceView
@@ -103,6 +105,8 @@ class AgentOpsApp(App[int]):
         return OverviewScreen(self)
 
     def on_mount(self) -> None:
+        self.theme = self._first_theme = starting_theme(self.cfg)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.palette = self._palette_from_theme()
         if self.cfg.keymap:
             self.set_keymap(self.cfg.keymap)
@@ -111,6 +115,13 @@ class AgentOpsApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self._on_signal, 128 + sig)
         self.source.start(self._publish)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme picked in the command palette is the next start's (unless --theme or theme: say otherwise).
+        Textual also announces the theme set at start; that one is not a pick."""
+        if theme.name != self._first_theme:
+            self._first_theme = theme.name
+            remember(theme.name)
 
     def _on_signal(self, code: int) -> None:
         """SIGTERM or SIGHUP: stop polling and quit. When the terminal is gone (a dropped SSH session, a killed tmux

@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import replace
 
+from probes.config import FleetConfig
 from probes.config.load import ConfigError, find_config, xdg_config_path
 
 
@@ -29,10 +30,25 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the config's commands even when other users can change the file or its directory",
     )
+    p.add_argument("--theme", type=theme, help="Textual theme (wins over theme: in the config and the one last picked)")
     sub = p.add_subparsers(dest="command")
     for command in (demo, check, logs, help_cmd, completion):
         command.add(sub)
     return p
+
+
+def theme(name: str) -> str:
+    """--theme: one of Textual's themes (the list is loaded only when --theme is given)."""
+    from agentops_tui.themes import theme_names, unknown
+
+    if name not in theme_names():
+        raise argparse.ArgumentTypeError(unknown(name))
+    return name
+
+
+def with_theme(cfg: FleetConfig, args: argparse.Namespace) -> FleetConfig:
+    """--theme wins over the config's `theme:`."""
+    return replace(cfg, theme=args.theme) if getattr(args, "theme", None) else cfg
 
 
 def dashboard(args: argparse.Namespace) -> int:
@@ -47,7 +63,7 @@ def dashboard(args: argparse.Namespace) -> int:
     cfg = load(path, args.allow_insecure_config)
     if args.read_only:
         cfg = replace(cfg, read_only=True)
-    return run_dashboard(cfg)
+    return run_dashboard(with_theme(cfg, args))
 
 
 def main(argv: list[str] | None = None) -> int:

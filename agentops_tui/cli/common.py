@@ -29,7 +29,9 @@ def load(path: Path, allow_insecure_config: bool = False) -> FleetConfig:
 
 def run_dashboard(cfg: FleetConfig, badges: tuple[str, ...] = ()) -> int:
     from agentops_tui.app import make_app  # Textual only when drawing
+    from agentops_tui.themes import check_theme
 
+    check_theme(cfg)
     app = make_app(cfg, badges=badges)
     result = app.run()
     if app.return_code:  # an unhandled exception ended it (Textual printed it): a crash is never a clean quit

@@ -25,6 +25,7 @@ def add(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agentops_tui.cli import with_theme
     from agentops_tui.demo.fleet import DemoFleet, run_fleet_only
 
     read_only = bool(args.read_only or getattr(args, "demo_read_only", False))
@@ -42,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
         cfg = load(path)
         if read_only:
             cfg = replace(cfg, read_only=True)
-        return run_dashboard(cfg, badges=("DEMO",))
+        return run_dashboard(with_theme(cfg, args), badges=("DEMO",))
     finally:
         fleet.stop()
