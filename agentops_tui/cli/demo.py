@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agentops_tui.cli import args as types
-from agentops_tui.cli.common import load, run_dashboard
+from agentops_tui.cli.common import NO_TERMINAL_EXIT, load, run_dashboard, terminal_problem
 
 
 def add(sub: Any) -> None:
@@ -32,6 +32,10 @@ def run(args: argparse.Namespace) -> int:
     if args.fleet_only:
         out = Path(args.write_config) if args.write_config else None
         return run_fleet_only(None, out, args.services, args.cycle, args.base_port, args.refresh)
+    problem = terminal_problem()
+    if problem:  # before starting the fleet: nothing to stop
+        print(problem, file=sys.stderr)
+        return NO_TERMINAL_EXIT
     # Its own temporary directory: removed on every way out, by a janitor process when this one is killed.
     fleet = DemoFleet(None, services=args.services, cycle_s=args.cycle, base_port=args.base_port,
                       refresh_interval=args.refresh, guide=True)  # fmt: skip
