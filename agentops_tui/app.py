@@ -15,9 +15,10 @@ from pathlib import Path
 from rich.color import ColorSystem
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.theme import Theme
 
+from agentops_tui import bindings
 from agentops_tui.actions.journal import Journal, default_journal_path
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.applog import StatusLog
@@ -32,6 +33,7 @@ from agentops_tui.screens.dialog import Dialog
 from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
+from agentops_tui.themes import remember, starting_theme
 from probes.config import FleetConfig
 from probes.text.sanitize import clean
 from probes.view import FleetSnapshot, ServiceView
@@ -51,10 +53,7 @@ class AgentOpsApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # under 30 rows dialogs drop their blank rows (80x24)
     COMMANDS = App.COMMANDS | {ServiceCommands, ServiceFinder}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-    ]
+    BINDINGS = bindings.APP
 
     headless_colours = ColorSystem.TRUECOLOR
     """The colour system a headless run's pictures stand for: 24-bit wherever they are taken, unless a test asks
@@ -108,6 +107,8 @@ class AgentOpsApp(App[int]):
         return OverviewScreen(self)
 
     def on_mount(self) -> None:
+        self.theme = self._first_theme = starting_theme(self.cfg)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.palette = self._palette_from_theme()
         if self.cfg.keymap:
             self.set_keymap(self.cfg.keymap)
@@ -116,6 +117,13 @@ class AgentOpsApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self._on_signal, 128 + sig)
         self.source.start(self._publish)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme picked in the command palette is the next start's (unless --theme or theme: say otherwise).
+        Textual also announces the theme set at start; that one is not a pick."""
+        if theme.name != self._first_theme:
+            self._first_theme = theme.name
+            remember(theme.name)
 
     def _on_signal(self, code: int) -> None:
         """SIGTERM or SIGHUP: stop polling and quit. When the terminal is gone (a dropped SSH session, a killed tmux
@@ -246,7 +254,8 @@ class AgentOpsApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            # The keys as bound now: Textual keeps the keymap it applies to every screen's bindings in `_keymap`.
+            self.push_screen(HelpScreen(bindings.bound_keys(self._keymap)))
 
 
 def make_app(

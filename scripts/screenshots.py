@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from agentops_tui.app import make_app
@@ -23,6 +24,7 @@ from agentops_tui.demo import schedule
 from agentops_tui.demo.fleet import DemoFleet
 from agentops_tui.demo.guide import FAILING
 from agentops_tui.demo.roster import GUIDE_NAME
+from agentops_tui.themes import DEFAULT
 from agentops_tui.widgets.service_table import ServiceTable
 from probes.config.load import load_config
 
@@ -32,7 +34,7 @@ SIZE = (120, 32)
 
 async def shoot(cfg_path: Path, fleet: DemoFleet) -> list[Path]:
     cfg, _ = load_config(cfg_path)
-    app = make_app(cfg, badges=("DEMO",))
+    app = make_app(replace(cfg, theme=DEFAULT), badges=("DEMO",))  # not the theme this machine's user picked
     saved: list[Path] = []
     async with app.run_test(size=SIZE) as pilot:
         # The error burst on `writer`, with the latency spike on `researcher` just before it: both visible.

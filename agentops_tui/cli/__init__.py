@@ -8,16 +8,18 @@ where no terminal exists.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 
 from agentops_tui.cli import identity  # first: one line, not a traceback, when another project's `probes` is found
 from agentops_tui.cli.helptext import EPILOG
+from probes.config import FleetConfig
 from probes.config.load import ConfigError, find_config
 
 
 def parser() -> argparse.ArgumentParser:
-    from agentops_tui.cli import check, config, demo, logs
+    from agentops_tui.cli import check, completion, config, demo, help_cmd, logs
 
     p = argparse.ArgumentParser(
         prog="agentops-tui",
@@ -36,10 +38,25 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the config's commands even when other users can change the file or its directory",
     )
+    p.add_argument("--theme", type=theme, help="Textual theme (wins over theme: in the config and the one last picked)")
     sub = p.add_subparsers(dest="command")
-    for command in (demo, check, logs, config):
+    for command in (demo, check, logs, config, help_cmd, completion):
         command.add(sub)
     return p
+
+
+def theme(name: str) -> str:
+    """--theme: one of Textual's themes (the list is loaded only when --theme is given)."""
+    from agentops_tui.themes import theme_names, unknown
+
+    if name not in theme_names():
+        raise argparse.ArgumentTypeError(unknown(name))
+    return name
+
+
+def with_theme(cfg: FleetConfig, args: argparse.Namespace) -> FleetConfig:
+    """--theme wins over the config's `theme:`."""
+    return replace(cfg, theme=args.theme) if getattr(args, "theme", None) else cfg
 
 
 def dashboard(args: argparse.Namespace) -> int:
@@ -53,7 +70,7 @@ def dashboard(args: argparse.Namespace) -> int:
     cfg = load(path, args.allow_insecure_config)
     if args.read_only:
         cfg = replace(cfg, read_only=True)
-    return run_dashboard(cfg)
+    return run_dashboard(with_theme(cfg, args))
 
 
 def _log_to(args: argparse.Namespace) -> bool:
@@ -72,6 +89,10 @@ def _log_to(args: argparse.Namespace) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     p = parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (agentops-tui completion SHELL)
+        from agentops_tui.cli.completion import complete
+
+        complete(p)
     args, unknown = p.parse_known_args(argv)
     if unknown:  # what parse_args does, but a subcommand may answer it its own way (check: UNKNOWN, exit 3)
         getattr(args, "usage_error", p.error)(f"unrecognized arguments: {' '.join(unknown)}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agentops_tui.cli import args as types
-from agentops_tui.cli.common import load, run_dashboard
+from agentops_tui.cli.common import NO_TERMINAL_EXIT, load, run_dashboard, terminal_problem
 
 
 def add(sub: Any) -> None:
@@ -25,12 +25,17 @@ def add(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agentops_tui.cli import with_theme
     from agentops_tui.demo.fleet import DemoFleet, run_fleet_only
 
     read_only = bool(args.read_only or getattr(args, "demo_read_only", False))
     if args.fleet_only:
         out = Path(args.write_config) if args.write_config else None
         return run_fleet_only(None, out, args.services, args.cycle, args.base_port, args.refresh)
+    problem = terminal_problem()
+    if problem:  # before starting the fleet: nothing to stop
+        print(problem, file=sys.stderr)
+        return NO_TERMINAL_EXIT
     # Its own temporary directory: removed on every way out, by a janitor process when this one is killed.
     fleet = DemoFleet(None, services=args.services, cycle_s=args.cycle, base_port=args.base_port,
                       refresh_interval=args.refresh, guide=True)  # fmt: skip
@@ -42,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
         cfg = load(path)
         if read_only:
             cfg = replace(cfg, read_only=True)
-        return run_dashboard(cfg, badges=("DEMO",))
+        return run_dashboard(with_theme(cfg, args), badges=("DEMO",))
     finally:
         fleet.stop()

@@ -7,12 +7,13 @@ import sys
 from typing import Any
 
 from agentops_tui.cli.common import load
+from agentops_tui.cli.completion import service_names
 from probes.config.load import find_config
 
 
 def add(sub: Any) -> None:
     g = sub.add_parser("logs", help="print a service's recent log lines that meet a query (level=error since=1h word)")
-    g.add_argument("service", help="the service's name")
+    g.add_argument("service", help="the service's name").completer = service_names  # argcomplete's hook
     g.add_argument("query", nargs="*", help="field=value, field!=value, since=1h, until=10m, words")
     g.add_argument("--config", dest="logs_config", help="config file")
     g.add_argument("--json", action="store_true", help="print each line as one JSON object")

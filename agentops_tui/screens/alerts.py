@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from agentops_tui import bindings
 from agentops_tui.presentation.alerts import ALERT_COLUMNS, alert_row, alerts_title
 from agentops_tui.screens.base import FleetScreen
 from agentops_tui.widgets.list_table import ListTable
@@ -18,7 +18,7 @@ from probes.view import FleetSnapshot
 class AlertsScreen(FleetScreen):
     """Follows the fleet snapshots while shown; the order is the snapshot's (firing, critical, oldest first)."""
 
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="alerts.back")]
+    BINDINGS = bindings.ALERTS
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-title")

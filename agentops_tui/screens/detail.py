@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from agentops_tui import bindings
 from agentops_tui.actions.model import ActionKind
 from agentops_tui.presentation.detail import detail_renderable
 from agentops_tui.screens.base import Dashboard, FleetScreen
@@ -22,15 +22,7 @@ STALE_CHECK_S = 1.0
 class DetailScreen(FleetScreen):
     """Live detail of one service; follows new snapshots while open."""
 
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
-        Binding("l", "logs", "Logs", id="detail.logs"),
-        Binding("r", "act('restart')", "Restart", id="detail.restart"),
-        Binding("t", "act('throttle')", "Throttle", id="detail.throttle"),
-        Binding("d", "act('drain')", "Drain", id="detail.drain"),
-        Binding("R", "act('resume')", "Resume", show=False, id="detail.resume"),
-        Binding("S", "act('start')", "Start", show=False, id="detail.start"),
-    ]
+    BINDINGS = bindings.DETAIL
 
     def __init__(self, dashboard: Dashboard, name: str) -> None:
         super().__init__(dashboard)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,35 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    ("↑ ↓ / j k", "move between services"),
-    ("g G", "first / last row (also in alerts, journal and logs)"),
-    ("Enter", "details of the selected service (alerts: its service; journal: the whole entry)"),
-    ("/", "filter rows by name, kind, status or reason"),
-    ("Esc", "clear the filter / go back"),
-    ("s", "cycle sort: worst first (the default), config order, name, p95, errors, spend"),
-    ("r", "restart the selected (or marked) service(s)"),
-    ("t", "throttle: requests per minute, or a container's CPUs and memory"),
-    ("d", "drain, then stay drained, resume, or restart and resume (Docker: then stop)"),
-    ("R", "resume after a drain"),
-    ("S", "start a stopped container"),
-    (
-        "l",
-        "logs of the selected service (f: follow on/off; /: query, e.g. level=error since=1h timeout; c: columns or"
-        " lines as written; t: jump to a time, 14:05, or at=14:05 in a query)",
-    ),
-    (
-        "Space",
-        "mark or unmark for a bulk action, and the cursor moves down; the header counts marks, an action uses them",
-    ),
-    ("r t d R S l", "also on a service's detail screen, for that service"),
-    ("a", "audit journal of every action (r reloads it)"),
-    ("$", "spend: runaway tasks, burn rate, projection, by service, model and task type"),
-    ("!", "alerts: firing, then pending, with since when and the value"),
-    ("Ctrl+P", "command palette: actions for the selected service; type a name to open a service"),
-    ("?", "this help"),
-    ("q", "quit"),
-)
+from agentops_tui.keyhelp import key_table
 
 STATUSES = (
     ("● OK", "every source answers and every number is inside its thresholds"),
@@ -54,9 +28,16 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
 
+    def __init__(self, keys: Mapping[str, str]) -> None:
+        """`keys`: each binding id's keys as bound now (after the config's `keymap:`)."""
+        super().__init__()
+        self.keys = keys
+
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
-        for k, what in KEYS:
+        keys.add_column(no_wrap=True)  # a rebound key is as wide as it is: the descriptions wrap instead
+        keys.add_column(ratio=1)
+        for k, what in key_table(self.keys):
             keys.add_row(Text(k, style="bold"), Text(what))
         statuses = Table.grid(padding=(0, 2))
         for k, what in STATUSES:

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from agentops_tui import bindings
 from agentops_tui.actions.journal import JournalError, JournalTail
 from agentops_tui.presentation.journal import JOURNAL_COLUMNS, entry_table, journal_row, journal_title
 from agentops_tui.screens.base import Dashboard
@@ -40,10 +41,7 @@ class JournalEntryScreen(Dialog[None]):
 class JournalScreen(Screen[None]):
     """Reads the journal's tail when shown and when `r` is pressed; it is a file, not a stream."""
 
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="journal.back"),
-        Binding("r", "reload", "Reload", id="journal.reload"),
-    ]
+    BINDINGS = bindings.JOURNAL
     records: list[dict[str, Any]] = []
     """The rows' records, newest first."""
 

@@ -18,10 +18,10 @@ import time
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
+from agentops_tui import bindings
 from agentops_tui.logsource import log_source_for
 from agentops_tui.presentation import log_columns
 from agentops_tui.presentation.logs import LINE_LEN, level_style, log_line
@@ -38,16 +38,7 @@ class LogsScreen(Screen[None]):
     """One service's log; the source is closed when the screen goes away."""
 
     AUTO_FOCUS = "#logs"  # the log, not the hidden query bar (a `/` would be typed into it)
-    BINDINGS = [
-        Binding("escape", "back", "Back", id="logs.back"),
-        Binding("q", "app.pop_screen", "Back", show=False, id="logs.quit"),
-        Binding("slash", "query", "Query", id="logs.query"),
-        Binding("f", "toggle_follow", "Follow", id="logs.follow"),
-        Binding("c", "toggle_columns", "Columns/raw", id="logs.columns"),
-        Binding("t", "jump", "Jump to time", id="logs.jump"),
-        Binding("g", "first", "First line", show=False, id="logs.first"),
-        Binding("G", "last", "Last line", show=False, id="logs.last"),
-    ]
+    BINDINGS = bindings.LOGS
 
     def __init__(
         self, dashboard: Dashboard, service: str, max_lines: int = DEFAULT_LINES, source: LogSource | None = None

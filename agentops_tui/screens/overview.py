@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Input
 
+from agentops_tui import bindings
 from agentops_tui.actions.model import ActionKind
 from agentops_tui.screens.base import FleetScreen
 from agentops_tui.widgets.fleet_summary import FleetSummary
@@ -24,28 +24,7 @@ OFFERED: tuple[ActionKind, ...] = ("restart", "throttle", "drain", "resume", "st
 class OverviewScreen(FleetScreen):
     """The screen an operator leaves open all day."""
 
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", id="overview.filter"),
-        Binding("s", "sort", "Sort", id="overview.sort"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="overview.clear_filter"),
-        # An action key is shown only when it can run on the selection (check_action). Pressed anyway, its hidden
-        # twin (same key and id, so a keymap moves both) says why, and in read-only mode journals the refusal.
-        Binding("r", "act('restart')", "Restart", id="overview.restart"),
-        Binding("r", "explain('restart')", "Restart", show=False, id="overview.restart"),
-        Binding("t", "act('throttle')", "Throttle", id="overview.throttle"),
-        Binding("t", "explain('throttle')", "Throttle", show=False, id="overview.throttle"),
-        Binding("d", "act('drain')", "Drain", id="overview.drain"),
-        Binding("d", "explain('drain')", "Drain", show=False, id="overview.drain"),
-        Binding("R", "act('resume')", "Resume", show=False, id="overview.resume"),
-        Binding("R", "explain('resume')", "Resume", show=False, id="overview.resume"),
-        Binding("S", "act('start')", "Start", show=False, id="overview.start"),
-        Binding("S", "explain('start')", "Start", show=False, id="overview.start"),
-        Binding("l", "logs", "Logs", show=False, id="overview.logs"),  # in the help; the footer keeps "? Help"
-        Binding("space", "mark", "Mark and move down", show=False, id="overview.mark"),
-        Binding("a", "journal", "Journal", id="overview.journal"),
-        Binding("dollar_sign", "spend", "Spend", show=False, id="overview.spend"),
-        Binding("exclamation_mark", "alerts", "Alerts", show=False, id="overview.alerts"),
-    ]
+    BINDINGS = bindings.OVERVIEW
 
     _offered: tuple[str, ...] = ()
     _snap: FleetSnapshot | None = None

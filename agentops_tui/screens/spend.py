@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
+from agentops_tui import bindings
 from agentops_tui.presentation.spend import (
     ESTIMATE_COLUMNS,
     ESTIMATE_TITLE,
@@ -34,10 +34,7 @@ class SpendScreen(FleetScreen):
     """Rebuilt from each fleet snapshot; `t` throttles the service of the highlighted runaway task."""
 
     AUTO_FOCUS = ""  # focused on mount without scrolling: Textual's would scroll the headline off a short screen
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="spend.back"),
-        Binding("t", "throttle", "Throttle runaway's service", id="spend.throttle"),
-    ]
+    BINDINGS = bindings.SPEND
 
     def compose(self) -> ComposeResult:
         yield Static("", id="spend-head")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.binding import Binding
 from textual.widgets import DataTable
+
+from agentops_tui import bindings
 
 
 class ListTable(DataTable[Any]):
     """Rows are selected with Enter (DataTable.RowSelected); `g` and `G` jump to the first and the last."""
 
-    BINDINGS = [
-        Binding("g", "scroll_top", "First", show=False, id="list.first"),
-        Binding("G", "scroll_bottom", "Last", show=False, id="list.last"),
-    ]
+    BINDINGS = bindings.LIST_TABLE

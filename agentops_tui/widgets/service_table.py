@@ -15,12 +15,12 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from agentops_tui import bindings
 from agentops_tui.presentation import Palette
 from agentops_tui.presentation.overview import fit_columns
 from agentops_tui.sorts import SORT_MARK
@@ -37,15 +37,7 @@ class ServiceTable(ScrollView, can_focus=True):
     """Rows keyed by service name; a sticky header line; a row cursor; marks for bulk actions."""
 
     COMPONENT_CLASSES = {"service-table--header", "service-table--cursor"}
-    BINDINGS = [
-        Binding("enter", "open_detail", "Details", id="table.detail"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False, id="table.first"),
-        Binding("end,G", "last", "Last", show=False, id="table.last"),
-    ]
+    BINDINGS = bindings.SERVICE_TABLE
 
     class OpenDetail(Message):
         """Enter (or a double click) on a row: show that service's detail screen."""

@@ -9,14 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from probes.config.policy import (
-    ActionsConfig,
-    AlertsConfig,
-    BudgetConfig,
-    CommandConfig,
-    ControlConfig,
-    Thresholds,
-)
+from probes.config.policy import ActionsConfig, AlertsConfig, BudgetConfig, CommandConfig, ControlConfig, Thresholds
 
 
 @dataclass(frozen=True)
@@ -370,6 +363,8 @@ class FleetConfig:
     model in none is tiered by its cost per million tokens."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Key rebinding by binding id, e.g. {"overview.sort": "o", "app.quit": "ctrl+q"} (see the README)."""
+    theme: str | None = None
+    """The dashboard's Textual theme (nord, gruvbox, ...: `agentops-tui --theme x` lists them); --theme wins."""
     source: str = "<memory>"
     """Where the config was loaded from (set by the loader, not read from the file)."""
     expansions: tuple[tuple[str, str, str], ...] = ()
