@@ -45,10 +45,6 @@ def state_home(environ: Mapping[str, str] | None = None) -> Path:
     return xdg_base("XDG_STATE_HOME", ".local/state", environ) / APP
 
 
-def cache_home(environ: Mapping[str, str] | None = None) -> Path:
-    return xdg_base("XDG_CACHE_HOME", ".cache", environ) / APP
-
-
 def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
     return config_home(environ) / "config.yaml"
 

@@ -21,8 +21,10 @@ config lookup (the first that is set or exists):
 environment:
   AGENTOPS_TUI_CONFIG     the config file, when --config is not given
   XDG_CONFIG_HOME         where the per-user config is looked up (default ~/.config)
-  XDG_STATE_HOME          where the action journal goes: agentops-tui/audit.jsonl (default ~/.local/state)
+  XDG_STATE_HOME          where the action journal goes: agentops-tui/audit.jsonl (default ~/.local/state;
+                          as root or under sudo /var/lib/agentops-tui, shared by the operators of the box)
   NO_COLOR                any value: draw without colour (Textual honours it)
+  TERM                    dumb: the dashboard refuses to draw (check and logs still run)
   TEXTUAL_ANIMATIONS      none: no animation (Textual's other TEXTUAL_* settings apply too)
   DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
                           the Docker daemon when a service's docker: block names no host
@@ -33,8 +35,8 @@ environment:
 exit codes:
   0  OK (check: every service OK; logs: lines matched)
   1  check: the worst is WARN; logs: no line matched
-  2  an invalid config or argument; check: the worst is CRIT
-  3  check: UNKNOWN, or its config or arguments are bad (Nagios); no config found;
+  2  an invalid config or argument, or no terminal to draw on; check: the worst is CRIT
+  3  check: UNKNOWN, or its config or arguments are bad (Nagios); no config found (config check: invalid);
      logs: the service has no logs; another project's `probes` shadows ours (see README, Install)
   130  interrupted (Ctrl-C)
 """

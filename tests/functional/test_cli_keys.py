@@ -30,8 +30,11 @@ def key_of(out: str, words: str) -> str:
 
 def test_help_keys_prints_the_default_keys_without_loading_the_app() -> None:
     app = ("textual.app", "textual.widget", "agentops_tui.app", "agentops_tui.screens")
-    code = f"import sys; from agentops_tui.cli import main; main(['help', 'keys']); " \
-           f"print(sorted(m for m in sys.modules if m.startswith({app!r})))"  # fmt: skip
+    # Whole module names: agentops_tui.applog (the log set up in main) is not agentops_tui.app
+    code = (
+        f"import sys; from agentops_tui.cli import main; main(['help', 'keys']); "
+        f"print(sorted(m for m in sys.modules if any(m == a or m.startswith(a + '.') for a in {app!r})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env_with(), check=True)
     assert key_of(out.stdout, "restart the selected") == "r"
     assert key_of(out.stdout, "spend: runaway tasks") == "$"

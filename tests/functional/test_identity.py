@@ -50,7 +50,7 @@ def test_version_loads_no_textual_module() -> None:
 def _environment_read_by_the_code() -> set[str]:
     """Every variable name the code reads literally (os.environ / getenv), less the demo's own children's."""
     names: set[str] = set()
-    pattern = re.compile(r"""(?:environ\.get\(|environ\[|getenv\()\s*["']([A-Z][A-Z0-9_]+)["']""")
+    pattern = re.compile(r"""(?:environ\.get\(|environ\[|getenv\(|xdg_base\()\s*["']([A-Z][A-Z0-9_]+)["']""")
     for path in [*(ROOT / "probes").rglob("*.py"), *(ROOT / "agentops_tui").rglob("*.py")]:
         if "demo" in path.relative_to(ROOT).parts:
             continue

@@ -28,10 +28,13 @@ def test_stdout_to_a_pipe_says_what_to_run_instead(tmp_path: Path) -> None:
     cfg = one_service(tmp_path, 9)
     for args in ([*CLI, "--config", str(cfg)], [*CLI, "demo", "--services", "1"], [*CLI]):
         out = subprocess.run(args, capture_output=True, text=True, timeout=60, env={**os.environ, "TERM": "xterm"})
-        assert out.returncode == 2, (args, out.stderr)
-        assert "not a terminal" in out.stderr and "agentops-tui check" in out.stderr, out.stderr
         assert out.stdout == ""  # nothing drawn into the pipe
         assert "starting the demo fleet" not in out.stderr  # refused before starting anything
+        if args == CLI:  # no config and no terminal: where configs are looked for, and exit 3 (tests/.../first_run)
+            assert out.returncode == 3 and "no config" in out.stderr, out.stderr
+            continue
+        assert out.returncode == 2, (args, out.stderr)
+        assert "not a terminal" in out.stderr and "agentops-tui check" in out.stderr, out.stderr
 
 
 def test_check_still_runs_with_stdout_to_a_pipe(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ def test_a_relative_xdg_config_home_is_ignored(tmp_path: Path, monkeypatch: pyte
     [
         ("XDG_CONFIG_HOME", paths.config_home, ".config"),
         ("XDG_STATE_HOME", paths.state_home, ".local/state"),
-        ("XDG_CACHE_HOME", paths.cache_home, ".cache"),
     ],
 )
 def test_every_xdg_base_follows_one_rule(
