@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
 
 import yaml
@@ -16,6 +15,7 @@ import yaml
 from probes.config import FleetConfig
 from probes.config.checks import ConfigProblem
 from probes.config.load import ConfigError
+from probes.paths import state_home
 
 DEFAULT = "textual-dark"
 
@@ -31,10 +31,8 @@ def unknown(name: str) -> str:
 
 
 def state_path() -> Path:
-    """$XDG_STATE_HOME/agentops-tui/state.json, else ~/.local/state/agentops-tui/state.json."""
-    state = os.environ.get("XDG_STATE_HOME")
-    base = Path(state) if state and os.path.isabs(state) else Path.home() / ".local" / "state"
-    return base / "agentops-tui" / "state.json"
+    """The remembered theme: state.json in the XDG state dir (probes.paths, as every other path)."""
+    return state_home() / "state.json"
 
 
 def _state() -> dict[str, object]:

@@ -17,6 +17,7 @@ from agentops_tui.check_plugin import SCHEMA
 from agentops_tui.cli import args as types
 from agentops_tui.cli.check_help import EPILOG
 from agentops_tui.cli.common import load
+from agentops_tui.cli.completion import service_names
 from agentops_tui.plugin_output import plugin_text
 from probes.config.load import ConfigError, find_config, xdg_config_path
 
@@ -34,7 +35,8 @@ def add(sub: Any) -> None:
     c.add_argument("--config", dest="check_config", metavar="FILE", help="config file")
     c.add_argument("--json", action="store_true", help="print JSON (schema 1) instead of the plugin output")
     c.add_argument("--service", action="append", default=[], metavar="NAME",
-                   help="check only this service (repeatable): one Nagios service per agent")  # fmt: skip
+                   help="check only this service (repeatable): one Nagios service per agent"
+                   ).completer = service_names  # argcomplete's hook  # fmt: skip
     c.add_argument("--settle", type=types.settle, default=2.0, help="seconds between the two scrapes rates come from")
     c.add_argument("--ledger-time", type=types.seconds, metavar="SECONDS",
                    help="most time to read each ledger (default 8); spend not read to the end is flagged")  # fmt: skip

@@ -33,7 +33,11 @@ def service_names(prefix: str, parsed_args: argparse.Namespace, **_: object) -> 
     """The services of the config the command line names (or the one found): completions for a service name."""
     from probes.config.load import ConfigError, find_config, load_config
 
-    given = getattr(parsed_args, "logs_config", None) or getattr(parsed_args, "config", None)
+    given = (
+        getattr(parsed_args, "logs_config", None)
+        or getattr(parsed_args, "check_config", None)
+        or getattr(parsed_args, "config", None)
+    )
     try:
         path = find_config(given)
         names = [s.name for s in load_config(path)[0].services] if path is not None else []

@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
         return UNKNOWN
     try:
         cfg, warnings = load_config(path)
+        if cfg.theme is not None:  # Textual's theme names only when a theme is named: checking loads Textual
+            from agentops_tui.themes import check_theme
+
+            check_theme(cfg)
     except ConfigError as exc:
         print(f"CONFIG INVALID - {exc.file}: {len(exc.problems)} problem(s)")
         print(exc.render())

@@ -79,9 +79,14 @@ def test_bash_completes_subcommands_options_and_service_names(tmp_path: Path) ->
     assert words(bash_complete("agentops-tui logs ", env)) == ["planner", "writer"]
     assert bash_complete("agentops-tui logs wr", env) == ["writer"]
     assert "--json" in bash_complete("agentops-tui check --j", env)
+    assert bash_complete("agentops-tui check --service wr", env) == ["writer"]
+    named = env_with(AGENTOPS_TUI_CONFIG=str(tmp_path / "none.yaml"))  # check's own --config names the file
+    assert bash_complete(f"agentops-tui check --config {cfg} --service pl", named) == ["planner"]
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (scripts/testbed-install)")
+@pytest.mark.skipif(
+    shutil.which("fish") is None and not os.environ.get("CI"), reason="fish is not installed (scripts/testbed-install)"
+)
 def test_fish_completes_subcommands_and_service_names(tmp_path: Path) -> None:
     cfg = tmp_path / "c.yaml"
     cfg.write_text(CONFIG)
@@ -97,7 +102,9 @@ def test_fish_completes_subcommands_and_service_names(tmp_path: Path) -> None:
     assert words(fish("agentops-tui logs ")) == ["planner", "writer"]
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed (scripts/testbed-install)")
+@pytest.mark.skipif(
+    shutil.which("zsh") is None and not os.environ.get("CI"), reason="zsh is not installed (scripts/testbed-install)"
+)
 def test_zsh_script_parses() -> None:
     script = subprocess.run([*CLI, "completion", "zsh"], capture_output=True, text=True, env=env_with(), check=True)
     assert "agentops-tui" in script.stdout

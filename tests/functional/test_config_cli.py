@@ -67,6 +67,13 @@ def test_check_an_invalid_config_exits_3_naming_file_key_and_line(
     assert f"{cfg}:5: services[0].health.timout: unknown key (did you mean 'timeout'?)" in out
 
 
+def test_check_an_unknown_theme_exits_3_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "services:\n  - name: a\n    health: {url: 'http://127.0.0.1:9/h'}\ntheme: no-such-theme\n")
+    assert main(["config", "check", "--config", str(path)]) == 3
+    out = capsys.readouterr().out
+    assert "CONFIG INVALID" in out and "theme" in out and "no-such-theme" in out and ":4" in out, out
+
+
 def test_check_with_no_config_exits_3_and_says_where_it_looked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
