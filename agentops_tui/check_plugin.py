@@ -55,14 +55,16 @@ def _worst_reasons(snap: FleetSnapshot, fleet: bool) -> str:
 
 def snapshot_perf(snap: FleetSnapshot, cfg: FleetConfig, fleet: bool) -> list[Perf]:
     """Per service p95, error rate, active tasks and spend (with their warn/crit), then the fleet's spend against
-    its daily budget. A number with no data is left out (a service with no metrics would graph nothing but U)."""
+    its daily budget. A number with no data is left out (a service with no metrics would graph nothing but U); a
+    spend known to be incomplete is U (undetermined), never a lower bound graphed as the day's spend."""
     budgets = {s.name: s.budgets for s in cfg.services}
     out: list[Perf] = []
     for v in snap.services:
         out += _service_perf(v, v.thresholds, budgets.get(v.name))
     spend = snap.spend_today_usd if snap.budget is None else snap.budget.today_usd
     if fleet and spend is not None:
-        out.append(Perf("spend_today", spend, "", *_budget_marks(fleet_budgets(cfg)), 0))
+        value = None if snap.spend_partial else spend
+        out.append(Perf("spend_today", value, "", *_budget_marks(fleet_budgets(cfg)), 0))
     return out
 
 
@@ -76,7 +78,8 @@ def _service_perf(v: ServiceView, t: Thresholds, budget: BudgetConfig | None) ->
     if v.active_tasks is not None:
         out.append(Perf(f"{v.name}_tasks", v.active_tasks, "", None, None, 0))
     if v.spend_today_usd is not None:
-        out.append(Perf(f"{v.name}_spend", v.spend_today_usd, "", *_budget_marks(budget), 0))
+        value = None if v.spend_partial else v.spend_today_usd
+        out.append(Perf(f"{v.name}_spend", value, "", *_budget_marks(budget), 0))
     return out
 
 

@@ -142,3 +142,14 @@ def test_a_name_with_quote_space_equals_and_pipe_is_one_quoted_label(tmp_path: P
     assert (
         "thresholds: it's a=b¦c: p95 warn 10s crit 30s, error rate warn 5% crit 25%, open breaker warn" in long_output
     )
+
+
+def test_a_spend_known_incomplete_is_undetermined_not_a_low_number(tmp_path: Path) -> None:
+    with serve(b'{"status": "healthy"}') as port:
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(f"services:\n  - name: a\n    health: {{url: 'http://127.0.0.1:{port}/h'}}\n"
+                       f"    ledger: {{path: '{tmp_path / 'missing.jsonl'}'}}\n"
+                       "budgets: {daily_usd: 50}\n")  # fmt: skip
+        out = check("--config", str(cfg), "--settle", "0")
+    perf = out.stdout.splitlines()[0].split(" | ")[1].split(" ")
+    assert "spend_today=U;40;50;0" in perf and not any(m.startswith("a_spend=0") for m in perf), out.stdout
