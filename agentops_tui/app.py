@@ -19,7 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
 from agentops_tui import bindings
-from agentops_tui.actions.journal import Journal, default_journal_path
+from agentops_tui.actions.journal import Journal
 from agentops_tui.actions.layer import ActionLayer
 from agentops_tui.applog import StatusLog
 from agentops_tui.commands import ServiceCommands, ServiceFinder
@@ -34,6 +34,7 @@ from agentops_tui.screens.help import HelpScreen
 from agentops_tui.screens.overview import OverviewScreen
 from agentops_tui.source import FleetSource, LiveSource
 from agentops_tui.themes import remember, starting_theme
+from probes import paths
 from probes.config import FleetConfig
 from probes.text.sanitize import clean
 from probes.view import FleetSnapshot, ServiceView
@@ -76,7 +77,7 @@ class AgentOpsApp(App[int]):
         self._firing: set[tuple[str, str, str]] = set()
         self.status_log = StatusLog()  # status changes to the app log (--log-file)
         self.palette = Palette()
-        journal = Path(cfg.actions.journal) if cfg.actions.journal else default_journal_path()
+        journal = Path(cfg.actions.journal) if cfg.actions.journal else paths.default_journal_path()
         self.actions = ActionLayer(cfg, Journal(journal), self.view_of, read_only=cfg.read_only)
         self.redact = self.actions.redact  # for text shown that did not come through a fleet view
         self.controller = ActionController(self, self.actions, self.unmark)

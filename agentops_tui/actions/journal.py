@@ -23,19 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from probes import paths
-
 TAIL_BYTES = 1024 * 1024  # tail() never reads more than this from the end of the file
 LOCK_WAIT_S = 0.5  # longest a write waits for another dashboard's write to the same file
 
 
 class JournalError(Exception):
     """The journal could not be written (or read); the message says why, in an operator's words."""
-
-
-def default_journal_path() -> Path:
-    """$XDG_STATE_HOME/agentops-tui/audit.jsonl, or /var/lib/agentops-tui/audit.jsonl as root (probes.paths)."""
-    return paths.default_journal_path()
 
 
 def _make_private_dirs(directory: Path) -> None:

@@ -15,7 +15,8 @@ from dataclasses import replace
 from agentops_tui.cli import identity  # first: one line, not a traceback, when another project's `probes` is found
 from agentops_tui.cli.helptext import EPILOG
 from probes.config import FleetConfig
-from probes.config.load import ConfigError, find_config
+from probes.config.load import ConfigError
+from probes.paths import find_config
 
 
 def parser() -> argparse.ArgumentParser:

@@ -19,7 +19,8 @@ from agentops_tui.cli.check_help import EPILOG
 from agentops_tui.cli.common import load
 from agentops_tui.cli.completion import service_names
 from agentops_tui.plugin_output import plugin_text
-from probes.config.load import ConfigError, find_config, xdg_config_path
+from probes.config.load import ConfigError
+from probes.paths import find_config, user_config_path
 
 UNKNOWN = 3
 
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = find_config(args.check_config or args.config)
     if path is None:
-        no_config = f"no config (give --config, set AGENTOPS_TUI_CONFIG, or write {xdg_config_path()})"
+        no_config = f"no config (give --config, set AGENTOPS_TUI_CONFIG, or write {user_config_path()})"
         return unknown(args.json, "config", no_config)
     try:
         cfg = load(path, args.allow_insecure_config)

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
 def service_names(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
     """The services of the config the command line names (or the one found): completions for a service name."""
-    from probes.config.load import ConfigError, find_config, load_config
+    from probes.config.load import ConfigError, load_config
+    from probes.paths import find_config
 
     given = (
         getattr(parsed_args, "logs_config", None)

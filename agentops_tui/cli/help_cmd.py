@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from probes.config.load import find_config, load_config
+from probes.config.load import load_config
+from probes.paths import find_config
 
 
 def add(sub: Any) -> None:

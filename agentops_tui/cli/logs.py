@@ -8,7 +8,7 @@ from typing import Any
 
 from agentops_tui.cli.common import load
 from agentops_tui.cli.completion import service_names
-from probes.config.load import find_config
+from probes.paths import find_config
 
 
 def add(sub: Any) -> None:

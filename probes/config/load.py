@@ -22,13 +22,11 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from probes import paths
 from probes.config import FleetConfig
 from probes.config.checks import ConfigProblem, check_semantics
 from probes.config.trust import check_commands
 from probes.config.values import short_tag, shown, unknown_tags
 
-CONFIG_ENV = paths.CONFIG_ENV
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster; nodes carry lines either way
@@ -217,16 +215,6 @@ def parse_config(text: str, source: str, env: Mapping[str, str] | None = None) -
     if conv.problems or cfg is None:
         raise ConfigError(source, sorted(conv.problems, key=lambda p: p.line))
     return dataclasses.replace(cfg, source=source, expansions=tuple(conv.expansions)), conv.warnings
-
-
-def xdg_config_path() -> Path:
-    """The user's config file ($XDG_CONFIG_HOME/agentops-tui/config.yaml, see probes.paths)."""
-    return paths.user_config_path()
-
-
-def find_config(explicit: str | None) -> Path | None:
-    """The config to use: --config, $AGENTOPS_TUI_CONFIG, the XDG file, then /etc/agentops-tui/config.yaml."""
-    return paths.find_config(explicit)
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> tuple[FleetConfig, list[str]]:

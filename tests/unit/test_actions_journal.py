@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agentops_tui.actions.journal import TAIL_BYTES, Journal, JournalError, default_journal_path
+from agentops_tui.actions.journal import TAIL_BYTES, Journal, JournalError
+from probes.paths import default_journal_path
 
 
 def test_write_appends_one_json_line_in_a_private_file(tmp_path: Path) -> None:

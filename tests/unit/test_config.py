@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from probes import config as models
-from probes.config.load import ConfigError, find_config, load_config, parse_config
+from probes.config.load import ConfigError, load_config, parse_config
+from probes.paths import find_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

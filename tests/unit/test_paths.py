@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from probes import paths
-from probes.config.load import find_config, xdg_config_path
+from probes.paths import find_config
+from probes.paths import user_config_path as xdg_config_path
 
 
 def test_a_relative_xdg_config_home_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
