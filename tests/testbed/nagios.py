@@ -64,16 +64,10 @@ define command {{
     command_line  {script}
 }}
 define service {{
+    use                    generic-service
     host_name              agents
     service_description    {name}
     check_command          {name}
-    max_check_attempts     1
-    check_interval         3600
-    retry_interval         3600
-    check_period           always
-    contacts               nobody
-    notification_period    always
-    notification_interval  0
 }}
 """
 
