@@ -12,6 +12,7 @@ import json
 import logging
 import logging.handlers
 import socket
+import sys
 from typing import Any
 
 log = logging.getLogger("agentops_tui.actions")
@@ -24,8 +25,6 @@ class _Handler(logging.handlers.SysLogHandler):
     failure: str | None = None
 
     def handleError(self, record: logging.LogRecord) -> None:
-        import sys
-
         self.failure = str(sys.exc_info()[1] or "unknown error")
 
 
