@@ -1,24 +1,29 @@
-"""One command, one table: agentops-tui next to glances and btop on this machine, measured in the same run.
+"""One command, one table: agentops-tui next to the programs a user would otherwise run on the same fleet.
 
-Rows (figures, not assertions; measured from outside the process with tmux and /proc after a warm-up):
-- CPU % of one core and RSS of agentops-tui at 2 s refresh on the demo fleet with 50 and 200 services, and of
-  glances (`glances -t 2`) and btop (update_ms 2000) in the same tmux size, each the median of `--runs` windows;
-- one full poll cycle of 500 HTTP health endpoints that each answer after 50 ms (median of 5 cycles);
-- key press to repaint (p50/p95) at 200 services: `j` sent through a tmux control client, the pane captured
-  after each piece of output until the selected service's name shows;
-- start to first painted frame (the table header on screen), median of 3;
-- two floors no code of ours is in (benchmarks/floors.py): the bare keep-alive GETs of the 50-service fleet's
-  URLs every 2 s, and an idle Textual app; their sum is set against 0.7 x the lighter of glances and btop;
-- the ledger benchmark's 1,000,000-record load (benchmarks/ledger_load.py), the Docker one (docker_sweep.py: one
-  sweep of 50 containers, and the engine's extra CPU while the dashboard runs) and the systemd one
-  (systemd_poll.py: one D-Bus poll of 200 units); those two need root and the test bed's dockerd.
+The equal-work rule: a peer gets exactly the dashboard's work, never less. On the demo fleet at 50 and 200
+services (benchmarks/peers.py):
+- Prometheus scrapes the /metrics URLs the dashboard scrapes, at the dashboard's metrics interval (2 s by default)
+  and timeout; the dashboard also polls each health URL, reads the ledgers, samples processes, evaluates alerts
+  and draws, none of which Prometheus does;
+- glances, only its `ports` plugin, sends a HEAD to each health and metrics URL every 2 s (at most 255 URLs: its
+  limit, named in the row).
+Windows alternate (dashboard, Prometheus, glances, then again) so all three see the same machine; CPU % of one
+core (utime + stime of the process from /proc) and RSS, each the median of `--runs` windows after a warm-up. The
+ratio rows (dashboard / peer) print first.
 
-    python benchmarks/compare.py [--seconds 60] [--runs 3] [--warmup 10] [--glances PATH]
-                                 [--skip-ledger] [--skip-docker] [--skip-systemd]
+Then: start to first painted frame and key press to repaint (p50/p95: `j` sent through a tmux control client,
+the pane captured after each piece of output until the selected service's name shows) at 200 services; two
+floors no code of ours is in (benchmarks/floors.py: the bare keep-alive GETs of the 50-service fleet's URLs
+every 2 s, and an idle Textual app); one full poll cycle of 500 HTTP health endpoints that each answer after
+50 ms; the ledger (ledger_load.py), Docker (docker_sweep.py) and systemd (systemd_poll.py) benchmarks, the last
+two need root and the test bed's dockerd.
 
-glances is looked for on PATH, then in benchmarks/.peers/bin (`python -m venv benchmarks/.peers &&
-benchmarks/.peers/bin/pip install glances`); btop comes from `apt-get install btop`. A missing peer is a row
-that says so.
+    python benchmarks/compare.py [--seconds 60] [--runs 3] [--warmup 10] [--sizes 50,200] [--glances PATH]
+                                 [--skip-others] [--skip-ledger] [--skip-docker] [--skip-systemd]
+
+Prometheus is Debian's (`apt-get install prometheus`); glances is looked for on PATH, then in
+benchmarks/.peers/bin (`python -m venv benchmarks/.peers && benchmarks/.peers/bin/pip install glances requests`:
+without requests its ports plugin cannot fetch URLs). A missing peer is a row that says so.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from dashboard_cpu import cpu_seconds, demo_fleet, rss_mb  # noqa: E402
 from floors import http_floor, idle_app_command  # noqa: E402
+from peers import Prometheus, glances_exe, glances_ports_command, wait_until  # noqa: E402
 
 SIZE = (120, 40)
 Row = tuple[str, str, str]
@@ -82,27 +88,6 @@ def cpu_window(pid: int, seconds: float) -> tuple[float, float, float]:
         time.sleep(1.0)
         samples.append(rss_mb(pid))
     return 100.0 * (cpu_seconds(pid) - c0) / (time.monotonic() - t0), statistics.mean(samples), max(samples)
-
-
-CPU: dict[str, float] = {}  # each program row's median CPU %, by label, for the floor rows
-
-
-def program_row(label: str, command: str, args: argparse.Namespace, env: dict[str, str] | None = None) -> Row:
-    """Median CPU and RSS of a program over `runs` windows, each in a fresh tmux session."""
-    runs = []
-    for _ in range(args.runs):
-        tm = Tmux(command, env)
-        try:
-            time.sleep(args.warmup)
-            runs.append(cpu_window(tm.pid, args.seconds))
-        finally:
-            tm.close()
-    cpu = CPU[label] = statistics.median(r[0] for r in runs)
-    return (
-        label,
-        f"{cpu:.2f}% CPU",
-        f"RSS {statistics.median(r[1] for r in runs):.1f} / {max(r[2] for r in runs):.1f} MB",
-    )
 
 
 def dashboard_exe() -> str:
@@ -343,11 +328,83 @@ def optional_row(label: str, make: Callable[[], Row]) -> Row:
         return (label, "not measured", str(exc)[:36])
 
 
-def peer_glances(args: argparse.Namespace) -> str | None:
-    for cand in (args.glances, shutil.which("glances"), str(ROOT / "benchmarks" / ".peers" / "bin" / "glances")):
-        if cand and os.path.exists(cand):
-            return cand
-    return None
+def side_by_side(cfg: Path, n: int, args: argparse.Namespace, tmp: Path) -> list[Row]:
+    """The dashboard, Prometheus and glances' ports plugin on one fleet, windows alternating (same load for all).
+
+    The ratio rows come first; each program's own row (CPU, RSS) after them.
+    """
+    exe = glances_exe(args.glances)
+    glances = glances_ports_command(exe, cfg, tmp / f"glances{n}", 2.0) if exe else None
+    got: dict[str, list[tuple[float, float, float]]] = {"dash": [], "prom": [], "glances": []}
+    for _ in range(args.runs):
+        got["dash"].append(in_tmux(f"{dashboard_exe()} --config {cfg}", args))
+        figures, targets = prometheus_window(cfg, args, tmp / f"prom{n}-{len(got['prom'])}")
+        got["prom"].append(figures)
+        if glances is not None:
+            got["glances"].append(in_tmux(glances[0], args))
+    med = {k: statistics.median(r[0] for r in v) for k, v in got.items() if v}
+    rows = [(f"dashboard / Prometheus, {n} services", f"{med['dash']:.2f}% / {med['prom']:.2f}%",
+             f"{med['dash'] / med['prom']:.2f}x; {targets} /metrics URLs")]  # fmt: skip
+    if glances is not None:
+        note = f"{glances[1]} URLs" + ("" if glances[1] == glances[2] else f" of {glances[2]} (its limit)")
+        rows.append((f"dashboard / glances ports, {n} services", f"{med['dash']:.2f}% / {med['glances']:.2f}%",
+                     f"{med['dash'] / med['glances']:.2f}x; {note}"))  # fmt: skip
+    else:
+        rows.append((f"glances ports, {n} services", "not installed", "see --help"))
+    labels = {"dash": f"agentops-tui, {n} services", "prom": f"prometheus, {n} services",
+              "glances": f"glances ports plugin, {n} services"}  # fmt: skip
+    details = [(labels[k], f"{med[k]:.2f}% CPU", rss_figures(v)) for k, v in got.items() if v]
+    return rows + details
+
+
+def prometheus_window(cfg: Path, args: argparse.Namespace, workdir: Path) -> tuple[tuple[float, float, float], int]:
+    """One window of a fresh Prometheus, once it has scraped every target; and how many targets it has."""
+    prom = Prometheus(cfg, workdir)
+    try:
+        if not wait_until(lambda: prom.up() == prom.targets, 30):
+            raise RuntimeError(f"Prometheus did not scrape its {prom.targets} targets")
+        time.sleep(args.warmup)
+        return cpu_window(prom.pid, args.seconds), prom.targets
+    finally:
+        prom.close()
+
+
+def rss_figures(runs: list[tuple[float, float, float]]) -> str:
+    return f"RSS {statistics.median(r[1] for r in runs):.1f} / {max(r[2] for r in runs):.1f} MB"
+
+
+def in_tmux(command: str, args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """One window of a program in a fresh tmux session, after the warm-up."""
+    tm = Tmux(command, env)
+    try:
+        time.sleep(args.warmup)
+        return cpu_window(tm.pid, args.seconds)
+    finally:
+        tm.close()
+
+
+def fleet_rows(n: int, args: argparse.Namespace, tmp: Path) -> tuple[list[Row], list[Row]]:
+    """(ratio rows, other rows) of one demo fleet of `n` services."""
+    (tmp / str(n)).mkdir()
+    with demo_fleet(tmp / str(n), n - 1, 2.0) as cfg:  # n - 1 agents plus the model proxy
+        both = side_by_side(cfg, n, args, tmp)
+        ratios, rows = both[:2], both[2:]
+        if n == 50:
+            floor, urls = http_floor(cfg)
+            rows.append(
+                ("floor: bare GETs, 50 services, 2 s", f"{floor:.2f}% CPU", f"{urls} URLs, no parsing (floors.py)")
+            )
+            return ratios, rows
+        ff = first_frame(cfg)
+        rows.append((f"start to first frame, {n} services", "-" if ff is None else f"{ff:.2f} s", "median of 3"))
+        from probes.config.load import load_config
+
+        lat = key_to_repaint(cfg, [s.name for s in load_config(cfg)[0].services])
+        if lat:
+            q = statistics.quantiles(lat, n=20)
+            rows.append((f"key to repaint, {n} services", f"p50 {statistics.median(lat) * 1000:.0f} ms",
+                         f"p95 {q[18] * 1000:.0f} ms ({len(lat)} presses)"))  # fmt: skip
+        return ratios, rows
 
 
 def main() -> int:
@@ -356,65 +413,50 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="windows per program; the median is reported")
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--glances", help="path of the glances executable")
+    ap.add_argument("--sizes", default="50,200", help="fleet sizes (services), comma-separated")
+    ap.add_argument("--skip-others", action="store_true", help="only the side-by-side rows and floors")
     ap.add_argument("--skip-ledger", action="store_true")
     ap.add_argument("--skip-docker", action="store_true", help="skip benchmarks/docker_sweep.py (needs root)")
     ap.add_argument("--skip-systemd", action="store_true", help="skip benchmarks/systemd_poll.py (needs root)")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
+    ratios: list[Row] = []
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="agentops-compare-") as tmp:
-        with demo_fleet(Path(tmp), 49, 2.0) as cfg:  # 49 agents plus the model proxy
-            rows.append(program_row("agentops-tui, 50 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
-            ff = first_frame(cfg)
-            rows.append(("agentops-tui start to first frame", "-" if ff is None else f"{ff:.2f} s", "50 svc"))
-            CPU["http floor"], urls = http_floor(cfg)
-            rows.append(("floor: bare GETs, 50 services, 2 s", f"{CPU['http floor']:.2f}% CPU",
-                         f"{urls} URLs, no parsing (floors.py)"))  # fmt: skip
-        rows.append(program_row("floor: idle Textual app", idle_app_command(Path(tmp)), args))
-        (Path(tmp) / "200").mkdir()
-        with demo_fleet(Path(tmp) / "200", 199, 2.0) as cfg:
-            rows.append(program_row("agentops-tui, 200 services, 2 s", f"{dashboard_exe()} --config {cfg}", args))
-            from probes.config.load import load_config
+        for n in (int(x) for x in args.sizes.split(",")):
+            r, o = fleet_rows(n, args, Path(tmp))
+            ratios += r
+            rows += o
+        rows.append(("floor: idle Textual app", *program_row(idle_app_command(Path(tmp)), args)))
+    if not args.skip_others:
+        rows += other_rows(args)
+    print(f"\n{os.cpu_count()} CPUs, python {sys.version.split()[0]}, {args.runs} x {args.seconds:g} s windows\n")
+    print(f"| {'what':<40} | {'figure':<18} | {'also':<36} |")
+    print(f"|{'-' * 42}|{'-' * 20}|{'-' * 38}|")
+    for what, fig, also in ratios + rows:
+        print(f"| {what:<40} | {fig:<18} | {also:<36} |")
+    return 0
 
-            lat = key_to_repaint(cfg, [s.name for s in load_config(cfg)[0].services])
-            if lat:
-                q = statistics.quantiles(lat, n=20)
-                rows.append(("key to repaint, 200 services", f"p50 {statistics.median(lat) * 1000:.0f} ms",
-                             f"p95 {q[18] * 1000:.0f} ms ({len(lat)} presses)"))  # fmt: skip
-        glances = peer_glances(args)
-        if glances:
-            rows.append(program_row("glances -t 2", f"{glances} -t 2", args))
-        else:
-            rows.append(("glances -t 2", "not installed", "see --help"))
-        if shutil.which("btop"):
-            conf = Path(tmp) / "btop-config" / "btop"
-            conf.mkdir(parents=True)
-            (conf / "btop.conf").write_text("update_ms = 2000\n")
-            rows.append(program_row("btop (update_ms 2000)", "btop", args, {"XDG_CONFIG_HOME": str(conf.parent)}))
-        else:
-            rows.append(("btop", "not installed", "apt-get install btop"))
-        peers = [CPU[k] for k in ("glances -t 2", "btop (update_ms 2000)") if k in CPU]
-        if peers and "http floor" in CPU:
-            least = CPU["http floor"] + CPU["floor: idle Textual app"]
-            rows.append(("floor sum vs 0.7 x the lighter peer", f"{least:.2f}% vs {0.7 * min(peers):.2f}%",
-                         "bare GETs + idle Textual, 50 svc"))  # fmt: skip
+
+def program_row(command: str, args: argparse.Namespace) -> tuple[str, str]:
+    runs = [in_tmux(command, args) for _ in range(args.runs)]
+    return f"{statistics.median(r[0] for r in runs):.2f}% CPU", rss_figures(runs)
+
+
+def other_rows(args: argparse.Namespace) -> list[Row]:
+    """The 500-endpoint cycle, then the ledger, Docker and systemd benchmarks."""
     med, worst, ok = poll_cycle()
-    rows.append(
+    rows = [
         ("poll cycle, 500 endpoints x 50 ms", f"{med:.3f} s median", f"max {worst:.3f} s; {ok}/500 OK; 100 at once")
-    )
+    ]
     if not args.skip_ledger:
         rows.append(optional_row("ledger", ledger_row))
     if not args.skip_docker:
         rows.append(optional_row("docker", lambda: docker_row(args.seconds)))
     if not args.skip_systemd:
         rows.append(optional_row("systemd", systemd_row))
-    print(f"\n{os.cpu_count()} CPUs, python {sys.version.split()[0]}, {args.runs} x {args.seconds:g} s windows\n")
-    print(f"| {'what':<40} | {'figure':<18} | {'also':<36} |")
-    print(f"|{'-' * 42}|{'-' * 20}|{'-' * 38}|")
-    for what, fig, also in rows:
-        print(f"| {what:<40} | {fig:<18} | {also:<36} |")
-    return 0
+    return rows
 
 
 if __name__ == "__main__":

@@ -45,19 +45,30 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
     """(CPU % of one core at one round per `interval`, URLs) for bare keep-alive GETs of the fleet's URLs."""
     urls = [u for u in re.findall(r"url: (http://\S+)", cfg.read_text()) if u.endswith(("/health", "/metrics"))]
     ep = select.epoll()
-    conns: dict[int, tuple[socket.socket, bytes]] = {}
+    conns: dict[int, tuple[socket.socket, bytes, tuple[str, int]]] = {}
+    reopen: list[int] = []
+
+    def connect(addr: tuple[str, int], request: bytes) -> None:
+        sock = socket.create_connection(addr)
+        sock.setblocking(False)
+        conns[sock.fileno()] = (sock, request, addr)
+        ep.register(sock.fileno(), select.EPOLLIN)
+
     try:
         for url in urls:
             hostport, _, path = url.removeprefix("http://").partition("/")
             host, _, port = hostport.rpartition(":")
-            sock = socket.create_connection((host, int(port)))
-            sock.setblocking(False)
-            conns[sock.fileno()] = (sock, f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\n\r\n".encode())
-            ep.register(sock.fileno(), select.EPOLLIN)
+            connect((host, int(port)), f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\n\r\n".encode())
 
         def one_round() -> None:
+            for fd in reopen:  # closed by the server (a demo agent restarting): a new connection, like a client's
+                sock, request, addr = conns.pop(fd)
+                ep.unregister(fd)
+                sock.close()
+                connect(addr, request)
+            reopen.clear()
             pending = {}
-            for fd, (sock, request) in conns.items():
+            for fd, (sock, request, _) in conns.items():
                 sock.send(request)
                 pending[fd] = bytearray()
             while pending:
@@ -65,7 +76,12 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
                     buf = pending.get(fd)
                     if buf is None:
                         continue
-                    buf += conns[fd][0].recv(65536)
+                    chunk = conns[fd][0].recv(65536)
+                    if not chunk:
+                        del pending[fd]
+                        reopen.append(fd)
+                        continue
+                    buf += chunk
                     end = buf.find(b"\r\n\r\n")
                     at = buf.find(b"Content-Length: ", 0, end) if end >= 0 else -1
                     if at >= 0 and len(buf) >= end + 4 + int(buf[at + 16 : buf.find(b"\r\n", at)]):
@@ -79,7 +95,7 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
         per_round = (time.process_time() - t0) / rounds
         return 100.0 * per_round / interval, len(urls)
     finally:
-        for sock, _ in conns.values():
+        for sock, _, _ in conns.values():
             sock.close()
         ep.close()
 
