@@ -37,11 +37,13 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_fleet(tmp: Path, services: int, refresh: float) -> tuple[subprocess.Popen[bytes], Path]:
+def start_fleet(
+    tmp: Path, services: int, refresh: float, cycle: float | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
     cfg = tmp / "fleet.yaml"
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentops_tui.cli", "demo", "--fleet-only", "--write-config", str(cfg),
-         "--services", str(services), "--refresh", str(refresh)],
+         "--services", str(services), "--refresh", str(refresh), *(["--cycle", str(cycle)] if cycle else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -54,9 +56,11 @@ def start_fleet(tmp: Path, services: int, refresh: float) -> tuple[subprocess.Po
 
 
 @contextmanager
-def demo_fleet(tmp: Path, services: int, refresh: float) -> Iterator[Path]:
-    """The demo fleet running for the block (its config file yielded), stopped with its whole process group."""
-    fleet, cfg = start_fleet(tmp, services, refresh)
+def demo_fleet(tmp: Path, services: int, refresh: float, cycle: float | None = None) -> Iterator[Path]:
+    """The demo fleet running for the block (its config file yielded), stopped with its whole process group.
+
+    `cycle`: seconds in one cycle of its scheduled faults (the demo's default when None)."""
+    fleet, cfg = start_fleet(tmp, services, refresh, cycle)
     try:
         yield cfg
     finally:

@@ -31,6 +31,9 @@ from probes.view import FleetSnapshot
 PAD = 1  # blank cells each side of a column
 STALE_CHECK_S = 1.0
 """How often the table asks its clock whether rows turned STALE (a stuck poller sends nothing new)."""
+CELL_CACHE_MAX = 4096
+"""Rendered cells kept by text, style and width: latencies and rates make new keys every poll, so the cache is
+cleared when full (a few hundred KB at most); 4,096 is many times the cells on a screen, so a clear is rare."""
 
 
 class ServiceTable(ScrollView, can_focus=True):
@@ -274,7 +277,7 @@ class ServiceTable(ScrollView, can_focus=True):
                     rendered = list(Segment.apply_style(cell.render(console), console.get_style(cell.style)))
                 else:
                     rendered = list(cell.render(console))
-                if len(cache) >= 4096:
+                if len(cache) >= CELL_CACHE_MAX:
                     cache.clear()
                 cache[key] = rendered
             segments.append(pad)

@@ -17,14 +17,15 @@ from probes.spend.pool import FoldWorker
 
 
 def write_ledger(path: Path, n: int) -> None:
-    """Today's records across services, models and tasks, plus a few odd lines for the record-by-record path."""
+    """Today's records across services, models and tasks (fewer than MAX_TASKS: no prune, whose survivors depend
+    on the order chunks come back in), plus a few odd lines for the record-by-record path."""
     now = dt.datetime.now().astimezone()
     with path.open("w") as fh:
         for i in range(n):
             ts = (now - dt.timedelta(seconds=(n - i) * 0.3)).isoformat()
             rec = {
                 "timestamp": ts, "service": f"svc{i % 5}", "model": f"m{i % 3}", "input_tokens": 100 + i % 7,
-                "output_tokens": 10 + i % 5, "cost_usd": 0.001 * (1 + i % 4), "task_id": f"t{i // 9}",
+                "output_tokens": 10 + i % 5, "cost_usd": 0.001 * (1 + i % 4), "task_id": f"t{i // 30}",
                 "task_type": "plan",
             }  # fmt: skip
             if i % 1000 == 0:

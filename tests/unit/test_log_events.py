@@ -15,7 +15,7 @@ from probes.config.load import ConfigError, parse_config
 from probes.fleet.state import FleetState
 from probes.model import HealthResult, LogEvent, LogEventsResult, Status
 from probes.sources.logs import probes as logs_probes
-from probes.sources.logs.events import RECOVERY_S, LogState, event_of
+from probes.sources.logs.events import RECOVERY_S, WINDOW_S, LogState, event_of
 from probes.sources.logs.probe import LogEventsProbe
 
 
@@ -71,6 +71,20 @@ def test_rate_limits_and_failed_tools_over_five_minutes() -> None:
         ("rate limited (5 min)", "anthropic x2, openai x1; last retry_after_s 32"),
         ("tools failed (5 min)", "database_query x1"),
     )
+
+
+def test_a_day_of_rate_limits_keeps_only_the_window_it_counts() -> None:
+    """Memory flat over a working day: a service rate limited every few seconds all day keeps the last 5 minutes'
+    events (all the screen and `check` count), not the day's."""
+    state = LogState()
+    start = 50_000.0
+    for i in range(8 * 3600 // 3):  # one of each every 3 s for 8 hours
+        state.feed(ev("warn", "rate_limited", at=start + 3 * i, provider="anthropic"))
+        state.feed(ev("error", "tool_failed", at=start + 3 * i, tool="search"))
+    now = start + 3 * (8 * 3600 // 3 - 1)
+    assert len(state.limits) <= WINDOW_S / 3 + 1 and len(state.tools) <= WINDOW_S / 3 + 1
+    assert state.rate_limits(now) == WINDOW_S // 3 + 1
+    assert state.facts(now)[1] == ("tools failed (5 min)", f"search x{int(WINDOW_S // 3 + 1)}")
 
 
 def test_the_probe_reads_a_recent_window_then_what_is_appended(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 
 import pytest
 
@@ -82,6 +83,23 @@ def test_memory_is_bounded_by_caps_not_records(monkeypatch: pytest.MonkeyPatch) 
     assert len(b.hours) <= 2 * 50 * (spend.MAX_LABELS["service"] + 1)
     s = b.summary()
     assert s.today.calls == 5000 and any(r.name == spend.OTHER for r in s.models)
+
+
+def test_a_busy_days_task_table_costs_at_most_its_share_of_the_dashboards_memory() -> None:
+    """Memory flat over a working day: the demo's 50 agents start ~700 tasks a minute, so the table fills within
+    the day whatever its cap; full, it must cost under 2% of the dashboard's ~95 MB, or filling it late in the day
+    is growth an operator sees."""
+    b = book_at(NOON)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(30_000):  # ids shaped like the demo's (agent name, 10 hex digits)
+            b.add(minute(NOON), f"agent-{i % 50:03d}", "m", "write", f"agent-{i % 50:03d}-{i:010x}", 0.001, 1, 1)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(b.tasks) <= spend.MAX_TASKS
+    assert grown < 1.9e6, f"{grown / 1e6:.1f} MB for {len(b.tasks)} tasks"
 
 
 def test_label_text_from_outside_is_cleaned() -> None:

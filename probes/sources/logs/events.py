@@ -23,6 +23,9 @@ EVENTS = frozenset({"circuit_opened", "circuit_closed", "rate_limited", "tool_fa
 FIELD_LEN = 200
 MAX_FIELDS = 32
 MAX_DEPENDENCIES = 50
+MAX_EVENTS = 10_000
+"""Rate limits (and, apart, failed tools) kept per service: events older than WINDOW_S are dropped as newer ones
+come, since nothing counts them; this caps a burst inside the window (33 a second for 5 minutes)."""
 
 
 def event_of(line: bytes, read_at: float) -> LogEvent | None:
@@ -46,8 +49,8 @@ class LogState:
     def __init__(self, recovery_s: float = RECOVERY_S) -> None:
         self.recovery_s = recovery_s
         self.opened: dict[str, float] = {}  # dependency -> when its breaker opened
-        self.limits: collections.deque[tuple[float, str, str]] = collections.deque(maxlen=10_000)
-        self.tools: collections.deque[tuple[float, str]] = collections.deque(maxlen=10_000)
+        self.limits: collections.deque[tuple[float, str, str]] = collections.deque(maxlen=MAX_EVENTS)
+        self.tools: collections.deque[tuple[float, str]] = collections.deque(maxlen=MAX_EVENTS)
 
     def feed(self, e: LogEvent) -> None:
         dep = e.field("service", "provider", "dependency") or "unknown"
@@ -58,8 +61,10 @@ class LogState:
             self.opened.pop(dep, None)
         elif e.event == "rate_limited":
             self.limits.append((e.at, e.field("provider", "service", "model") or "unknown", e.field("retry_after_s")))
+            _expire(self.limits, e.at - WINDOW_S)
         elif e.event == "tool_failed":
             self.tools.append((e.at, e.field("tool") or "unknown"))
+            _expire(self.tools, e.at - WINDOW_S)
         if e.level == "info":  # work goes on: a half-open breaker's trial call went through
             for dep, at in list(self.opened.items()):
                 if e.at - at > self.recovery_s:
@@ -84,3 +89,11 @@ class LogState:
         if tools:
             out.append(("tools failed (5 min)", ", ".join(f"{t} x{n}" for t, n in tools.most_common(5))))
         return tuple(out)
+
+
+def _expire(
+    events: collections.deque[tuple[float, str]] | collections.deque[tuple[float, str, str]], before: float
+) -> None:
+    """Drop the oldest events logged before `before` (the log's own clock: the newest event's time less WINDOW_S)."""
+    while events and events[0][0] < before:
+        events.popleft()
