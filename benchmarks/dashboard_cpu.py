@@ -4,7 +4,10 @@ Starts the demo fleet (`agentops-tui demo --fleet-only`), opens the dashboard in
 fixed size, waits for a warm-up, then reads utime+stime and VmRSS from /proc/PID over the window. Prints a table.
 Not a test: figures, not assertions.
 
-    python benchmarks/dashboard_cpu.py [--services 5] [--seconds 60] [--refresh 2] [--runs 1]
+    python benchmarks/dashboard_cpu.py [--services 5] [--seconds 60] [--refresh 2] [--runs 1] [--tree PATH ...]
+
+`--tree` more than once: the dashboard of each checkout in turn (run by `python -m` from that directory) against
+one fleet, windows interleaved: a before/after that a shared, loaded machine cannot skew toward either side.
 """
 
 from __future__ import annotations
@@ -68,13 +71,17 @@ def demo_fleet(tmp: Path, services: int, refresh: float, cycle: float | None = N
         fleet.wait(15)
 
 
-def measure(cfg: Path, seconds: float, warmup: float, size: tuple[int, int]) -> tuple[float, float, float]:
-    """One run: (cpu % of one core, mean RSS MB, max RSS MB) of the dashboard over `seconds`."""
+def measure(
+    cfg: Path, seconds: float, warmup: float, size: tuple[int, int], tree: Path | None = None
+) -> tuple[float, float, float]:
+    """One run: (cpu % of one core, mean RSS MB, max RSS MB) of the dashboard over `seconds`; `tree`: the
+    checkout whose code runs (`python -m` puts its directory first on the path)."""
     session = f"agentops-bench-{os.getpid()}"
-    exe = shutil.which("agentops-tui") or f"{sys.executable} -m agentops_tui.cli"
+    exe = f"{sys.executable} -m agentops_tui.cli" if tree else shutil.which("agentops-tui")
+    exe = exe or f"{sys.executable} -m agentops_tui.cli"
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
-         f"exec {exe} --config {cfg}"],
+         *(["-c", str(tree)] if tree else []), f"exec {exe} --config {cfg}"],
         check=True,
     )  # fmt: skip
     try:
@@ -98,6 +105,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds after start before measuring")
     ap.add_argument("--refresh", type=float, default=2.0, help="poll interval written into the config")
     ap.add_argument("--runs", type=int, default=1, help="runs; the median is reported")
+    ap.add_argument("--tree", action="append", type=Path, help="a checkout to run (more than once: interleaved)")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
@@ -105,13 +113,19 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="agentops-bench-") as tmp,
         demo_fleet(Path(tmp), args.services, args.refresh) as cfg,
     ):
-        runs = [measure(cfg, args.seconds, args.warmup, (120, 40)) for _ in range(args.runs)]
-    cpu = statistics.median(r[0] for r in runs)
-    rss = statistics.median(r[1] for r in runs)
-    peak = max(r[2] for r in runs)
-    print(f"{'what':<44} {'CPU % of one core':>18} {'RSS MB (mean/max)':>18}")
-    label = f"agentops-tui, {args.services + 1} services, {args.refresh:g}s refresh, {args.seconds:g}s x{args.runs}"
-    print(f"{label:<44} {cpu:>18.2f} {f'{rss:.1f} / {peak:.1f}':>18}")
+        trees: list[Path | None] = list(args.tree or [None])
+        got: dict[Path | None, list[tuple[float, float, float]]] = {t: [] for t in trees}
+        for _ in range(args.runs):
+            for tree in trees:
+                got[tree].append(measure(cfg, args.seconds, args.warmup, (120, 40), tree))
+    print(f"{args.services + 1} services, {args.refresh:g}s refresh, {args.seconds:g}s x{args.runs}")
+    print(f"{'what':<44} {'CPU % of one core':>18} {'RSS MB (mean/max)':>18}  runs")
+    for tree, runs in got.items():
+        cpu = statistics.median(r[0] for r in runs)
+        rss = statistics.median(r[1] for r in runs)
+        peak = max(r[2] for r in runs)
+        listed = " ".join(f"{r[0]:.2f}" for r in runs)
+        print(f"{tree or 'agentops-tui'!s:<44} {cpu:>18.2f} {f'{rss:.1f} / {peak:.1f}':>18}  {listed}")
     return 0
 
 

@@ -15,7 +15,6 @@ row. benchmarks/compare.py prints both next to glances and btop.
 from __future__ import annotations
 
 import argparse
-import re
 import select
 import socket
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dashboard_cpu import demo_fleet
+from peers import health_and_metrics_urls
 
 IDLE_APP = """
 from textual.app import App
@@ -43,7 +43,7 @@ Idle().run()
 
 def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[float, int]:
     """(CPU % of one core at one round per `interval`, URLs) for bare keep-alive GETs of the fleet's URLs."""
-    urls = [u for u in re.findall(r"url: (http://\S+)", cfg.read_text()) if u.endswith(("/health", "/metrics"))]
+    urls = health_and_metrics_urls(cfg)
     ep = select.epoll()
     conns: dict[int, tuple[socket.socket, bytes, tuple[str, int]]] = {}
     reopen: list[int] = []
@@ -61,9 +61,8 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
             connect((host, int(port)), f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\n\r\n".encode())
 
         def one_round() -> None:
-            for fd in reopen:  # closed by the server (a demo agent restarting): a new connection, like a client's
+            for fd in reopen:  # closed by the server (guide-agent answers each GET so): a new one, like a client's
                 sock, request, addr = conns.pop(fd)
-                ep.unregister(fd)
                 sock.close()
                 connect(addr, request)
             reopen.clear()
@@ -73,13 +72,14 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
                 pending[fd] = bytearray()
             while pending:
                 for fd, _ in ep.poll(5.0):
+                    chunk = conns[fd][0].recv(65536)
+                    if not chunk:  # out of the poll at once, answered or not: a closed socket stays readable
+                        pending.pop(fd, None)
+                        ep.unregister(fd)
+                        reopen.append(fd)
+                        continue
                     buf = pending.get(fd)
                     if buf is None:
-                        continue
-                    chunk = conns[fd][0].recv(65536)
-                    if not chunk:
-                        del pending[fd]
-                        reopen.append(fd)
                         continue
                     buf += chunk
                     end = buf.find(b"\r\n\r\n")
