@@ -9,6 +9,7 @@ are capped too: past the cap the cheaper half is dropped, since only expensive t
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import statistics
 import time
@@ -56,8 +57,10 @@ class SpendBook:
         self.clock = clock
         self.hours: dict[Key, list[float]] = {}
         self._by_hour: dict[int, dict[Key, list[float]]] = {}  # the same buckets, by hour
-        self._parts: dict[int, HourPart] = {}  # each hour's sums, kept until a record lands in that hour
-        self._dirty: set[int] = set()
+        self._parts: dict[int, HourPart] = {}  # each hour's sums, brought up to date by summary()
+        self._dirty: dict[int, set[Key]] = {}  # hour -> the buckets records touched since the last summary
+        self._today = HourPart()  # today's hours summed together
+        self._today_day = 0
         self.days: dict[Key, list[float]] = {}
         self.tasks: dict[str, _Task] = {}  # today only
         self._changed: set[str] = set()  # tasks touched since the runaways were last looked at
@@ -121,7 +124,10 @@ class SpendBook:
             b = self.hours.get(key)
             if b is None:
                 b = self._new_hour_bucket(key)
-            self._dirty.add(hour)
+            touched = self._dirty.get(hour)
+            if touched is None:
+                touched = self._dirty[hour] = set()
+            touched.add(key)
         else:
             key = (day, service, model, task_type)
             b = self.days.get(key)
@@ -178,10 +184,11 @@ class SpendBook:
             self._label("task_type", task_type),
         )
         if hour >= self._hour_floor:
-            b = self.hours.get((hour, key_s, key_m, key_t))
+            key = (hour, key_s, key_m, key_t)
+            b = self.hours.get(key)
             if b is None:
-                b = self._new_hour_bucket((hour, key_s, key_m, key_t))
-            self._dirty.add(hour)
+                b = self._new_hour_bucket(key)
+            self._dirty.setdefault(hour, set()).add(key)
         else:
             b = self.days.setdefault((day, key_s, key_m, key_t), [0.0, 0.0, 0, 0, 0, 0])
         b[REP] += cost
@@ -243,24 +250,16 @@ class SpendBook:
             self._recheck_all = True
 
     def _roll(self, now: float) -> None:
-        """Fold hours older than two days into days, drop days past retention, reset tasks on a new day."""
+        """Fold hours older than two days into days, drop days past retention, reset tasks on a new day. Only when
+        a floor moved: no record lands below one (add() sends older records to the days)."""
         today = dt.date.fromtimestamp(now).toordinal()
-        self._day_floor = today - DAY_KEEP
         floor = int(now) - HOUR_KEEP_S
-        self._hour_floor = floor - floor % 3600
-        for hour in [h for h in self._by_hour if h < self._hour_floor]:
-            del self._by_hour[hour]
-            self._parts.pop(hour, None)
-            self._dirty.discard(hour)
-        for key in [k for k in self.hours if k[0] < self._hour_floor]:
-            b = self.hours.pop(key)
-            day = self._day_of_hour.get(key[0]) or dt.date.fromtimestamp(key[0]).toordinal()
-            dkey = (day, key[1], key[2], key[3])
-            d = self.days.setdefault(dkey, [0.0, 0.0, 0, 0, 0, 0])
-            for i in range(6):
-                d[i] += b[i]
-        for key in [k for k in self.days if k[0] < self._day_floor]:
-            del self.days[key]
+        floors = (floor - floor % 3600, today - DAY_KEEP)
+        if floors != (self._hour_floor, self._day_floor):
+            self._hour_floor, self._day_floor = floors
+            self._fold_old_hours()
+            for key in [k for k in self.days if k[0] < self._day_floor]:
+                del self.days[key]
         if today != self.task_day:
             self.task_day = today
             self.tasks = {}
@@ -268,18 +267,44 @@ class SpendBook:
         if len(self._day_of_hour) > 20_000:
             self._day_of_hour.clear()
 
+    def _fold_old_hours(self) -> None:
+        """Hours below the hour floor leave the hourly buckets for the day buckets."""
+        for hour in [h for h in self._by_hour if h < self._hour_floor]:
+            self._parts.pop(hour, None)
+            self._dirty.pop(hour, None)
+            for key, b in self._by_hour.pop(hour).items():
+                del self.hours[key]
+                day = self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()
+                d = self.days.setdefault((day, key[1], key[2], key[3]), [0.0, 0.0, 0, 0, 0, 0])
+                for i in range(6):
+                    d[i] += b[i]
+
     def summary(self) -> SpendSummary:
         """Today's totals, month to date, burn rate, projection, 7-day average, hourly series and runaways."""
         now = self.clock()
         self._roll(now)
-        return summarize(now, self._hour_parts(), self._day_of_hour, self.days, self._runaways())
+        parts = self._hour_parts(dt.date.fromtimestamp(now).toordinal())
+        return summarize(now, parts, self._day_of_hour, self.days, self._runaways(), self._today)
 
-    def _hour_parts(self) -> dict[int, HourPart]:
-        """Each kept hour's sums; only hours that took records since the last call are summed again."""
-        for hour in self._dirty | (self._by_hour.keys() - self._parts.keys()):
-            buckets = self._by_hour.get(hour)
-            if buckets is not None:
-                self._parts[hour] = HourPart(buckets)
+    def _hour_parts(self, today: int) -> dict[int, HourPart]:
+        """Each kept hour's sums, and today's hours summed together; only the buckets records touched since the
+        last call are taken again (taking a bucket twice adds nothing: a part keeps what it took)."""
+        new_day = today != self._today_day
+        if new_day:
+            self._today, self._today_day = HourPart(), today
+        for hour, buckets in self._by_hour.items():
+            part = self._parts.get(hour)
+            keys: Iterable[Key] | None = self._dirty.get(hour)
+            if part is None:
+                part = self._parts[hour] = HourPart()
+                keys = buckets
+            if (self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()) == today:
+                if new_day:
+                    keys = buckets
+                if keys:
+                    self._today.take(buckets, keys)
+            if keys:
+                part.take(buckets, keys)
         self._dirty.clear()
         return self._parts
 
@@ -306,13 +331,12 @@ class SpendBook:
                 runaway.pop(task_id, None)
         self._changed = set()
         out: list[Runaway] = []
-        for task_id, t in runaway.items():
+        for task_id, t in heapq.nlargest(limit, runaway.items(), key=lambda item: item[1].usd):
             med_usd, med_calls = medians[t.task_type]
             f_usd = t.usd / med_usd if med_usd > 0 else 0.0
             f_calls = t.calls / med_calls if med_calls > 0 else 0.0
             out.append(Runaway(clean(task_id, 80), t.service, t.task_type, t.usd, t.calls, f_usd, f_calls))
-        out.sort(key=lambda r: r.usd, reverse=True)
-        return tuple(out[:limit])
+        return tuple(out)
 
 
 def _medians(tasks: Iterable[_Task]) -> dict[str, tuple[float, float]]:

@@ -23,24 +23,37 @@ def tier_of(usd: float, tokens: int) -> str:
 
 
 class HourPart:
-    """One hour's buckets summed by service, model and task type: what summary() needs of a closed hour."""
+    """One hour's buckets summed by service, model and task type: what summary() needs of a kept hour. Kept up to
+    date by what each bucket gained since it was last taken, so a poll sums only the buckets its records touched."""
 
-    __slots__ = ("rows", "svc_usd", "total", "usd")
+    __slots__ = ("rows", "seen", "svc_usd", "total", "usd")
 
-    def __init__(self, buckets: dict[Key, list[float]]) -> None:
+    def __init__(self) -> None:
         self.rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}}
         self.svc_usd: dict[str, float] = {}
         self.total = [0.0] * 6
-        for (_hour, svc, model, ttype), b in buckets.items():
-            usd = b[REP] + b[COMP]
-            self.svc_usd[svc] = self.svc_usd.get(svc, 0.0) + usd
+        self.usd = 0.0
+        self.seen: dict[Key, list[float]] = {}  # each bucket as it was when last taken
+
+    def take(self, buckets: Mapping[Key, list[float]], keys: Iterable[Key]) -> None:
+        """Add what the buckets of `keys` gained since they were last taken."""
+        rows, total, seen = self.rows, self.total, self.seen
+        for key in keys:
+            b = buckets[key]
+            last = seen.get(key)
+            gain = b if last is None else [b[i] - last[i] for i in range(6)]
+            seen[key] = b.copy()
+            _hour, svc, model, ttype = key
+            self.svc_usd[svc] = self.svc_usd.get(svc, 0.0) + gain[REP] + gain[COMP]
             for dim, name in (("service", svc), ("model", model), ("task_type", ttype)):
-                acc = self.rows[dim].setdefault(name, [0.0] * 6)
+                acc = rows[dim].get(name)
+                if acc is None:
+                    acc = rows[dim][name] = [0.0] * 6
                 for i in range(6):
-                    acc[i] += b[i]
+                    acc[i] += gain[i]
             for i in range(6):
-                self.total[i] += b[i]
-        self.usd = self.total[REP] + self.total[COMP]
+                total[i] += gain[i]
+        self.usd = total[REP] + total[COMP]
 
 
 class _Day:
@@ -67,18 +80,10 @@ class _Tally:
         self.total = [0.0] * 6
 
     def hour(self, d: _Day, hour: int, day: int, part: HourPart) -> None:
-        """One kept hour: today's go to the totals and the hourly series, earlier ones to the history; the last
-        60 minutes (this hour and the share of the previous one still inside them) to the burn."""
-        if day == d.today:
+        """One kept hour: today's go to the hourly series, earlier ones to the history; the last 60 minutes (this
+        hour and the share of the previous one still inside them) to the burn."""
+        if day == d.today:  # its rows are in the day's sums (summarize's `today`)
             self.hourly[min(23, int((hour - d.midnight) // 3600))] += part.usd
-            for dim, names in part.rows.items():
-                into = self.rows[dim]
-                for name, vals in names.items():
-                    acc = into.setdefault(name, [0.0] * 6)
-                    for i in range(6):
-                        acc[i] += vals[i]
-            for i in range(6):
-                self.total[i] += part.total[i]
         else:
             for svc, usd in part.svc_usd.items():
                 days = self.per_day.setdefault(svc, {})
@@ -117,10 +122,13 @@ def summarize(
     day_of_hour: Mapping[int, int],
     days: Mapping[Key, list[float]],
     runaways: tuple[Runaway, ...],
+    today: HourPart,
 ) -> SpendSummary:
-    """A book's summary at `now` from each kept hour's sums, the day buckets of older hours and its runaways."""
+    """A book's summary at `now` from each kept hour's sums, today's hours summed together (`today`), the day
+    buckets of older hours and its runaways."""
     d = _Day(now)
     tally = _Tally()
+    tally.rows, tally.total = today.rows, today.total
     for hour, part in parts.items():
         tally.hour(d, hour, day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal(), part)
     for (day, svc, _model, _ttype), b in days.items():

@@ -194,3 +194,31 @@ def test_configured_model_tiers_win_over_the_cost_heuristic() -> None:
     }  # fmt: skip
     assert {t.name: t.usd for t in r.tiers} == {"fast": 0.1, "standard": 6.0, "complex": 9.0, "unpriced": 0.0}
     assert r.today == s.today and sum(t.calls for t in r.tiers) == 4
+
+
+def test_a_summary_between_polls_equals_one_of_everything_read_at_once() -> None:
+    """Each poll's summary takes only the buckets its records touched; it must equal a book that read it all."""
+    now = [NOON]
+    polled = SpendBook(PriceBook({}, lookup=lambda m, i, o: None), clock=lambda: now[0])
+    records = [
+        (minute(NOON - 3600 * (i % 30) - 60 * (i % 7)), f"svc{i % 5}", f"m{i % 3}", f"t{i % 4}", f"task{i % 40}",
+         0.01 * (i % 13) if i % 9 else None, 100 + i, 10 + i)
+        for i in range(600)
+    ]  # fmt: skip
+    for n, rec in enumerate(records):
+        polled.add(*rec)
+        if n % 50 == 49:
+            polled.summary()
+    whole = SpendBook(PriceBook({}, lookup=lambda m, i, o: None), clock=lambda: now[0])
+    for rec in records:
+        whole.add(*rec)
+    a, b = polled.summary(), whole.summary()
+    assert a.today.usd == pytest.approx(b.today.usd) and a.today.calls == b.today.calls
+    assert a.burn_usd_per_h == pytest.approx(b.burn_usd_per_h) and a.month_usd == pytest.approx(b.month_usd)
+    assert a.hourly == pytest.approx(b.hourly)
+    for mine, theirs in ((a.services, b.services), (a.models, b.models), (a.task_types, b.task_types)):
+        assert [(r.name, r.calls, r.input_tokens) for r in mine] == [(r.name, r.calls, r.input_tokens) for r in theirs]
+        assert [r.usd for r in mine] == pytest.approx([r.usd for r in theirs])
+    now[0] = NOON + 86400  # the next day: today's sums start again
+    polled.add(minute(now[0]), "svc0", "m0", "t0", "task-x", 1.0, 1, 1)
+    assert polled.summary().today.usd == 1.0 and polled.summary().today.calls == 1
