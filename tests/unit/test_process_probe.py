@@ -62,3 +62,35 @@ def test_a_restarted_service_is_read_through_its_new_process_and_old_files_are_c
         for p in (old, new):
             p.kill()
             p.wait()
+
+
+def test_the_pidfile_is_read_again_only_when_its_stat_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One stat a poll; a new pid written to the same file (same size, same inode) is still seen."""
+    from probes.sources.process import probe as process_probe
+
+    reads: list[str | None] = []
+    real = process_probe.read_pid
+
+    def counted(cfg: ProcessConfig) -> int | process_probe.ProbeError:
+        reads.append(cfg.pidfile)
+        return real(cfg)
+
+    monkeypatch.setattr(process_probe, "read_pid", counted)
+    pidfile = tmp_path / "svc.pid"
+    a, b = subprocess.Popen(["sleep", "30"]), subprocess.Popen(["sleep", "30"])
+    try:
+        pidfile.write_text(f"{a.pid:>8}\n")
+        probe = ProcessProbe({"svc": ProcessConfig(pidfile=str(pidfile))}, 2.0, 1.0)
+        assert [probe._sample_all()["svc"].pid for _ in range(3)] == [a.pid] * 3
+        assert len(reads) == 1
+        time.sleep(0.02)  # past the file system's timestamp tick
+        with pidfile.open("r+") as fh:
+            fh.write(f"{b.pid:>8}\n")
+        assert probe._sample_all()["svc"].pid == b.pid and len(reads) == 2
+        pidfile.unlink()
+        gone = probe._sample_all()["svc"]
+        assert gone.error is not None and gone.error.message == "no readable pidfile"
+    finally:
+        for p in (a, b):
+            p.kill()
+            p.wait()

@@ -56,6 +56,7 @@ class ProcessProbe:
         self._procs: dict[str, psutil.Process] = {}
         self._ticks: dict[str, tuple[int, int, float, float]] = {}  # name -> (pid, start time, CPU s, when)
         self._stat_fds: dict[int, int] = {}  # pid -> open /proc/PID/stat
+        self._pids: dict[str, tuple[tuple[int, ...], int]] = {}  # pidfile -> (its stat when read, the pid in it)
         self._lock = threading.Lock()  # close() may come while a poll still runs on its worker thread
 
     def close(self) -> None:
@@ -89,7 +90,22 @@ class ProcessProbe:
         return self._sample_psutil(name, pid, at)
 
     def _pid(self, cfg: ProcessConfig) -> int | ProbeError:
-        return read_pid(cfg)
+        """The pidfile read again only when its stat changed: one stat a poll instead of five calls. The stamp is
+        taken before the read, so a write that races the read shows as a change next time."""
+        if not cfg.pidfile:
+            return read_pid(cfg)
+        try:
+            st = os.stat(cfg.pidfile)
+        except OSError:
+            return read_pid(cfg)  # its error says why
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        hit = self._pids.get(cfg.pidfile)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        pid = read_pid(cfg)
+        if isinstance(pid, int):
+            self._pids[cfg.pidfile] = (stamp, pid)
+        return pid
 
     def _sample_proc(self, name: str, pid: int, at: float) -> ProcessResult:
         try:
