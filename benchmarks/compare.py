@@ -7,9 +7,11 @@ services (benchmarks/peers.py):
   and draws, none of which Prometheus does;
 - glances, only its `ports` plugin, sends a HEAD to each health and metrics URL every 2 s (at most 255 URLs: its
   limit, named in the row).
-Windows alternate (dashboard, Prometheus, glances, then again) so all three see the same machine; CPU % of one
-core (utime + stime of the process from /proc) and RSS, each the median of `--runs` windows after a warm-up. The
-ratio rows (dashboard / peer) print first.
+One more row shows the other side of the rule: the dashboard given only Prometheus's work (a config of each
+service's metrics URL and nothing else, peers.metrics_only_config), so what the rest of its work costs is plain.
+Windows alternate (dashboard, dashboard on metrics alone, Prometheus, glances, then again) so all see the same
+machine; CPU % of one core (utime + stime of the process from /proc) and RSS, each the median of `--runs` windows
+after a warm-up. The ratio rows (dashboard / peer) print first.
 
 Then: start to first painted frame and key press to repaint (p50/p95: `j` sent through a tmux control client,
 the pane captured after each piece of output until the selected service's name shows) at 200 services; two
@@ -48,7 +50,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from dashboard_cpu import cpu_seconds, demo_fleet, rss_mb  # noqa: E402
 from floors import http_floor, idle_app_command  # noqa: E402
-from peers import Prometheus, glances_exe, glances_ports_command, wait_until  # noqa: E402
+from peers import Prometheus, glances_exe, glances_ports_command, metrics_only_config, wait_until  # noqa: E402
 
 SIZE = (120, 40)
 Row = tuple[str, str, str]
@@ -335,9 +337,11 @@ def side_by_side(cfg: Path, n: int, args: argparse.Namespace, tmp: Path) -> list
     """
     exe = glances_exe(args.glances)
     glances = glances_ports_command(exe, cfg, tmp / f"glances{n}", 2.0) if exe else None
-    got: dict[str, list[tuple[float, float, float]]] = {"dash": [], "prom": [], "glances": []}
+    got: dict[str, list[tuple[float, float, float]]] = {"dash": [], "prom": [], "glances": [], "same": []}
+    same = metrics_only_config(cfg, tmp / f"metrics-only{n}.yaml")
     for _ in range(args.runs):
         got["dash"].append(in_tmux(f"{dashboard_exe()} --config {cfg}", args))
+        got["same"].append(in_tmux(f"{dashboard_exe()} --config {same}", args))
         figures, targets = prometheus_window(cfg, args, tmp / f"prom{n}-{len(got['prom'])}")
         got["prom"].append(figures)
         if glances is not None:
@@ -345,6 +349,9 @@ def side_by_side(cfg: Path, n: int, args: argparse.Namespace, tmp: Path) -> list
     med = {k: statistics.median(r[0] for r in v) for k, v in got.items() if v}
     rows = [(f"dashboard / Prometheus, {n} services", f"{med['dash']:.2f}% / {med['prom']:.2f}%",
              f"{med['dash'] / med['prom']:.2f}x; {targets} /metrics URLs")]  # fmt: skip
+    rows.append((f"dashboard on Prometheus's work alone / Prometheus, {n} services",
+                 f"{med['same']:.2f}% / {med['prom']:.2f}%",
+                 f"{med['same'] / med['prom']:.2f}x; metrics URLs only"))  # fmt: skip
     if glances is not None:
         note = f"{glances[1]} URLs" + ("" if glances[1] == glances[2] else f" of {glances[2]} (its limit)")
         rows.append((f"dashboard / glances ports, {n} services", f"{med['dash']:.2f}% / {med['glances']:.2f}%",
@@ -352,7 +359,8 @@ def side_by_side(cfg: Path, n: int, args: argparse.Namespace, tmp: Path) -> list
     else:
         rows.append((f"glances ports, {n} services", "not installed", "see --help"))
     labels = {"dash": f"agentops-tui, {n} services", "prom": f"prometheus, {n} services",
-              "glances": f"glances ports plugin, {n} services"}  # fmt: skip
+              "glances": f"glances ports plugin, {n} services",
+              "same": f"agentops-tui, metrics URLs only, {n} services"}  # fmt: skip
     details = [(labels[k], f"{med[k]:.2f}% CPU", rss_figures(v)) for k, v in got.items() if v]
     return rows + details
 

@@ -47,9 +47,14 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
     ep = select.epoll()
     conns: dict[int, tuple[socket.socket, bytes, tuple[str, int]]] = {}
     reopen: list[int] = []
+    down: list[tuple[tuple[str, int], bytes]] = []  # refused (a demo agent restarting): tried again next round
 
     def connect(addr: tuple[str, int], request: bytes) -> None:
-        sock = socket.create_connection(addr)
+        try:
+            sock = socket.create_connection(addr, timeout=1.0)
+        except OSError:
+            down.append((addr, request))
+            return
         sock.setblocking(False)
         conns[sock.fileno()] = (sock, request, addr)
         ep.register(sock.fileno(), select.EPOLLIN)
@@ -66,13 +71,28 @@ def http_floor(cfg: Path, rounds: int = 20, interval: float = 2.0) -> tuple[floa
                 sock.close()
                 connect(addr, request)
             reopen.clear()
+            retry = down.copy()
+            down.clear()
+            for addr, request in retry:
+                connect(addr, request)
             pending = {}
             for fd, (sock, request, _) in conns.items():
-                sock.send(request)
+                try:
+                    sock.send(request)
+                except OSError:  # reset by a restarting agent
+                    ep.unregister(fd)
+                    reopen.append(fd)
+                    continue
                 pending[fd] = bytearray()
             while pending:
-                for fd, _ in ep.poll(5.0):
-                    chunk = conns[fd][0].recv(65536)
+                ready = ep.poll(5.0)
+                if not ready:  # an agent that hangs: the round ends without it
+                    break
+                for fd, _ in ready:
+                    try:
+                        chunk = conns[fd][0].recv(65536)
+                    except OSError:
+                        chunk = b""
                     if not chunk:  # out of the poll at once, answered or not: a closed socket stays readable
                         pending.pop(fd, None)
                         ep.unregister(fd)

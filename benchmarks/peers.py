@@ -20,6 +20,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 GLANCES_MAX_URLS = 255
 
@@ -46,6 +48,16 @@ def health_and_metrics_urls(cfg: Path) -> list[str]:
     for svc in load_config(cfg)[0].services:
         urls += [src.url for src in (svc.health, svc.metrics) if src is not None]
     return urls
+
+
+def metrics_only_config(cfg: Path, out: Path) -> Path:
+    """The fleet's config cut down to Prometheus's work: each service's metrics URL, interval and timeout, and
+    nothing else (no health URL, ledger, process, logs or actions); a service without metrics is left out."""
+    data = yaml.safe_load(cfg.read_text())
+    services = [{"name": s["name"], "kind": s.get("kind", "agent"), "metrics": s["metrics"]}
+                for s in data["services"] if s.get("metrics")]  # fmt: skip
+    out.write_text(yaml.safe_dump({"refresh_interval": data.get("refresh_interval", 2.0), "services": services}))
+    return out
 
 
 def free_port() -> int:
