@@ -175,3 +175,43 @@ def test_line_parser_agrees_with_prometheus_client_on_odd_label_values() -> None
 def test_line_parser_rejects_broken_lines(line: str) -> None:
     with pytest.raises(ValueError):
         samples(line + "\n", ("agent_requests",))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t,  # the same series, new values: the whole-text path
+        lambda t: t.replace("\n", "\r\n"),  # other line breaks: the line loop
+        lambda t: t.replace("agent_active_tasks 3.0", "agent_active_tasks 3.0 1700000000000"),  # a timestamp
+        lambda t: t.replace("agent_active_tasks 3.0", "agent_active_tasks NaN"),
+        lambda t: t + 'agent_requests_total{model="new",status="success"} 4.0\n',  # a new series
+    ],
+)
+def test_a_repeated_scrape_reads_what_a_first_one_reads(change: object) -> None:
+    """The second scrape of a series set reads its lines through the series cache; it must sum exactly what a
+    cold parse sums."""
+    import probes.formats.promtext as pt
+
+    a = Agent()
+    a.call("gpt", 1.5)
+    a.call("gpt", 0.7, ok=False)
+    a.active.set(3)
+    a.breaker.labels("search").set(2)
+    assert callable(change)
+    first = change(a.text())
+    cold = parse_exposition(first, CFG, 1.0)
+    warm = parse_exposition(first, CFG, 1.0)  # every series now cached
+    pt._SERIES_CACHE.clear()
+    pt._READERS.clear()
+    assert warm == cold == parse_exposition(first, CFG, 1.0)
+
+
+def test_a_known_series_line_that_breaks_is_still_refused() -> None:
+    a = Agent()
+    a.call("gpt", 1.5)
+    text = a.text()
+    parse_exposition(text, CFG, 1.0)
+    with pytest.raises(ValueError):
+        parse_exposition(text.replace("agent_active_tasks 0.0", "agent_active_tasks"), CFG, 2.0)
+    with pytest.raises(ValueError):
+        parse_exposition(text.replace("agent_active_tasks 0.0", "agent_active_tasks zero"), CFG, 2.0)
