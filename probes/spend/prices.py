@@ -1,8 +1,10 @@
 """Prices for ledger records that carry tokens but no cost: config overrides first, then genai-prices.
 
 genai-prices is a maintained, offline price table (so we never type prices in). Calling it per record is ~70 us,
-too slow for a million-record ledger, so each model's per-token rates are looked up once and cached; calls large
-enough to reach a long-context price tier are priced by the library call by call.
+too slow for a million-record ledger, so each model's per-token rates are looked up once and cached, once for
+the whole process (each service's token estimate has a book of its own: 200 of them learning the same models
+cost 500 library calls in a 20 s window); calls large enough to reach a long-context price tier are priced by the
+library call by call.
 """
 
 from __future__ import annotations
@@ -35,13 +37,16 @@ def _genai_lookup() -> Lookup | None:
     return lookup
 
 
+_LIBRARY_RATES: dict[str, Rates | None] = {}  # the table's rates by model: the same for every book that uses it
+
+
 class PriceBook:
     """The cost of a call from its tokens; None when the model has no known price."""
 
     def __init__(self, overrides: Mapping[str, ModelPrice] | None = None, lookup: Lookup | None = None) -> None:
         self.overrides = {k: (v.input_per_mtok / 1e6, v.output_per_mtok / 1e6) for k, v in (overrides or {}).items()}
         self._lookup = lookup if lookup is not None else _genai_lookup()
-        self._rates: dict[str, Rates | None] = {}
+        self._rates: dict[str, Rates | None] = _LIBRARY_RATES if lookup is None else {}
 
     def rates(self, model: str) -> Rates | None:
         """Per-token (input, output) USD for a model, from overrides or the table (cached)."""

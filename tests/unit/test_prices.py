@@ -36,3 +36,15 @@ def test_rates_are_looked_up_once_per_model() -> None:
     assert len(calls) == 2  # one input and one output rate, then cached
     book.cost("m", 200_000, 10)  # large enough for a long-context tier: priced by the table call itself
     assert calls[-1] == ("m", 200_000, 10)
+
+
+def test_the_tables_rates_are_learned_once_for_every_book() -> None:
+    """Each service's token estimate has its own book; the table's rates for a model are the same for all."""
+    from probes.spend import prices
+
+    first = PriceBook()
+    first.cost("gpt-4o-mini", 100, 20)
+    assert "gpt-4o-mini" in prices._LIBRARY_RATES
+    second = PriceBook({"gpt-4o-mini": ModelPrice(input_per_mtok=1.0, output_per_mtok=1.0)})
+    assert second.cost("gpt-4o-mini", 1_000_000, 0) == pytest.approx(1.0)  # its override still wins
+    assert PriceBook().rates("gpt-4o-mini") == first.rates("gpt-4o-mini")
