@@ -79,11 +79,15 @@ def measure(
     session = f"agentops-bench-{os.getpid()}"
     exe = f"{sys.executable} -m agentops_tui.cli" if tree else shutil.which("agentops-tui")
     exe = exe or f"{sys.executable} -m agentops_tui.cli"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
-         *(["-c", str(tree)] if tree else []), f"exec {exe} --config {cfg}"],
-        check=True,
-    )  # fmt: skip
+    for attempt in range(3):  # the server of the last window may still be exiting: its socket refuses once
+        started = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
+             *(["-c", str(tree)] if tree else []), f"exec {exe} --config {cfg}"],
+            check=attempt == 2,
+        )  # fmt: skip
+        if started.returncode == 0:
+            break
+        time.sleep(0.5)
     try:
         pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]).split()[0])
         time.sleep(warmup)
