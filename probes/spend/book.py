@@ -59,7 +59,7 @@ class SpendBook:
         self._by_hour: dict[int, dict[Key, list[float]]] = {}  # the same buckets, by hour
         self._parts: dict[int, HourPart] = {}  # each hour's sums, brought up to date by summary()
         self._dirty: dict[int, set[Key]] = {}  # hour -> the buckets records touched since the last summary
-        self._today = HourPart()  # today's hours summed together
+        self._today = HourPart(by_name=True)  # today's hours summed together
         self._today_day = 0
         self.days: dict[Key, list[float]] = {}
         self.tasks: dict[str, _Task] = {}  # today only
@@ -272,12 +272,16 @@ class SpendBook:
         for hour in [h for h in self._by_hour if h < self._hour_floor]:
             self._parts.pop(hour, None)
             self._dirty.pop(hour, None)
+            day = self._day_of(hour)
             for key, b in self._by_hour.pop(hour).items():
                 del self.hours[key]
-                day = self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()
                 d = self.days.setdefault((day, key[1], key[2], key[3]), [0.0, 0.0, 0, 0, 0, 0])
                 for i in range(6):
                     d[i] += b[i]
+
+    def _day_of(self, hour: int) -> int:
+        """The local day (ordinal) of an hour start: as its records said, else from the clock's time zone."""
+        return self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()
 
     def summary(self) -> SpendSummary:
         """Today's totals, month to date, burn rate, projection, 7-day average, hourly series and runaways."""
@@ -291,14 +295,14 @@ class SpendBook:
         last call are taken again (taking a bucket twice adds nothing: a part keeps what it took)."""
         new_day = today != self._today_day
         if new_day:
-            self._today, self._today_day = HourPart(), today
+            self._today, self._today_day = HourPart(by_name=True), today
         for hour, buckets in self._by_hour.items():
             part = self._parts.get(hour)
             keys: Iterable[Key] | None = self._dirty.get(hour)
             if part is None:
                 part = self._parts[hour] = HourPart()
                 keys = buckets
-            if (self._day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal()) == today:
+            if self._day_of(hour) == today:
                 if new_day:
                     keys = buckets
                 if keys:

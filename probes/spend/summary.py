@@ -23,13 +23,14 @@ def tier_of(usd: float, tokens: int) -> str:
 
 
 class HourPart:
-    """One hour's buckets summed by service, model and task type: what summary() needs of a kept hour. Kept up to
-    date by what each bucket gained since it was last taken, so a poll sums only the buckets its records touched."""
+    """Buckets summed: an hour's by service (burn, history) and in all (the hourly series); with `by_name`, also by
+    service, model and task type (today's hours together, for the day's rows). Kept up to date by what each bucket
+    gained since it was last taken, so a poll sums only the buckets its records touched."""
 
     __slots__ = ("rows", "seen", "svc_usd", "total", "usd")
 
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}}
+    def __init__(self, by_name: bool = False) -> None:
+        self.rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}} if by_name else {}
         self.svc_usd: dict[str, float] = {}
         self.total = [0.0] * 6
         self.usd = 0.0
@@ -45,7 +46,7 @@ class HourPart:
             seen[key] = b.copy()
             _hour, svc, model, ttype = key
             self.svc_usd[svc] = self.svc_usd.get(svc, 0.0) + gain[REP] + gain[COMP]
-            for dim, name in (("service", svc), ("model", model), ("task_type", ttype)):
+            for dim, name in (("service", svc), ("model", model), ("task_type", ttype)) if rows else ():
                 acc = rows[dim].get(name)
                 if acc is None:
                     acc = rows[dim][name] = [0.0] * 6
@@ -72,12 +73,12 @@ class _Day:
 class _Tally:
     """What a summary adds up over a book's kept hours and days."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: HourPart) -> None:
         self.per_day: dict[str, dict[int, float]] = {}  # service -> day -> usd (history, for month and average)
-        self.rows: dict[str, dict[str, list[float]]] = {"service": {}, "model": {}, "task_type": {}}
+        self.rows = today.rows  # read, never written: the day's sums by name
         self.burn: dict[str, float] = {}
         self.hourly = [0.0] * 24
-        self.total = [0.0] * 6
+        self.total = today.total
 
     def hour(self, d: _Day, hour: int, day: int, part: HourPart) -> None:
         """One kept hour: today's go to the hourly series, earlier ones to the history; the last 60 minutes (this
@@ -127,8 +128,7 @@ def summarize(
     """A book's summary at `now` from each kept hour's sums, today's hours summed together (`today`), the day
     buckets of older hours and its runaways."""
     d = _Day(now)
-    tally = _Tally()
-    tally.rows, tally.total = today.rows, today.total
+    tally = _Tally(today)
     for hour, part in parts.items():
         tally.hour(d, hour, day_of_hour.get(hour) or dt.date.fromtimestamp(hour).toordinal(), part)
     for (day, svc, _model, _ttype), b in days.items():
