@@ -48,48 +48,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from dashboard_cpu import cpu_seconds, demo_fleet, rss_mb  # noqa: E402
+from dashboard_cpu import Tmux, cpu_window, demo_fleet  # noqa: E402
 from floors import http_floor, idle_app_command  # noqa: E402
 from peers import Prometheus, glances_exe, glances_ports_command, metrics_only_config, wait_until  # noqa: E402
 
-SIZE = (120, 40)
 Row = tuple[str, str, str]
-
-
-class Tmux:
-    """One detached tmux session running one program; `pid` is that program (started with exec)."""
-
-    def __init__(self, command: str, env: dict[str, str] | None = None) -> None:
-        self.name = f"agentops-compare-{os.getpid()}-{time.monotonic_ns()}"
-        envs = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
-        argv = ["tmux", "new-session", "-d", "-s", self.name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), *envs,
-                f"exec {command}"]  # fmt: skip
-        for _ in range(3):  # closing the last session stops the server; a new session may meet it exiting
-            if subprocess.run(argv, capture_output=True).returncode == 0:
-                break
-            time.sleep(0.5)
-        else:
-            subprocess.run(argv, check=True)
-        self.pid = int(subprocess.check_output(["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"]).split()[0])
-
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
-
-
-def cpu_window(pid: int, seconds: float) -> tuple[float, float, float]:
-    """(CPU % of one core, mean RSS MB, max RSS MB) of `pid` and its threads over `seconds`."""
-    c0, t0 = cpu_seconds(pid), time.monotonic()
-    samples = []
-    while time.monotonic() - t0 < seconds:
-        time.sleep(1.0)
-        samples.append(rss_mb(pid))
-    return 100.0 * (cpu_seconds(pid) - c0) / (time.monotonic() - t0), statistics.mean(samples), max(samples)
 
 
 def dashboard_exe() -> str:

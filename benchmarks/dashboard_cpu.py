@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SIZE = (120, 40)  # the tmux size every benchmark draws in
 
 
 def cpu_seconds(pid: int) -> float:
@@ -71,35 +72,52 @@ def demo_fleet(tmp: Path, services: int, refresh: float, cycle: float | None = N
         fleet.wait(15)
 
 
-def measure(
-    cfg: Path, seconds: float, warmup: float, size: tuple[int, int], tree: Path | None = None
-) -> tuple[float, float, float]:
+class Tmux:
+    """One detached tmux session running one program; `pid` is that program (started with exec)."""
+
+    def __init__(self, command: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        self.name = f"agentops-bench-{os.getpid()}-{time.monotonic_ns()}"
+        envs = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
+        argv = ["tmux", "new-session", "-d", "-s", self.name, "-x", str(SIZE[0]), "-y", str(SIZE[1]), *envs,
+                *(["-c", str(cwd)] if cwd else []), f"exec {command}"]  # fmt: skip
+        for _ in range(3):  # closing the last session stops the server; a new session may meet it exiting
+            if subprocess.run(argv, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            subprocess.run(argv, check=True)
+        self.pid = int(subprocess.check_output(["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"]).split()[0])
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
+
+
+def cpu_window(pid: int, seconds: float) -> tuple[float, float, float]:
+    """(CPU % of one core, mean RSS MB, max RSS MB) of `pid` and its threads over `seconds`."""
+    c0, t0 = cpu_seconds(pid), time.monotonic()
+    samples = []
+    while time.monotonic() - t0 < seconds:
+        time.sleep(1.0)
+        samples.append(rss_mb(pid))
+    return 100.0 * (cpu_seconds(pid) - c0) / (time.monotonic() - t0), statistics.mean(samples), max(samples)
+
+
+def measure(cfg: Path, seconds: float, warmup: float, tree: Path | None = None) -> tuple[float, float, float]:
     """One run: (cpu % of one core, mean RSS MB, max RSS MB) of the dashboard over `seconds`; `tree`: the
     checkout whose code runs (`python -m` puts its directory first on the path)."""
-    session = f"agentops-bench-{os.getpid()}"
     exe = f"{sys.executable} -m agentops_tui.cli" if tree else shutil.which("agentops-tui")
-    exe = exe or f"{sys.executable} -m agentops_tui.cli"
-    for attempt in range(3):  # the server of the last window may still be exiting: its socket refuses once
-        started = subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
-             *(["-c", str(tree)] if tree else []), f"exec {exe} --config {cfg}"],
-            check=attempt == 2,
-        )  # fmt: skip
-        if started.returncode == 0:
-            break
-        time.sleep(0.5)
+    tm = Tmux(f"{exe or f'{sys.executable} -m agentops_tui.cli'} --config {cfg}", cwd=tree)
     try:
-        pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]).split()[0])
         time.sleep(warmup)
-        c0, t0 = cpu_seconds(pid), time.monotonic()
-        samples = []
-        while time.monotonic() - t0 < seconds:
-            time.sleep(1.0)
-            samples.append(rss_mb(pid))
-        c1, t1 = cpu_seconds(pid), time.monotonic()
-        return 100.0 * (c1 - c0) / (t1 - t0), statistics.mean(samples), max(samples)
+        return cpu_window(tm.pid, seconds)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        tm.close()
 
 
 def main() -> int:
@@ -121,7 +139,7 @@ def main() -> int:
         got: dict[Path | None, list[tuple[float, float, float]]] = {t: [] for t in trees}
         for _ in range(args.runs):
             for tree in trees:
-                got[tree].append(measure(cfg, args.seconds, args.warmup, (120, 40), tree))
+                got[tree].append(measure(cfg, args.seconds, args.warmup, tree))
     print(f"{args.services + 1} services, {args.refresh:g}s refresh, {args.seconds:g}s x{args.runs}")
     print(f"{'what':<44} {'CPU % of one core':>18} {'RSS MB (mean/max)':>18}  runs")
     for tree, runs in got.items():

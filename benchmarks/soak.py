@@ -11,9 +11,7 @@ shorter `--cycle` packs more of the demo's faults, restarts and tasks into the r
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard_cpu import cpu_seconds, demo_fleet, rss_mb
+from dashboard_cpu import Tmux, cpu_seconds, demo_fleet, rss_mb
 
 Row = tuple[int, float, float]  # minute, RSS MB, CPU % over that minute
 
@@ -81,21 +79,16 @@ def main() -> int:
     ap.add_argument("--cycle", type=float, default=None, help="seconds in one cycle of the demo's faults")
     args = ap.parse_args()
 
-    session = f"agentops-soak-{os.getpid()}"
     exe = shutil.which("agentops-tui") or f"{sys.executable} -m agentops_tui.cli"
     with (
         tempfile.TemporaryDirectory(prefix="agentops-soak-") as tmp,
         demo_fleet(Path(tmp), args.services, args.refresh, args.cycle) as cfg,
     ):
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", f"exec {exe} --config {cfg}"],
-            check=True,
-        )
+        tm = Tmux(f"{exe} --config {cfg}")
         try:
-            pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"]).split()[0])
-            rows = sample(pid, args.minutes)
+            rows = sample(tm.pid, args.minutes)
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+            tm.close()
     print("\n".join(summary(rows)))
     return 0
 
